@@ -1,0 +1,375 @@
+//! The plan as data: `catalog.toml` names the working CRS, the protected
+//! layers, the rule each one carries and the clause of the plan behind it.
+//!
+//! Nothing about a particular plan lives in code. A wrong catalog is refused
+//! with the line and the fix, before any layer is read.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::crs::Crs;
+use crate::error::Error;
+
+/// What a layer's features mean for a parcel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// Any overlap is a conflict (禁止).
+    Prohibit,
+    /// Any overlap needs review (限制).
+    Restrict,
+    /// Distance to a water line: below `conflict_m` a conflict, below
+    /// `review_m` a review (退距).
+    Setback { conflict_m: f64, review_m: f64 },
+    /// Drawn only, never screened (仅显示).
+    Display,
+}
+
+impl Rule {
+    /// The word used in catalogs and outputs.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Rule::Prohibit => "prohibit",
+            Rule::Restrict => "restrict",
+            Rule::Setback { .. } => "setback",
+            Rule::Display => "display",
+        }
+    }
+
+    /// The word a Chinese-reading officer sees.
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            Rule::Prohibit => "禁止",
+            Rule::Restrict => "限制",
+            Rule::Setback { .. } => "退距",
+            Rule::Display => "仅显示",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LayerSpec {
+    pub id: String,
+    pub name: String,
+    pub path: PathBuf,
+    pub rule: Rule,
+    /// The plan clause quoted in reports.
+    pub basis: String,
+    pub id_field: Option<String>,
+    pub name_field: Option<String>,
+    /// Used only when the file carries no CRS of its own.
+    pub crs: Option<Crs>,
+    pub target_area_km2: Option<f64>,
+    pub target_share_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub path: PathBuf,
+    pub name: String,
+    pub working_crs: Crs,
+    /// Overlaps at or below this are boundary contact, not conflict or review.
+    pub sliver_m2: f64,
+    pub boundary: Option<PathBuf>,
+    pub layers: Vec<LayerSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    plan: PlanSection,
+    #[serde(default)]
+    layer: Vec<Spanned<LayerSection>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanSection {
+    name: String,
+    crs: Spanned<String>,
+    sliver_m2: Option<Spanned<f64>>,
+    boundary: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerSection {
+    id: Spanned<String>,
+    name: String,
+    path: Spanned<String>,
+    rule: Spanned<String>,
+    #[serde(default)]
+    basis: String,
+    id_field: Option<String>,
+    name_field: Option<String>,
+    crs: Option<Spanned<String>>,
+    setback_m: Option<Spanned<SetbackSection>>,
+    target_area_km2: Option<f64>,
+    target_share_pct: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetbackSection {
+    conflict: f64,
+    review: f64,
+}
+
+impl Catalog {
+    pub fn load(path: &Path) -> Result<Catalog, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Catalog::parse(path, &text)
+    }
+
+    /// Parses catalog text; relative paths resolve against `path`'s folder.
+    pub fn parse(path: &Path, text: &str) -> Result<Catalog, Error> {
+        let refuse = |span: Option<std::ops::Range<usize>>, message: String| Error::Catalog {
+            path: path.to_path_buf(),
+            line: span.map(|s| line_of(text, s.start)),
+            message,
+        };
+        let file: CatalogFile = toml::from_str(text).map_err(|e| {
+            let message = e.message().to_string();
+            refuse(e.span(), message)
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let resolve = |relative: &Spanned<String>| -> Result<PathBuf, Error> {
+            let p = dir.join(relative.get_ref());
+            if p.exists() {
+                Ok(p)
+            } else {
+                Err(refuse(
+                    Some(relative.span()),
+                    format!(
+                        "file {} not found (paths are relative to the catalog's folder); fix the path or add the file",
+                        p.display()
+                    ),
+                ))
+            }
+        };
+
+        let working_crs = Crs::parse(file.plan.crs.get_ref())
+            .map_err(|e| refuse(Some(file.plan.crs.span()), e))?;
+        if !working_crs.is_projected_metres() {
+            return Err(refuse(
+                Some(file.plan.crs.span()),
+                format!(
+                    "the working CRS {working_crs} is not a projected CRS in metres, so areas would be in degrees; \
+                     use a projected CRS such as EPSG:4544 (CGCS2000 3-degree Gauss-Kruger CM 105E)"
+                ),
+            ));
+        }
+        let sliver_m2 = match &file.plan.sliver_m2 {
+            Some(s) if !(s.get_ref().is_finite() && *s.get_ref() >= 0.0) => {
+                return Err(refuse(
+                    Some(s.span()),
+                    "sliver_m2 must be a number ≥ 0".to_string(),
+                ))
+            }
+            Some(s) => *s.get_ref(),
+            None => 0.0,
+        };
+        let boundary = file.plan.boundary.as_ref().map(&resolve).transpose()?;
+
+        let mut layers: Vec<LayerSpec> = Vec::new();
+        for spanned in &file.layer {
+            let section = spanned.get_ref();
+            let id = section.id.get_ref().trim().to_string();
+            if id.is_empty() {
+                return Err(refuse(
+                    Some(section.id.span()),
+                    "a layer id must not be empty".to_string(),
+                ));
+            }
+            if layers.iter().any(|l| l.id == id) {
+                return Err(refuse(
+                    Some(section.id.span()),
+                    format!("layer id {id:?} is used twice; every layer needs its own id"),
+                ));
+            }
+            let rule = match (section.rule.get_ref().as_str(), &section.setback_m) {
+                ("setback", Some(s)) => {
+                    let SetbackSection { conflict, review } = *s.get_ref();
+                    if !(conflict.is_finite() && review.is_finite() && conflict >= 0.0 && review >= conflict && review > 0.0) {
+                        return Err(refuse(
+                            Some(s.span()),
+                            "setback_m needs 0 ≤ conflict ≤ review, in metres, e.g. { conflict = 30.0, review = 50.0 }".to_string(),
+                        ));
+                    }
+                    Rule::Setback { conflict_m: conflict, review_m: review }
+                }
+                ("setback", None) => {
+                    return Err(refuse(
+                        Some(section.rule.span()),
+                        format!("layer {id:?} has rule = \"setback\" but no distances; add setback_m = {{ conflict = 30.0, review = 50.0 }}"),
+                    ))
+                }
+                (_, Some(s)) => {
+                    return Err(refuse(
+                        Some(s.span()),
+                        format!("setback_m only applies to rule = \"setback\"; remove it from layer {id:?} or change its rule"),
+                    ))
+                }
+                ("prohibit", None) => Rule::Prohibit,
+                ("restrict", None) => Rule::Restrict,
+                ("display", None) => Rule::Display,
+                (other, None) => {
+                    return Err(refuse(
+                        Some(section.rule.span()),
+                        format!("unknown rule {other:?}; use one of prohibit, restrict, setback, display"),
+                    ))
+                }
+            };
+            let crs = section
+                .crs
+                .as_ref()
+                .map(|c| Crs::parse(c.get_ref()).map_err(|e| refuse(Some(c.span()), e)))
+                .transpose()?;
+            layers.push(LayerSpec {
+                id,
+                name: section.name.clone(),
+                path: resolve(&section.path)?,
+                rule,
+                basis: section.basis.clone(),
+                id_field: section.id_field.clone(),
+                name_field: section.name_field.clone(),
+                crs,
+                target_area_km2: section.target_area_km2,
+                target_share_pct: section.target_share_pct,
+            });
+        }
+        if layers.is_empty() {
+            return Err(refuse(
+                None,
+                "the catalog has no [[layer]]; add the plan's protected layers".to_string(),
+            ));
+        }
+        Ok(Catalog {
+            path: path.to_path_buf(),
+            name: file.plan.name,
+            working_crs,
+            sliver_m2,
+            boundary,
+            layers,
+        })
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text.as_bytes()[..byte.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for f in files {
+            std::fs::write(dir.path().join(f), "{}").unwrap_or_else(|e| panic!("{e}"));
+        }
+        dir
+    }
+
+    fn parse_in(dir: &Path, text: &str) -> Result<Catalog, String> {
+        Catalog::parse(&dir.join("catalog.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const GOOD: &str = r#"[plan]
+name = "示意规划"
+crs = "EPSG:4544"
+sliver_m2 = 1.0
+
+[[layer]]
+id = "eco_redline"
+name = "生态保护红线"
+path = "red.geojson"
+rule = "prohibit"
+basis = "第四章第一节"
+
+[[layer]]
+id = "rivers"
+name = "河道"
+path = "rivers.geojson"
+rule = "setback"
+setback_m = { conflict = 30.0, review = 50.0 }
+"#;
+
+    #[test]
+    fn reads_a_good_catalog() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let c = parse_in(dir.path(), GOOD).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.working_crs.code(), 4544);
+        assert_eq!(c.sliver_m2, 1.0);
+        assert_eq!(c.layers[0].rule, Rule::Prohibit);
+        assert_eq!(
+            c.layers[1].rule,
+            Rule::Setback {
+                conflict_m: 30.0,
+                review_m: 50.0
+            }
+        );
+        assert_eq!(c.layers[1].path, dir.path().join("rivers.geojson"));
+    }
+
+    #[test]
+    fn refuses_an_unknown_rule_naming_the_line() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let err = parse_in(dir.path(), &GOOD.replace("\"prohibit\"", "\"forbid\"")).unwrap_err();
+        assert!(err.contains("catalog.toml:10:"), "{err}");
+        assert!(
+            err.contains("unknown rule \"forbid\"")
+                && err.contains("prohibit, restrict, setback, display"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_missing_file_naming_the_line() {
+        let dir = dir_with(&["red.geojson"]);
+        let err = parse_in(dir.path(), GOOD).unwrap_err();
+        assert!(
+            err.contains("catalog.toml:16:") && err.contains("rivers.geojson not found"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_setback_without_distances() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let err = parse_in(
+            dir.path(),
+            &GOOD.replace("setback_m = { conflict = 30.0, review = 50.0 }\n", ""),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("no distances") && err.contains("catalog.toml:17:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_geographic_working_crs() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let err = parse_in(dir.path(), &GOOD.replace("EPSG:4544", "EPSG:4326")).unwrap_err();
+        assert!(
+            err.contains("catalog.toml:3:") && err.contains("not a projected CRS in metres"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_misspelt_key() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let err = parse_in(dir.path(), &GOOD.replace("basis =", "basys =")).unwrap_err();
+        assert!(
+            err.contains("catalog.toml:11:") && err.contains("basys"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,354 @@
+//! Coordinate reference systems: naming them, recognising them in files, and
+//! moving coordinates into the plan's working CRS.
+//!
+//! All areas and distances are measured in a projected CRS in metres. This
+//! module is the only place that knows geographic coordinates exist; it uses
+//! `proj4rs` (pure Rust, the PROJ algorithms) so that a clean build needs no
+//! C++ toolchain.
+
+use geo::{Coord, MapCoordsInPlace};
+use geo_types::Geometry;
+use proj4rs::Proj;
+
+/// A CRS known by its EPSG code.
+#[derive(Clone)]
+pub struct Crs {
+    code: u16,
+    proj: Proj,
+}
+
+impl std::fmt::Debug for Crs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EPSG:{}", self.code)
+    }
+}
+
+impl PartialEq for Crs {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl std::fmt::Display for Crs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EPSG:{}", self.code)
+    }
+}
+
+pub const WGS84: u16 = 4326;
+pub const CGCS2000_GEOGRAPHIC: u16 = 4490;
+
+impl Crs {
+    pub fn from_epsg(code: u16) -> Result<Crs, String> {
+        let proj = Proj::from_epsg_code(code).map_err(|e| {
+            format!("EPSG:{code} is not a CRS redline knows ({e}); use e.g. EPSG:4544 (CGCS2000 3-degree Gauss-Kruger CM 105E) or EPSG:4326")
+        })?;
+        Ok(Crs { code, proj })
+    }
+
+    /// Parses the ways files and users name a CRS: `EPSG:4544`, `4544`,
+    /// `urn:ogc:def:crs:EPSG::4544`, `urn:ogc:def:crs:OGC:1.3:CRS84`.
+    pub fn parse(name: &str) -> Result<Crs, String> {
+        let trimmed = name.trim();
+        let upper = trimmed.to_ascii_uppercase();
+        if upper.ends_with("CRS84") || upper.ends_with("CRS:84") {
+            return Crs::from_epsg(WGS84);
+        }
+        let digits = upper
+            .rsplit([':', '/'])
+            .next()
+            .filter(|_| upper.contains("EPSG") || upper.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|d| d.parse::<u16>().ok());
+        match digits {
+            Some(code) => Crs::from_epsg(code),
+            None => Err(format!(
+                "cannot understand the CRS name {trimmed:?}; write it as EPSG:<code>, e.g. EPSG:4544"
+            )),
+        }
+    }
+
+    /// Recognises the WKT of a shapefile's `.prj`: its EPSG authority code
+    /// when present, else the CGCS2000 / WGS84 definitions by their parameters
+    /// (ESRI-style WKT carries no authority).
+    pub fn from_wkt(wkt: &str) -> Result<Crs, String> {
+        if let Some(code) = wkt_authority_code(wkt) {
+            return Crs::from_epsg(code);
+        }
+        let upper = wkt.to_ascii_uppercase();
+        let is_cgcs2000 = upper.contains("CGCS")
+            || upper.contains("CHINA_2000")
+            || upper.contains("CHINA GEODETIC");
+        let is_wgs84 =
+            upper.contains("WGS_1984") || upper.contains("WGS 84") || upper.contains("WGS84");
+        if upper.trim_start().starts_with("GEOGCS") {
+            if is_cgcs2000 {
+                return Crs::from_epsg(CGCS2000_GEOGRAPHIC);
+            }
+            if is_wgs84 {
+                return Crs::from_epsg(WGS84);
+            }
+        } else if upper.trim_start().starts_with("PROJCS")
+            && (upper.contains("TRANSVERSE_MERCATOR") || upper.contains("GAUSS_KRUGER"))
+            && is_cgcs2000
+        {
+            let central_meridian = wkt_parameter(&upper, "CENTRAL_MERIDIAN");
+            let false_easting = wkt_parameter(&upper, "FALSE_EASTING");
+            if let (Some(cm), Some(fe)) = (central_meridian, false_easting) {
+                if let Some(code) = cgcs2000_gauss_kruger_code(cm, fe) {
+                    return Crs::from_epsg(code);
+                }
+            }
+        }
+        let name = wkt.split('"').nth(1).unwrap_or("?");
+        Err(format!(
+            "the .prj names a CRS redline cannot map to an EPSG code ({name}); \
+             supported: WGS84, CGCS2000 and its Gauss-Kruger zones (EPSG:4490, 4491-4554). \
+             Reproject the file to one of them, or remove the .prj and declare the CRS in the catalog (`crs = \"EPSG:xxxx\"`) or with --parcels-crs"
+        ))
+    }
+
+    pub fn code(&self) -> u16 {
+        self.code
+    }
+
+    pub fn is_geographic(&self) -> bool {
+        self.proj.is_latlong()
+    }
+
+    /// A working CRS must be projected with metre units, or areas would be in
+    /// square degrees.
+    pub fn is_projected_metres(&self) -> bool {
+        !self.proj.is_latlong()
+            && !self.proj.is_geocent()
+            && (self.proj.to_meter() - 1.0).abs() < 1e-12
+    }
+}
+
+fn wkt_authority_code(wkt: &str) -> Option<u16> {
+    // The top-level object's AUTHORITY is the last one in the text.
+    let upper = wkt.to_ascii_uppercase();
+    let at = upper.rfind("AUTHORITY[\"EPSG\"")?;
+    let rest = &upper[at + "AUTHORITY[\"EPSG\"".len()..];
+    let code: String = rest
+        .trim_start_matches([',', ' ', '"'])
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    // Only accept it when it closes the whole definition, not a datum or unit.
+    let tail = rest.trim_start_matches(|c: char| c != ']');
+    if tail.trim_start_matches(']').trim().is_empty() {
+        code.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn wkt_parameter(upper_wkt: &str, name: &str) -> Option<f64> {
+    let key = format!("PARAMETER[\"{name}\"");
+    let at = upper_wkt.find(&key)?;
+    let rest = &upper_wkt[at + key.len()..];
+    let value: String = rest
+        .trim_start_matches([',', ' '])
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'E'))
+        .collect();
+    value.parse().ok()
+}
+
+/// EPSG code of a CGCS2000 Gauss-Kruger zone from its central meridian and
+/// false easting: 3-degree zones EPSG:4513-4533 (zone-prefixed eastings) and
+/// 4534-4554 (no prefix); 6-degree zones EPSG:4491-4501 (prefixed).
+pub fn cgcs2000_gauss_kruger_code(central_meridian: f64, false_easting: f64) -> Option<u16> {
+    let cm = central_meridian.round();
+    if (central_meridian - cm).abs() > 1e-9 || !(75.0..=135.0).contains(&cm) {
+        return None;
+    }
+    let cm = cm as i32;
+    let prefix = ((false_easting - 500_000.0) / 1_000_000.0).round() as i32;
+    if (false_easting - (prefix as f64 * 1_000_000.0 + 500_000.0)).abs() > 1e-6 {
+        return None;
+    }
+    if cm % 3 != 0 {
+        return None;
+    }
+    if prefix == 0 {
+        return u16::try_from(4534 + (cm - 75) / 3).ok();
+    }
+    if prefix == cm / 3 {
+        return u16::try_from(4513 + (prefix - 25)).ok();
+    }
+    if (cm - 3) % 6 == 0 && prefix == (cm + 3) / 6 {
+        return u16::try_from(4491 + (prefix - 13)).ok();
+    }
+    None
+}
+
+/// Moves coordinates from one CRS to another. Geographic coordinates are in
+/// degrees on both sides of this API (proj4rs itself wants radians).
+#[derive(Clone, Debug)]
+pub struct Transformer {
+    source: Crs,
+    target: Crs,
+}
+
+impl Transformer {
+    pub fn new(source: &Crs, target: &Crs) -> Transformer {
+        Transformer {
+            source: source.clone(),
+            target: target.clone(),
+        }
+    }
+
+    pub fn is_identity(&self) -> bool {
+        self.source == self.target
+    }
+
+    pub fn transform_coord(&self, pt: Coord) -> Result<Coord, String> {
+        if self.is_identity() {
+            return Ok(pt);
+        }
+        let (mut x, mut y) = (pt.x, pt.y);
+        if self.source.is_geographic() {
+            x = x.to_radians();
+            y = y.to_radians();
+        }
+        let (mut tx, mut ty) =
+            proj4rs::adaptors::transform_xy(&self.source.proj, &self.target.proj, x, y).map_err(
+                |e| {
+                    format!(
+                        "cannot transform ({}, {}) from {} to {}: {e}",
+                        pt.x, pt.y, self.source, self.target
+                    )
+                },
+            )?;
+        if self.target.is_geographic() {
+            tx = tx.to_degrees();
+            ty = ty.to_degrees();
+        }
+        if tx.is_finite() && ty.is_finite() {
+            Ok(Coord { x: tx, y: ty })
+        } else {
+            Err(format!(
+                "({}, {}) has no position in {} (outside its area of use?)",
+                pt.x, pt.y, self.target
+            ))
+        }
+    }
+
+    pub fn transform_geometry(&self, geometry: &mut Geometry) -> Result<(), String> {
+        if self.is_identity() {
+            return Ok(());
+        }
+        // `try_map_coords_in_place` overflows the compiler's recursion limit
+        // on Geometry, so the first failure is carried out through a cell.
+        let failure = std::cell::RefCell::new(None);
+        let failure_ref = &failure;
+        geometry.map_coords_in_place(|c| match self.transform_coord(c) {
+            Ok(t) => t,
+            Err(e) => {
+                failure_ref.borrow_mut().get_or_insert(e);
+                c
+            }
+        });
+        failure.into_inner().map_or(Ok(()), Err)
+    }
+}
+
+/// Whether all coordinates could be longitude/latitude in degrees.
+pub fn looks_like_lonlat(bounds: &geo::Rect) -> bool {
+    let (min, max) = (bounds.min(), bounds.max());
+    min.x >= -180.0 && max.x <= 180.0 && min.y >= -90.0 && max.y <= 90.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(code: u16, lon: f64, lat: f64, from: u16) -> Coord {
+        let t = Transformer::new(
+            &Crs::from_epsg(from).unwrap_or_else(|e| panic!("{e}")),
+            &Crs::from_epsg(code).unwrap_or_else(|e| panic!("{e}")),
+        );
+        t.transform_coord(Coord { x: lon, y: lat })
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn matches_proj_cs2cs_to_a_millimetre() {
+        // PROJ 9.1 cs2cs: (106.3E, 29.6N) -> EPSG:4544 and EPSG:4523.
+        for from in [WGS84, CGCS2000_GEOGRAPHIC] {
+            let p = to(4544, 106.3, 29.6, from);
+            assert!((p.x - 625937.7104).abs() < 1e-3, "{p:?}");
+            assert!((p.y - 3276479.5459).abs() < 1e-3, "{p:?}");
+            let z = to(4523, 106.3, 29.6, from);
+            assert!((z.x - 35625937.7104).abs() < 1e-3, "{z:?}");
+            assert!((z.y - 3276479.5459).abs() < 1e-3, "{z:?}");
+        }
+    }
+
+    #[test]
+    fn round_trips_back_to_degrees() {
+        let p = to(4544, 106.3, 29.6, WGS84);
+        let back = Transformer::new(
+            &Crs::from_epsg(4544).unwrap_or_else(|e| panic!("{e}")),
+            &Crs::from_epsg(WGS84).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .transform_coord(p)
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            (back.x - 106.3).abs() < 1e-9 && (back.y - 29.6).abs() < 1e-9,
+            "{back:?}"
+        );
+    }
+
+    #[test]
+    fn parses_the_names_files_use() {
+        for name in [
+            "EPSG:4544",
+            "epsg:4544",
+            "4544",
+            "urn:ogc:def:crs:EPSG::4544",
+            "urn:ogc:def:crs:EPSG:9.1:4544",
+        ] {
+            assert_eq!(Crs::parse(name).map(|c| c.code()), Ok(4544), "{name}");
+        }
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84").map(|c| c.code()),
+            Ok(4326)
+        );
+        assert!(Crs::parse("Xian 1980").is_err());
+    }
+
+    #[test]
+    fn knows_geographic_from_projected() {
+        let crs = |c| Crs::from_epsg(c).unwrap_or_else(|e| panic!("{e}"));
+        assert!(crs(4326).is_geographic() && !crs(4326).is_projected_metres());
+        assert!(crs(4490).is_geographic());
+        assert!(crs(4544).is_projected_metres() && crs(4523).is_projected_metres());
+    }
+
+    #[test]
+    fn maps_gauss_kruger_parameters_to_epsg_codes() {
+        assert_eq!(cgcs2000_gauss_kruger_code(105.0, 500_000.0), Some(4544));
+        assert_eq!(cgcs2000_gauss_kruger_code(105.0, 35_500_000.0), Some(4523));
+        assert_eq!(cgcs2000_gauss_kruger_code(75.0, 25_500_000.0), Some(4513));
+        assert_eq!(cgcs2000_gauss_kruger_code(135.0, 500_000.0), Some(4554));
+        assert_eq!(cgcs2000_gauss_kruger_code(105.0, 18_500_000.0), Some(4496));
+        assert_eq!(cgcs2000_gauss_kruger_code(104.5, 500_000.0), None);
+    }
+
+    #[test]
+    fn reads_esri_and_ogc_prj_wkt() {
+        let esri = r#"PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",105.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+        assert_eq!(Crs::from_wkt(esri).map(|c| c.code()), Ok(4544));
+        let esri_zone = esri.replace("500000.0", "35500000.0");
+        assert_eq!(Crs::from_wkt(&esri_zone).map(|c| c.code()), Ok(4523));
+        let ogc = r#"PROJCS["CGCS2000 / 3-degree Gauss-Kruger CM 105E",GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101,AUTHORITY["EPSG","1024"]],AUTHORITY["EPSG","1043"]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4490"]],PROJECTION["Transverse_Mercator"],PARAMETER["central_meridian",105],PARAMETER["false_easting",500000],UNIT["metre",1],AUTHORITY["EPSG","4544"]]"#;
+        assert_eq!(Crs::from_wkt(ogc).map(|c| c.code()), Ok(4544));
+        let wgs = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        assert_eq!(Crs::from_wkt(wgs).map(|c| c.code()), Ok(4326));
+        let xian = r#"PROJCS["Xian_1980_3_Degree_GK_CM_105E",GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",SPHEROID["Xian_1980",6378140.0,298.257]]],PROJECTION["Gauss_Kruger"],PARAMETER["Central_Meridian",105.0],PARAMETER["False_Easting",500000.0]]"#;
+        let err = Crs::from_wkt(xian).err().unwrap_or_default();
+        assert!(err.contains("Xian_1980_3_Degree_GK_CM_105E"), "{err}");
+    }
+}

@@ -1,0 +1,251 @@
+//! The zone index: large protected polygons cut into small pieces, and river
+//! lines cut into segments, in R-trees.
+//!
+//! Real red-line polygons have thousands of vertices; overlaying a parcel
+//! with the whole polygon re-scans all of them for every parcel. Cutting each
+//! polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices (what
+//! PostGIS's ST_Subdivide does) makes each overlay small. Pieces are cut with
+//! exact clipping ([`crate::clip`]), so the sum over pieces is the area over
+//! the whole.
+
+use geo::{BoundingRect, CoordsIter, Line, Polygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+use crate::catalog::Rule;
+use crate::clip::clip_polygon;
+use crate::geometry::Shape;
+use crate::plan::LoadedPlan;
+
+/// Pieces with more vertices than this are cut again.
+pub const MAX_PIECE_VERTICES: usize = 256;
+
+/// Where an indexed item came from: the catalog layer and the feature in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ZoneRef {
+    pub layer: usize,
+    pub feature: usize,
+}
+
+/// A piece of a zone polygon (even-odd semantics; see [`crate::clip`]).
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub zone: ZoneRef,
+    pub polygon: Polygon,
+    pub bounds: Rect,
+}
+
+/// A segment of a setback layer's water line (or of a water surface's ring).
+#[derive(Debug, Clone, Copy)]
+pub struct Segment {
+    pub zone: ZoneRef,
+    pub line: Line,
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+pub struct ZoneIndex {
+    /// Pieces of the polygon features of prohibit / restrict / setback layers.
+    pub pieces: Vec<Piece>,
+    piece_tree: RTree<Entry>,
+    /// Segments of setback layers.
+    pub segments: Vec<Segment>,
+    segment_tree: RTree<Entry>,
+    /// The largest review distance of any setback layer.
+    pub max_setback_m: f64,
+}
+
+fn entry(bounds: Rect, index: usize) -> Entry {
+    GeomWithData::new(
+        Rectangle::from_corners(
+            [bounds.min().x, bounds.min().y],
+            [bounds.max().x, bounds.max().y],
+        ),
+        index,
+    )
+}
+
+fn envelope(bounds: &Rect) -> AABB<[f64; 2]> {
+    AABB::from_corners(
+        [bounds.min().x, bounds.min().y],
+        [bounds.max().x, bounds.max().y],
+    )
+}
+
+impl ZoneIndex {
+    pub fn build(plan: &LoadedPlan) -> ZoneIndex {
+        use rayon::prelude::*;
+        let mut max_setback_m: f64 = 0.0;
+        let mut polygons: Vec<(ZoneRef, &Polygon)> = Vec::new();
+        let mut segments: Vec<Segment> = Vec::new();
+        for (layer_index, layer) in plan.layers.iter().enumerate() {
+            let rule = plan.catalog.layers[layer_index].rule;
+            if rule == Rule::Display {
+                continue;
+            }
+            if let Rule::Setback { review_m, .. } = rule {
+                max_setback_m = max_setback_m.max(review_m);
+            }
+            for (feature_index, feature) in layer.features.iter().enumerate() {
+                let zone = ZoneRef {
+                    layer: layer_index,
+                    feature: feature_index,
+                };
+                match &feature.shape {
+                    Shape::Area(mp) => {
+                        polygons.extend(mp.0.iter().map(|p| (zone, p)));
+                        if matches!(rule, Rule::Setback { .. }) {
+                            segments.extend(mp.0.iter().flat_map(|p| {
+                                p.exterior()
+                                    .lines()
+                                    .chain(p.interiors().iter().flat_map(|r| r.lines()))
+                                    .map(move |line| Segment { zone, line })
+                            }));
+                        }
+                    }
+                    Shape::Lines(ml) => {
+                        segments.extend(
+                            ml.0.iter()
+                                .flat_map(|l| l.lines().map(move |line| Segment { zone, line })),
+                        );
+                    }
+                }
+            }
+        }
+        let pieces: Vec<Piece> = polygons
+            .par_iter()
+            .flat_map_iter(|(zone, polygon)| {
+                subdivide(polygon).into_iter().filter_map(move |p| {
+                    p.bounding_rect().map(|bounds| Piece {
+                        zone: *zone,
+                        polygon: p,
+                        bounds,
+                    })
+                })
+            })
+            .collect();
+        let piece_tree = RTree::bulk_load(
+            pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| entry(p.bounds, i))
+                .collect(),
+        );
+        let segment_tree = RTree::bulk_load(
+            segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| entry(s.line.bounding_rect(), i))
+                .collect(),
+        );
+        ZoneIndex {
+            pieces,
+            piece_tree,
+            segments,
+            segment_tree,
+            max_setback_m,
+        }
+    }
+
+    /// Pieces whose bounds meet `bounds` (edges touching count).
+    pub fn pieces_near<'a>(&'a self, bounds: &Rect) -> impl Iterator<Item = &'a Piece> + 'a {
+        self.piece_tree
+            .locate_in_envelope_intersecting(&envelope(bounds))
+            .map(|e| &self.pieces[e.data])
+    }
+
+    /// Segments whose bounds come within `distance` of `bounds`.
+    pub fn segments_near<'a>(
+        &'a self,
+        bounds: &Rect,
+        distance: f64,
+    ) -> impl Iterator<Item = &'a Segment> + 'a {
+        let grown = Rect::new(
+            (bounds.min().x - distance, bounds.min().y - distance),
+            (bounds.max().x + distance, bounds.max().y + distance),
+        );
+        self.segment_tree
+            .locate_in_envelope_intersecting(&envelope(&grown))
+            .map(|e| &self.segments[e.data])
+    }
+}
+
+/// Cuts a polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices by
+/// halving its bounds along the longer side, recursively.
+pub fn subdivide(polygon: &Polygon) -> Vec<Polygon> {
+    let mut out = Vec::new();
+    subdivide_into(polygon.clone(), 0, &mut out);
+    out
+}
+
+fn subdivide_into(polygon: Polygon, depth: usize, out: &mut Vec<Polygon>) {
+    // Depth bounds the recursion for pathological inputs (many vertices
+    // stacked on one spot); a 2^24 split is far below any real tolerance.
+    let Some(bounds) = polygon.bounding_rect() else {
+        return;
+    };
+    if polygon.coords_count() <= MAX_PIECE_VERTICES || depth >= 24 {
+        out.push(polygon);
+        return;
+    }
+    let (min, max) = (bounds.min(), bounds.max());
+    let halves = if bounds.width() >= bounds.height() {
+        let mid = min.x + bounds.width() / 2.0;
+        [
+            Rect::new((min.x, min.y), (mid, max.y)),
+            Rect::new((mid, min.y), (max.x, max.y)),
+        ]
+    } else {
+        let mid = min.y + bounds.height() / 2.0;
+        [
+            Rect::new((min.x, min.y), (max.x, mid)),
+            Rect::new((min.x, mid), (max.x, max.y)),
+        ]
+    };
+    for half in halves {
+        if let Some(piece) = clip_polygon(&polygon, &half) {
+            subdivide_into(piece, depth + 1, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Area, BooleanOps, LineString};
+
+    fn jagged(n: usize) -> Polygon {
+        // A star-like ring with n vertices around (1000, 1000).
+        let ring: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = if i % 2 == 0 {
+                    900.0
+                } else {
+                    600.0 + (i % 7) as f64 * 20.0
+                };
+                (1000.0 + r * a.cos(), 1000.0 + r * a.sin())
+            })
+            .collect();
+        Polygon::new(LineString::from(ring), vec![])
+    }
+
+    #[test]
+    fn pieces_are_small_and_add_up_to_the_whole() {
+        let big = jagged(3000);
+        let pieces = subdivide(&big);
+        assert!(pieces.len() > 10, "{}", pieces.len());
+        assert!(pieces
+            .iter()
+            .all(|p| p.coords_count() <= MAX_PIECE_VERTICES + 16));
+        let window = Rect::new((-10.0, -10.0), (2010.0, 2010.0)).to_polygon();
+        let total: f64 = pieces
+            .iter()
+            .map(|p| p.intersection(&window).unsigned_area())
+            .sum();
+        assert!(
+            (total - big.unsigned_area()).abs() < 1e-6 * big.unsigned_area(),
+            "{total}"
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! GeoJSON reader: FeatureCollection, Feature or bare geometry, with the
+//! legacy `crs` member that Chinese data often carries.
+//!
+//! Features are parsed one at a time from the JSON tree so that one broken
+//! feature is reported and skipped instead of failing the whole file.
+
+use std::path::Path;
+
+use geo_types::Geometry;
+use geojson::{GeometryValue, JsonObject, JsonValue};
+
+use super::{RawFeature, RawFile};
+use crate::crs::Crs;
+use crate::error::{Error, Problem};
+
+pub fn read(path: &Path) -> Result<RawFile, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
+        .map_err(|e| {
+            Error::format(
+                path,
+                format!("not UTF-8 text ({e}); GeoJSON must be UTF-8 (RFC 7946): re-save the file as UTF-8"),
+            )
+        })?;
+    parse(path, text)
+}
+
+/// Parses GeoJSON text; `path` only names the source in messages.
+pub fn parse(path: &Path, text: &str) -> Result<RawFile, Error> {
+    let root: JsonValue = serde_json::from_str(text).map_err(|e| {
+        Error::format(
+            path,
+            format!("not valid JSON: {e}; the file is truncated or damaged, export it again"),
+        )
+    })?;
+    let JsonValue::Object(root) = root else {
+        return Err(Error::format(
+            path,
+            "the top level is not a JSON object, so not GeoJSON",
+        ));
+    };
+    let declared_crs = legacy_crs(path, &root)?;
+    let mut out = RawFile {
+        declared_crs,
+        ..RawFile::default()
+    };
+    match root.get("type").and_then(JsonValue::as_str) {
+        Some("FeatureCollection") => {
+            let Some(JsonValue::Array(features)) = root.get("features") else {
+                return Err(Error::format(
+                    path,
+                    "FeatureCollection without a \"features\" array",
+                ));
+            };
+            for (i, value) in features.iter().enumerate() {
+                match feature(i + 1, value) {
+                    Ok(f) => out.features.push(f),
+                    Err(message) => out.problems.push(Problem::feature(
+                        path,
+                        i + 1,
+                        value.get("id").map(json_text).as_deref(),
+                        message,
+                    )),
+                }
+            }
+        }
+        Some("Feature") => {
+            let value = JsonValue::Object(root.clone());
+            out.features.push(
+                feature(1, &value).map_err(|m| Error::format(path, format!("feature 1: {m}")))?,
+            );
+        }
+        Some(_) => {
+            let (geometry, notes) =
+                geometry(&JsonValue::Object(root.clone())).map_err(|m| Error::format(path, m))?;
+            out.features.push(RawFeature {
+                index: 1,
+                native_id: None,
+                attributes: Vec::new(),
+                geometry,
+                notes,
+            });
+        }
+        None => {
+            return Err(Error::format(
+                path,
+                "no \"type\" member at the top level, so not GeoJSON",
+            ))
+        }
+    }
+    Ok(out)
+}
+
+/// The legacy (GeoJSON 2008) `crs` member, e.g.
+/// `{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4544"}}`.
+fn legacy_crs(path: &Path, root: &JsonObject) -> Result<Option<Crs>, Error> {
+    let Some(crs) = root.get("crs") else {
+        return Ok(None);
+    };
+    if crs.is_null() {
+        return Ok(None);
+    }
+    let name = crs
+        .get("properties")
+        .and_then(|p| p.get("name").or_else(|| p.get("code")))
+        .map(json_text);
+    match name {
+        Some(name) => Crs::parse(&name).map(Some).map_err(|e| {
+            Error::crs(path, format!("its \"crs\" member: {e}"))
+        }),
+        None => Err(Error::crs(
+            path,
+            "its \"crs\" member has no properties.name; write {\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4544\"}}",
+        )),
+    }
+}
+
+fn feature(index: usize, value: &JsonValue) -> Result<RawFeature, String> {
+    let JsonValue::Object(object) = value else {
+        return Err("is not a JSON object".to_string());
+    };
+    if object.get("type").and_then(JsonValue::as_str) != Some("Feature") {
+        return Err("its \"type\" is not \"Feature\"".to_string());
+    }
+    let native_id = object.get("id").filter(|v| !v.is_null()).map(json_text);
+    let attributes = match object.get("properties") {
+        Some(JsonValue::Object(props)) => props
+            .iter()
+            .map(|(k, v)| (k.clone(), json_text(v)))
+            .collect(),
+        Some(JsonValue::Null) | None => Vec::new(),
+        Some(_) => return Err("\"properties\" is not an object".to_string()),
+    };
+    let geometry_value = match object.get("geometry") {
+        None | Some(JsonValue::Null) => {
+            return Err("has no geometry; draw or import its boundary".to_string())
+        }
+        Some(g) => g,
+    };
+    let (geometry, notes) = geometry(geometry_value)?;
+    Ok(RawFeature {
+        index,
+        native_id,
+        attributes,
+        geometry,
+        notes,
+    })
+}
+
+fn geometry(value: &JsonValue) -> Result<(Geometry, Vec<String>), String> {
+    let parsed = serde_json::from_value::<geojson::Geometry>(value.clone())
+        .map_err(|e| format!("bad geometry: {e}"))?;
+    let mut notes = Vec::new();
+    let mut value = parsed.value;
+    close_rings(&mut value, &mut notes)?;
+    let geometry = Geometry::<f64>::try_from(&value).map_err(|e| format!("bad geometry: {e}"))?;
+    Ok((geometry, notes))
+}
+
+/// RFC 7946 rings repeat their first position at the end. Files that forget
+/// are common; close them, and say so.
+fn close_rings(value: &mut GeometryValue, notes: &mut Vec<String>) -> Result<(), String> {
+    let mut close = |rings: &mut Vec<Vec<geojson::Position>>| -> Result<(), String> {
+        for ring in rings.iter_mut() {
+            if ring.iter().any(|p| p.len() < 2) {
+                return Err("a position has fewer than two numbers".to_string());
+            }
+            if ring.len() >= 3 && ring.first() != ring.last() {
+                if let Some(first) = ring.first().cloned() {
+                    ring.push(first);
+                    notes.push("环未闭合，已闭合 unclosed ring closed".to_string());
+                }
+            }
+        }
+        Ok(())
+    };
+    match value {
+        GeometryValue::Polygon { coordinates } => close(coordinates),
+        GeometryValue::MultiPolygon { coordinates } => {
+            coordinates.iter_mut().try_for_each(&mut close)
+        }
+        GeometryValue::GeometryCollection { geometries } => geometries
+            .iter_mut()
+            .try_for_each(|g| close_rings(&mut g.value, notes)),
+        _ => Ok(()),
+    }
+}
+
+/// Attribute text as a user would read it: strings without quotes.
+fn json_text(value: &JsonValue) -> String {
+    match value {
+        JsonValue::String(s) => s.clone(),
+        JsonValue::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> RawFile {
+        parse(Path::new("t.geojson"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn reads_the_legacy_crs_member() {
+        let f = parse_ok(
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4544"}},
+            "features":[{"type":"Feature","id":7,"properties":{"名称":"某厂房","面积":12.5},
+            "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#,
+        );
+        assert_eq!(f.declared_crs.map(|c| c.code()), Some(4544));
+        assert_eq!(f.features[0].native_id.as_deref(), Some("7"));
+        assert_eq!(
+            f.features[0].attributes[0],
+            ("名称".to_string(), "某厂房".to_string())
+        );
+        assert_eq!(f.features[0].attributes[1].1, "12.5");
+    }
+
+    #[test]
+    fn a_bad_feature_is_reported_and_the_rest_loads() {
+        let f = parse_ok(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},
+            {"type":"Feature","id":"bad","properties":{},"geometry":{"type":"Polygon","coordinates":"oops"}},
+            {"type":"Feature","properties":{},"geometry":null}]}"#,
+        );
+        assert_eq!(f.features.len(), 1);
+        assert_eq!(f.problems.len(), 2);
+        assert_eq!(f.problems[0].locator(), "feature 2 (id bad)");
+        assert!(f.problems[1].message.contains("no geometry"));
+    }
+
+    #[test]
+    fn closes_unclosed_rings_and_says_so() {
+        let f = parse_ok(r#"{"type":"Polygon","coordinates":[[[0,0],[2,0],[2,2],[0,2]]]}"#);
+        assert_eq!(f.features[0].notes.len(), 1);
+        let Geometry::Polygon(p) = &f.features[0].geometry else {
+            panic!("not a polygon")
+        };
+        assert_eq!(p.exterior().0.len(), 5);
+    }
+
+    #[test]
+    fn truncated_json_names_the_file() {
+        let err = parse(
+            Path::new("parcels.geojson"),
+            r#"{"type":"FeatureCollection","features":[{"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.starts_with("parcels.geojson: not valid JSON"), "{err}");
+    }
+}

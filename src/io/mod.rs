@@ -1,0 +1,257 @@
+//! Reading layer and parcel files into features in the working CRS.
+//!
+//! One submodule per format turns a file into [`RawFeature`]s in the file's own
+//! CRS. This module then does what is the same for every format: settle the
+//! file's CRS, reproject, clean each geometry, and pick ids and names. A bad
+//! feature becomes a [`Problem`] and the rest of the file still loads.
+
+pub mod geojson;
+pub mod shapefile;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use geo::BoundingRect;
+use geo_types::Geometry;
+use rayon::prelude::*;
+
+use crate::crs::{looks_like_lonlat, Crs, Transformer, WGS84};
+use crate::error::{Error, Problem};
+use crate::geometry::{clean, Shape};
+
+/// A feature as a format reader found it, before CRS and validity are settled.
+#[derive(Debug, Clone)]
+pub struct RawFeature {
+    /// 1-based position in the file.
+    pub index: usize,
+    /// The format's own feature id (GeoJSON `id`), if any.
+    pub native_id: Option<String>,
+    /// Attribute names and values as text, in the file's field order.
+    pub attributes: Vec<(String, String)>,
+    pub geometry: Geometry,
+    /// Things the reader already fixed (e.g. an unclosed ring).
+    pub notes: Vec<String>,
+}
+
+/// What a format reader returns: features, the CRS the file itself declares,
+/// and the features it had to skip.
+#[derive(Debug, Default)]
+pub struct RawFile {
+    pub declared_crs: Option<Crs>,
+    pub features: Vec<RawFeature>,
+    pub problems: Vec<Problem>,
+}
+
+/// A usable feature in the working CRS.
+#[derive(Debug, Clone)]
+pub struct Feature {
+    pub index: usize,
+    pub id: String,
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+    pub shape: Shape,
+    /// Repairs made on the way in, for the report's `note`.
+    pub notes: Vec<String>,
+}
+
+/// The features of one file, and what could not be used.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub path: PathBuf,
+    /// The CRS the coordinates were read in.
+    pub source_crs: Crs,
+    pub features: Vec<Feature>,
+    pub problems: Vec<Problem>,
+}
+
+/// How to read one file.
+#[derive(Debug, Clone)]
+pub struct ReadOptions<'a> {
+    pub working_crs: &'a Crs,
+    /// Used when the file declares no CRS itself (catalog `crs`, `--parcels-crs`).
+    pub fallback_crs: Option<&'a Crs>,
+    /// An explicit id field; when absent the first of `id_candidates` present.
+    pub id_field: Option<&'a str>,
+    pub id_candidates: &'a [&'a str],
+    pub name_field: Option<&'a str>,
+    pub name_candidates: &'a [&'a str],
+    /// How to tell the user to declare a CRS for this file.
+    pub crs_hint: &'a str,
+}
+
+/// Fields a parcel's id is taken from when none is named, in order.
+pub const PARCEL_ID_FIELDS: &[&str] = &["id", "地块编号", "编号"];
+/// Fields a parcel's name is taken from when none is named, in order.
+pub const PARCEL_NAME_FIELDS: &[&str] = &["名称", "name", "项目名称", "地块名称"];
+
+/// Reads raw features with the reader for the file's extension.
+pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "geojson" | "json" => geojson::read(path),
+        "shp" => shapefile::read(path),
+        _ => Err(Error::format(
+            path,
+            "unknown file type; redline reads .geojson / .json and .shp (with .shx, .dbf, .prj)",
+        )),
+    }
+}
+
+/// Reads a file into usable features in the working CRS.
+pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
+    let raw = read_raw(path)?;
+    let source_crs = settle_crs(path, &raw, options)?;
+    let transformer = Transformer::new(&source_crs, options.working_crs);
+    let id_field = pick_field(&raw, options.id_field, options.id_candidates, path)?;
+    let name_field = pick_field(&raw, options.name_field, options.name_candidates, path)?;
+
+    let outcomes: Vec<Result<Feature, Problem>> = raw
+        .features
+        .into_par_iter()
+        .map(|rf| {
+            let id = id_field
+                .as_deref()
+                .and_then(|f| attribute(&rf.attributes, f))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .or_else(|| rf.native_id.clone())
+                .unwrap_or_else(|| rf.index.to_string());
+            let name = name_field
+                .as_deref()
+                .and_then(|f| attribute(&rf.attributes, f))
+                .unwrap_or_default()
+                .to_string();
+            let problem = |message: String| Problem::feature(path, rf.index, Some(&id), message);
+            let mut geometry = rf.geometry;
+            transformer
+                .transform_geometry(&mut geometry)
+                .map_err(problem)?;
+            let cleaned = clean(geometry).map_err(problem)?;
+            let mut notes = rf.notes;
+            notes.extend(cleaned.notes);
+            Ok(Feature {
+                index: rf.index,
+                id,
+                name,
+                attributes: rf.attributes,
+                shape: cleaned.shape,
+                notes,
+            })
+        })
+        .collect();
+
+    let mut problems = raw.problems;
+    let mut features = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            Ok(f) => features.push(f),
+            Err(p) => problems.push(p),
+        }
+    }
+    note_duplicate_ids(&mut features);
+    Ok(Layer {
+        path: path.to_path_buf(),
+        source_crs,
+        features,
+        problems,
+    })
+}
+
+fn attribute<'a>(attributes: &'a [(String, String)], field: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|(k, _)| k == field)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The field to use: the named one (which must exist), else the first
+/// candidate any feature has.
+fn pick_field(
+    raw: &RawFile,
+    named: Option<&str>,
+    candidates: &[&str],
+    path: &Path,
+) -> Result<Option<String>, Error> {
+    let has = |field: &str| {
+        raw.features
+            .iter()
+            .any(|f| f.attributes.iter().any(|(k, _)| k == field))
+    };
+    if let Some(field) = named {
+        if raw.features.is_empty() || has(field) {
+            return Ok(Some(field.to_string()));
+        }
+        let available: Vec<&str> = raw
+            .features
+            .first()
+            .map(|f| f.attributes.iter().map(|(k, _)| k.as_str()).collect())
+            .unwrap_or_default();
+        return Err(Error::format(
+            path,
+            format!(
+                "no field named {field:?}; the fields are: {}",
+                available.join(", ")
+            ),
+        ));
+    }
+    Ok(candidates.iter().find(|c| has(c)).map(|c| c.to_string()))
+}
+
+/// The file's CRS: what it declares, else the fallback, else lon/lat when the
+/// coordinates can only be that. Anything else is refused: an area computed
+/// in the wrong CRS is worse than no answer.
+fn settle_crs(path: &Path, raw: &RawFile, options: &ReadOptions) -> Result<Crs, Error> {
+    if let Some(crs) = &raw.declared_crs {
+        return Ok(crs.clone());
+    }
+    if let Some(crs) = options.fallback_crs {
+        return Ok(crs.clone());
+    }
+    let bounds = raw
+        .features
+        .iter()
+        .filter_map(|f| f.geometry.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
+    match bounds {
+        None => Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e)),
+        Some(b) if looks_like_lonlat(&b) => Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e)),
+        Some(b) => Err(Error::crs(
+            path,
+            format!(
+                "the file declares no CRS and its coordinates (x {:.1}..{:.1}, y {:.1}..{:.1}) are not longitude/latitude; \
+                 declare the CRS {}",
+                b.min().x,
+                b.max().x,
+                b.min().y,
+                b.max().y,
+                options.crs_hint
+            ),
+        )),
+    }
+}
+
+/// Duplicate ids are screened all the same (nothing is lost) but each
+/// carries a note, since a report row must point to exactly one parcel.
+fn note_duplicate_ids(features: &mut [Feature]) {
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    for f in features.iter_mut() {
+        match first_seen.get(&f.id) {
+            Some(first) => f.notes.push(format!(
+                "编号重复 duplicate id: feature {first} has the same id {:?}; give each feature a unique id",
+                f.id
+            )),
+            None => {
+                first_seen.insert(f.id.clone(), f.index);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The `redline` command line: a thin shell over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use redline::catalog::Catalog;
+use redline::crs::Crs;
+use redline::error::Error;
+use redline::index::ZoneIndex;
+use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::plan::LoadedPlan;
+use redline::report::{csv::findings_csv, write_atomically};
+use redline::screen::{screen_files, Verdict};
+
+/// Exit code for bad usage or unreadable input.
+const EXIT_INPUT: u8 = 2;
+/// Exit code when `--fail-on` is met.
+const EXIT_FAIL_ON: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "redline",
+    version,
+    about = "Screens proposed parcels against a spatial plan's protected zones (生态空间管控筛查)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Screen parcel files against a plan catalog: overlaps, setbacks, verdicts.
+    Screen(ScreenArgs),
+}
+
+#[derive(clap::Args)]
+struct ScreenArgs {
+    /// The plan's catalog.toml.
+    #[arg(long, default_value = "layers/catalog.toml")]
+    catalog: PathBuf,
+    /// Parcel files (.geojson, .json, .shp); several may be given.
+    #[arg(long, required = true, num_args = 1..)]
+    parcels: Vec<PathBuf>,
+    /// CRS of parcel files that declare none, e.g. EPSG:4544.
+    #[arg(long, value_name = "EPSG:CODE")]
+    parcels_crs: Option<String>,
+    /// Attribute holding the parcel id (default: id, 地块编号, 编号, the GeoJSON id, else the position).
+    #[arg(long)]
+    id_field: Option<String>,
+    /// Attribute holding the parcel name (default: 名称, name, 项目名称, 地块名称).
+    #[arg(long)]
+    name_field: Option<String>,
+    /// Write the findings CSV here.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Exit with code 3 when any parcel has this verdict or worse.
+    #[arg(long, value_enum, value_name = "VERDICT")]
+    fail_on: Option<FailOn>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Conflict,
+    Review,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Screen(args)) => screen(args),
+        None => {
+            eprintln!(
+                "redline: give a subcommand, e.g.\n  redline screen --catalog layers/catalog.toml --parcels layers/parcels/parcels.geojson --csv findings.csv\n(see `redline --help`)"
+            );
+            Ok(ExitCode::from(EXIT_INPUT))
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("redline: error: {e}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
+    let started = Instant::now();
+    let catalog = Catalog::load(&args.catalog)?;
+    let parcels_crs = args
+        .parcels_crs
+        .as_deref()
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--parcels-crs: {e}")))?;
+    let plan = LoadedPlan::load(catalog)?;
+    for problem in plan.problems() {
+        eprintln!("redline: warning: {problem}");
+    }
+    let index = ZoneIndex::build(&plan);
+
+    let hint = "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)";
+    let options = ReadOptions {
+        working_crs: &plan.catalog.working_crs,
+        fallback_crs: parcels_crs.as_ref(),
+        id_field: args.id_field.as_deref(),
+        id_candidates: PARCEL_ID_FIELDS,
+        name_field: args.name_field.as_deref(),
+        name_candidates: PARCEL_NAME_FIELDS,
+        crs_hint: hint,
+    };
+    let files = args
+        .parcels
+        .iter()
+        .map(|p| read_layer(p, &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let screening = screen_files(&plan, &index, files);
+
+    if let Some(path) = &args.csv {
+        let bytes = findings_csv(&plan, &screening).map_err(|e| Error::Output {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut inputs: Vec<PathBuf> = args.parcels.clone();
+        inputs.push(plan.catalog.path.clone());
+        inputs.extend(plan.catalog.layers.iter().map(|l| l.path.clone()));
+        write_atomically(path, &inputs, &bytes)?;
+    }
+
+    let screened = screening.screened().count();
+    let unscreened: Vec<_> = screening.unscreened().collect();
+    println!("{}", plan.catalog.name);
+    println!(
+        "screened {screened} parcels from {} file(s) in {:.2} s",
+        args.parcels.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for verdict in [Verdict::Conflict, Verdict::Review, Verdict::Clear] {
+        println!(
+            "  {:<9}{:<5}{:>8}",
+            verdict.keyword(),
+            verdict.label_zh(),
+            screening.count(verdict)
+        );
+    }
+    if !unscreened.is_empty() {
+        println!("  {:<9}{:<5}{:>8}", "error", "未筛查", unscreened.len());
+        for problem in &unscreened {
+            println!("    {problem}");
+        }
+    }
+    if let Some(path) = &args.csv {
+        println!("findings: {}", path.display());
+    }
+
+    let worst = screening
+        .screened()
+        .map(|(_, r)| r.verdict)
+        .max()
+        .unwrap_or(Verdict::Clear);
+    let failed = match args.fail_on {
+        Some(FailOn::Conflict) => worst >= Verdict::Conflict,
+        Some(FailOn::Review) => worst >= Verdict::Review,
+        None => false,
+    };
+    Ok(if failed {
+        ExitCode::from(EXIT_FAIL_ON)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

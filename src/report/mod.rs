@@ -1,0 +1,110 @@
+//! Writing what a screening found: the files an officer keeps.
+//!
+//! Every output is written to a temporary file beside its destination and
+//! renamed into place, so a failure never leaves a half-written report, and
+//! an output that would overwrite an input is refused.
+
+pub mod csv;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Writes `bytes` to `path` atomically; refuses to overwrite any of `inputs`.
+pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result<(), Error> {
+    let fail = |message: String| Error::Output {
+        path: path.to_path_buf(),
+        message,
+    };
+    if let Ok(target) = path.canonicalize() {
+        if inputs
+            .iter()
+            .any(|i| i.canonicalize().is_ok_and(|i| i == target))
+        {
+            return Err(fail(
+                "it is one of the input files; choose another output name".to_string(),
+            ));
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".redline-")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            fail(format!(
+                "cannot create a file in {} ({e}); check the folder exists and is writable",
+                dir.display()
+            ))
+        })?;
+    temp.write_all(bytes)
+        .and_then(|_| temp.as_file().sync_all())
+        .map_err(|e| fail(format!("{e} (disk full?); nothing was written")))?;
+    temp.persist(path)
+        .map_err(|e| fail(format!("{}; nothing was written", e.error)))?;
+    Ok(())
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or
+/// carriage return as a formula. Text from outside files is prefixed with an
+/// apostrophe so it shows as text; numbers written by redline are not.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Fixed two decimals, the precision every report states.
+pub fn two_decimals(value: f64) -> String {
+    // -0.00 would read as a negative overlap.
+    let v = if value.abs() < 0.005 { 0.0 } else { value };
+    format!("{v:.2}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralises_formulas_but_not_text() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("-1+1"), "'-1+1");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("XY-2025-017"), "XY-2025-017");
+    }
+
+    #[test]
+    fn never_prints_negative_zero() {
+        assert_eq!(two_decimals(-0.001), "0.00");
+        assert_eq!(two_decimals(5000.0), "5000.00");
+        assert_eq!(two_decimals(12.345), "12.35");
+    }
+
+    #[test]
+    fn refuses_to_overwrite_an_input_and_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let input = dir.path().join("parcels.geojson");
+        std::fs::write(&input, "original").unwrap_or_else(|e| panic!("{e}"));
+        let err = write_atomically(&input, std::slice::from_ref(&input), b"new").unwrap_err();
+        assert!(err.to_string().contains("one of the input files"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&input).unwrap_or_default(),
+            "original"
+        );
+        let missing_dir = dir.path().join("no/such/dir/out.csv");
+        assert!(write_atomically(&missing_dir, &[], b"x").is_err());
+        let out = dir.path().join("out.csv");
+        write_atomically(&out, &[], b"ok").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(|d| d.count())
+                .unwrap_or(0),
+            2
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! Screening: for each parcel, every protected feature it touches, by how
+//! much, and the verdict that follows from the plan's rules.
+//!
+//! Overlap areas are exact overlays (geo's BooleanOps) of the parcel with the
+//! zone pieces it meets, each piece first clipped exactly to the parcel's
+//! bounds so the overlay works at the parcel's scale. Setback distances are
+//! exact planar distances to the water-line segments, not buffers.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon};
+use rayon::prelude::*;
+
+use crate::catalog::Rule;
+use crate::clip::clip_polygon;
+use crate::error::Problem;
+use crate::geometry::Shape;
+use crate::index::{ZoneIndex, ZoneRef};
+use crate::io::{Feature, Layer};
+use crate::plan::LoadedPlan;
+
+/// Overlaps that print as 0.00 m² are boundary contact whatever the catalog's
+/// `sliver_m2`: a "conflict" of 0.00 m² would only confuse the reader.
+pub const MIN_REPORTED_OVERLAP_M2: f64 = 0.005;
+
+/// A parcel's overall verdict; ordered so that the worst is the greatest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    Clear,
+    Review,
+    Conflict,
+}
+
+impl Verdict {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Verdict::Clear => "clear",
+            Verdict::Review => "review",
+            Verdict::Conflict => "conflict",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Verdict::Clear => "符合",
+            Verdict::Review => "需论证",
+            Verdict::Conflict => "不符合",
+        }
+    }
+}
+
+/// One finding's verdict: contact is reported but does not change the parcel's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FindingVerdict {
+    Contact,
+    Review,
+    Conflict,
+}
+
+impl FindingVerdict {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FindingVerdict::Contact => "contact",
+            FindingVerdict::Review => "review",
+            FindingVerdict::Conflict => "conflict",
+        }
+    }
+
+    fn parcel_verdict(self) -> Verdict {
+        match self {
+            FindingVerdict::Contact => Verdict::Clear,
+            FindingVerdict::Review => Verdict::Review,
+            FindingVerdict::Conflict => Verdict::Conflict,
+        }
+    }
+}
+
+/// One parcel × one zone feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub zone: ZoneRef,
+    pub verdict: FindingVerdict,
+    /// Exact overlap area (polygon layers).
+    pub overlap_m2: Option<f64>,
+    /// Planar distance to the water line (setback layers); 0 when touching.
+    pub distance_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParcelResult {
+    pub area_m2: f64,
+    pub verdict: Verdict,
+    /// Ordered by layer (catalog order), then feature id.
+    pub findings: Vec<Finding>,
+}
+
+impl ParcelResult {
+    pub fn overlap_pct(&self, finding: &Finding) -> Option<f64> {
+        finding.overlap_m2.map(|a| {
+            if self.area_m2 > 0.0 {
+                a / self.area_m2 * 100.0
+            } else {
+                0.0
+            }
+        })
+    }
+}
+
+/// A parcel of an input file: screened, or reported as unusable.
+#[derive(Debug, Clone)]
+pub enum ParcelOutcome {
+    Screened {
+        parcel: Feature,
+        result: ParcelResult,
+    },
+    Unscreened(Problem),
+}
+
+/// The result of screening parcel files, parcels in input order.
+#[derive(Debug, Clone)]
+pub struct Screening {
+    pub outcomes: Vec<ParcelOutcome>,
+}
+
+impl Screening {
+    pub fn screened(&self) -> impl Iterator<Item = (&Feature, &ParcelResult)> {
+        self.outcomes.iter().filter_map(|o| match o {
+            ParcelOutcome::Screened { parcel, result } => Some((parcel, result)),
+            ParcelOutcome::Unscreened(_) => None,
+        })
+    }
+
+    pub fn unscreened(&self) -> impl Iterator<Item = &Problem> {
+        self.outcomes.iter().filter_map(|o| match o {
+            ParcelOutcome::Unscreened(p) => Some(p),
+            ParcelOutcome::Screened { .. } => None,
+        })
+    }
+
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.screened()
+            .filter(|(_, r)| r.verdict == verdict)
+            .count()
+    }
+}
+
+/// Screens every parcel of the given files; the problems the readers met
+/// take their place in input order, so nothing is silently dropped.
+pub fn screen_files(plan: &LoadedPlan, index: &ZoneIndex, files: Vec<Layer>) -> Screening {
+    let mut outcomes = Vec::new();
+    for file in files {
+        let results = screen_parcels(plan, index, &file.features);
+        let mut screened: Vec<(usize, ParcelOutcome)> = file
+            .features
+            .into_iter()
+            .zip(results)
+            .map(|(parcel, result)| (parcel.index, ParcelOutcome::Screened { parcel, result }))
+            .collect();
+        screened.extend(
+            file.problems
+                .into_iter()
+                .map(|p| (p.index.unwrap_or(usize::MAX), ParcelOutcome::Unscreened(p))),
+        );
+        screened.sort_by_key(|(index, _)| *index);
+        outcomes.extend(screened.into_iter().map(|(_, o)| o));
+    }
+    Screening { outcomes }
+}
+
+/// Screens parcels against the plan, in parallel; results are in parcel order
+/// and identical whatever the thread count.
+pub fn screen_parcels(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    parcels: &[Feature],
+) -> Vec<ParcelResult> {
+    parcels
+        .par_iter()
+        .map(|parcel| match &parcel.shape {
+            Shape::Area(mp) => screen_parcel(plan, index, mp),
+            // Readers only hand over areas as parcels; a line has no area to screen.
+            Shape::Lines(_) => ParcelResult {
+                area_m2: 0.0,
+                verdict: Verdict::Clear,
+                findings: Vec::new(),
+            },
+        })
+        .collect()
+}
+
+pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon) -> ParcelResult {
+    let area_m2 = parcel.unsigned_area();
+    let Some(bounds) = parcel.bounding_rect() else {
+        return ParcelResult {
+            area_m2,
+            verdict: Verdict::Clear,
+            findings: Vec::new(),
+        };
+    };
+    let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
+    let zone_shape = |zone: ZoneRef| &plan.layers[zone.layer].features[zone.feature].shape;
+    let touches_zone = |zone: ZoneRef| match zone_shape(zone) {
+        Shape::Area(mp) => parcel.intersects(mp),
+        Shape::Lines(ml) => parcel.intersects(ml),
+    };
+
+    // Overlap per zone feature, summed over the pieces the parcel's bounds meet.
+    let mut overlaps: BTreeMap<ZoneRef, (f64, Vec<&Polygon>)> = BTreeMap::new();
+    let mut inside_setback_zone: BTreeMap<ZoneRef, bool> = BTreeMap::new();
+    for piece in index.pieces_near(&bounds) {
+        match rule_of(piece.zone) {
+            Rule::Prohibit | Rule::Restrict => {
+                let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
+                if let Some(window) = clip_polygon(&piece.polygon, &bounds) {
+                    entry.0 += parcel.intersection(&window).unsigned_area();
+                }
+                entry.1.push(&piece.polygon);
+            }
+            Rule::Setback { .. } => {
+                inside_setback_zone.entry(piece.zone).or_insert(false);
+            }
+            Rule::Display => {}
+        }
+    }
+
+    let threshold = plan.catalog.sliver_m2.max(MIN_REPORTED_OVERLAP_M2);
+    let mut findings = Vec::new();
+    for (zone, (overlap_m2, pieces)) in overlaps {
+        // Pieces are cheap to test; the original confirms (see crate::clip).
+        let touched = || pieces.iter().any(|p| parcel.intersects(*p)) && touches_zone(zone);
+        let verdict = if overlap_m2 > threshold {
+            match rule_of(zone) {
+                Rule::Prohibit => FindingVerdict::Conflict,
+                _ => FindingVerdict::Review,
+            }
+        } else if overlap_m2 > 0.0 || touched() {
+            FindingVerdict::Contact
+        } else {
+            continue;
+        };
+        findings.push(Finding {
+            zone,
+            verdict,
+            overlap_m2: Some(overlap_m2),
+            distance_m: None,
+        });
+    }
+
+    // Setbacks: the exact distance to every water line within reach.
+    if index.max_setback_m > 0.0 {
+        let mut nearest: BTreeMap<ZoneRef, f64> = BTreeMap::new();
+        for segment in index.segments_near(&bounds, index.max_setback_m) {
+            let d = parcel
+                .0
+                .iter()
+                .map(|p| Euclidean.distance(&segment.line, p))
+                .fold(f64::INFINITY, f64::min);
+            let best = nearest.entry(segment.zone).or_insert(f64::INFINITY);
+            *best = best.min(d);
+        }
+        // A parcel inside a water surface touches none of its rings.
+        for zone in inside_setback_zone.into_keys() {
+            if touches_zone(zone) {
+                nearest.insert(zone, 0.0);
+            }
+        }
+        for (zone, distance_m) in nearest {
+            let Rule::Setback {
+                conflict_m,
+                review_m,
+            } = rule_of(zone)
+            else {
+                continue;
+            };
+            let verdict = if distance_m < conflict_m {
+                FindingVerdict::Conflict
+            } else if distance_m < review_m {
+                FindingVerdict::Review
+            } else {
+                continue;
+            };
+            findings.push(Finding {
+                zone,
+                verdict,
+                overlap_m2: None,
+                distance_m: Some(distance_m),
+            });
+        }
+    }
+
+    findings.sort_by(|a, b| {
+        a.zone.layer.cmp(&b.zone.layer).then_with(|| {
+            let id = |f: &Finding| {
+                plan.layers[f.zone.layer].features[f.zone.feature]
+                    .id
+                    .as_str()
+            };
+            natural_cmp(id(a), id(b))
+        })
+    });
+    let verdict = findings
+        .iter()
+        .map(|f| f.verdict.parcel_verdict())
+        .max()
+        .unwrap_or(Verdict::Clear);
+    ParcelResult {
+        area_m2,
+        verdict,
+        findings,
+    }
+}
+
+/// Orders ids as people do: "Z-9" before "Z-10".
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let take = |it: &mut std::iter::Peekable<std::str::Chars>| {
+                    let mut s = String::new();
+                    while let Some(c) = it.peek().copied().filter(char::is_ascii_digit) {
+                        s.push(c);
+                        it.next();
+                    }
+                    s
+                };
+                let (m, n) = (take(&mut x), take(&mut y));
+                let (m_trim, n_trim) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+                let order = m_trim
+                    .len()
+                    .cmp(&n_trim.len())
+                    .then_with(|| m_trim.cmp(n_trim));
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(&d);
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_sort_as_people_read_them() {
+        let mut ids = vec!["Z-10", "Z-9", "Z-009a", "A", "Z-1"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, vec!["A", "Z-1", "Z-9", "Z-009a", "Z-10"]);
+    }
+
+    #[test]
+    fn the_worst_finding_decides() {
+        assert!(Verdict::Conflict > Verdict::Review && Verdict::Review > Verdict::Clear);
+        assert_eq!(FindingVerdict::Contact.parcel_verdict(), Verdict::Clear);
+    }
+}
