@@ -19,6 +19,10 @@ use crate::plan::LoadedPlan;
 
 /// Pieces with more vertices than this are cut again.
 pub const MAX_PIECE_VERTICES: usize = 256;
+/// Pieces wider or taller than this are cut again. The overlay engine's
+/// precision is ~2^-29 of the extent it works on, so a 256 m piece keeps
+/// every overlap well inside 0.01 m² of the exact value.
+pub const MAX_PIECE_EXTENT_M: f64 = 256.0;
 
 /// Where an indexed item came from: the catalog layer and the feature in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,8 +174,9 @@ impl ZoneIndex {
     }
 }
 
-/// Cuts a polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices by
-/// halving its bounds along the longer side, recursively.
+/// Cuts a polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices and
+/// [`MAX_PIECE_EXTENT_M`] across by halving its bounds along the longer
+/// side, recursively.
 pub fn subdivide(polygon: &Polygon) -> Vec<Polygon> {
     let mut out = Vec::new();
     subdivide_into(polygon.clone(), 0, &mut out);
@@ -180,11 +185,14 @@ pub fn subdivide(polygon: &Polygon) -> Vec<Polygon> {
 
 fn subdivide_into(polygon: Polygon, depth: usize, out: &mut Vec<Polygon>) {
     // Depth bounds the recursion for pathological inputs (many vertices
-    // stacked on one spot); a 2^24 split is far below any real tolerance.
+    // stacked on one spot); 2^-32 of a zone is far below any real tolerance.
     let Some(bounds) = polygon.bounding_rect() else {
         return;
     };
-    if polygon.coords_count() <= MAX_PIECE_VERTICES || depth >= 24 {
+    let small = polygon.coords_count() <= MAX_PIECE_VERTICES
+        && bounds.width() <= MAX_PIECE_EXTENT_M
+        && bounds.height() <= MAX_PIECE_EXTENT_M;
+    if small || depth >= 32 {
         out.push(polygon);
         return;
     }

@@ -141,14 +141,14 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     );
     for verdict in [Verdict::Conflict, Verdict::Review, Verdict::Clear] {
         println!(
-            "  {:<9}{:<5}{:>8}",
+            "  {:<9}{:>7}  {}",
             verdict.keyword(),
-            verdict.label_zh(),
-            screening.count(verdict)
+            screening.count(verdict),
+            verdict.label_zh()
         );
     }
     if !unscreened.is_empty() {
-        println!("  {:<9}{:<5}{:>8}", "error", "未筛查", unscreened.len());
+        println!("  {:<9}{:>7}  {}", "error", unscreened.len(), "未筛查 not screened");
         for problem in &unscreened {
             println!("    {problem}");
         }

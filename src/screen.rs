@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 
 use crate::catalog::Rule;
@@ -212,9 +212,7 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
         match rule_of(piece.zone) {
             Rule::Prohibit | Rule::Restrict => {
                 let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
-                if let Some(window) = clip_polygon(&piece.polygon, &bounds) {
-                    entry.0 += parcel.intersection(&window).unsigned_area();
-                }
+                entry.0 += overlap_in_common_window(parcel, &bounds, &piece.polygon, &piece.bounds);
                 entry.1.push(&piece.polygon);
             }
             Rule::Setback { .. } => {
@@ -309,6 +307,38 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
         verdict,
         findings,
     }
+}
+
+/// The exact area of `parcel` ∩ `zone_piece`. Both are first clipped exactly
+/// to the intersection of their bounds, so the overlay engine, whose integer
+/// grid is scaled to the extent of its inputs, works at the scale of that
+/// window (≤ a piece) rather than of a whole district-sized parcel.
+fn overlap_in_common_window(parcel: &MultiPolygon, parcel_bounds: &Rect, zone_piece: &Polygon, piece_bounds: &Rect) -> f64 {
+    let (a, b) = (parcel_bounds, piece_bounds);
+    let min = geo::coord! { x: a.min().x.max(b.min().x), y: a.min().y.max(b.min().y) };
+    let max = geo::coord! { x: a.max().x.min(b.max().x), y: a.max().y.min(b.max().y) };
+    if min.x >= max.x || min.y >= max.y {
+        return 0.0;
+    }
+    let window = Rect::new(min, max);
+    let Some(zone_part) = clip_polygon(zone_piece, &window) else {
+        return 0.0;
+    };
+    let parcel_part = MultiPolygon::new(parcel.0.iter().filter_map(|p| clip_polygon(p, &window)).collect());
+    if parcel_part.0.is_empty() {
+        return 0.0;
+    }
+    // Where one side fills the window, the overlap is the other side, whose
+    // area the shoelace formula gives exactly, with no overlay at all.
+    let full = window.width() * window.height() * (1.0 - 1e-12);
+    let zone_area = zone_part.unsigned_area();
+    if zone_area >= full {
+        return parcel_part.unsigned_area();
+    }
+    if parcel_part.unsigned_area() >= full {
+        return zone_area;
+    }
+    parcel_part.intersection(&zone_part).unsigned_area()
 }
 
 /// Orders ids as people do: "Z-9" before "Z-10".

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use dbase::encoding::{DynEncoding, EncodingRs};
 use dbase::encoding_rs;
+
 use dbase::FieldValue;
 use geo_types::{Geometry, LineString, MultiLineString};
 use shapefile::{Shape, ShapeReader};
@@ -235,4 +236,191 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
             ))
         }
     })
+}
+
+/// One attribute column of a shapefile being written.
+#[derive(Debug, Clone)]
+pub struct DbfField {
+    /// At most 10 bytes once encoded in GBK (5 Chinese characters).
+    pub name: String,
+    /// Width in bytes of the column.
+    pub width: u8,
+    /// `Some(decimals)` for a numeric column, `None` for text.
+    pub decimals: Option<u8>,
+}
+
+/// Writes `.shp`, `.shx`, `.dbf` (GBK, what Chinese GIS offices exchange),
+/// `.cpg` and, when given, `.prj`, each atomically. The output is a pure
+/// function of the input (no timestamps), so regenerated files are identical.
+pub fn write(
+    shp_path: &Path,
+    shapes: &[crate::geometry::Shape],
+    fields: &[DbfField],
+    records: &[Vec<String>],
+    prj_wkt: Option<&str>,
+) -> Result<(), Error> {
+    use crate::geometry::Shape as Kind;
+    use crate::report::write_atomically;
+    use shapefile::{Point, Polygon, PolygonRing, Polyline, ShapeWriter};
+
+    let fail = |message: String| Error::Output {
+        path: shp_path.to_path_buf(),
+        message,
+    };
+    if shapes.len() != records.len() {
+        return Err(fail(format!("{} shapes but {} attribute records", shapes.len(), records.len())));
+    }
+    let points = |ls: &geo_types::LineString| ls.0.iter().map(|c| Point::new(c.x, c.y)).collect::<Vec<_>>();
+    let mut shp = Cursor::new(Vec::new());
+    let mut shx = Cursor::new(Vec::new());
+    {
+        let mut writer = ShapeWriter::with_shx(&mut shp, &mut shx);
+        let all_areas = shapes.iter().all(|s| matches!(s, Kind::Area(_)));
+        for shape in shapes {
+            let result = match (shape, all_areas) {
+                (Kind::Area(mp), true) => {
+                    let rings = mp
+                        .0
+                        .iter()
+                        .flat_map(|p| {
+                            std::iter::once(PolygonRing::Outer(points(p.exterior())))
+                                .chain(p.interiors().iter().map(|r| PolygonRing::Inner(points(r))))
+                        })
+                        .collect();
+                    writer.write_shape(&Polygon::with_rings(rings))
+                }
+                (Kind::Lines(ml), false) => {
+                    writer.write_shape(&Polyline::with_parts(ml.0.iter().map(points).collect()))
+                }
+                _ => return Err(fail("a shapefile holds one kind of shape: all polygons or all lines".to_string())),
+            };
+            result.map_err(|e| fail(e.to_string()))?;
+        }
+        writer.finalize().map_err(|e| fail(e.to_string()))?;
+    }
+    let dbf = dbf_bytes(fields, records).map_err(fail)?;
+    write_atomically(shp_path, &[], shp.get_ref())?;
+    write_atomically(&shp_path.with_extension("shx"), &[], shx.get_ref())?;
+    write_atomically(&shp_path.with_extension("dbf"), &[], &dbf)?;
+    write_atomically(&shp_path.with_extension("cpg"), &[], b"GBK")?;
+    if let Some(wkt) = prj_wkt {
+        write_atomically(&shp_path.with_extension("prj"), &[], wkt.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// A dBase III table in GBK. Written here rather than with the `dbase`
+/// crate, whose writer stamps today's date and cannot encode field names.
+fn dbf_bytes(fields: &[DbfField], records: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let gbk = |text: &str| -> Result<Vec<u8>, String> {
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+        if unmappable {
+            Err(format!("{text:?} cannot be written in GBK"))
+        } else {
+            Ok(bytes.into_owned())
+        }
+    };
+    let record_len: usize = 1 + fields.iter().map(|f| usize::from(f.width)).sum::<usize>();
+    let header_len = 32 + 32 * fields.len() + 1;
+    let mut out = Vec::with_capacity(header_len + record_len * records.len() + 1);
+    out.push(0x03);
+    out.extend([125, 1, 1]); // last update 2025-01-01: fixed, so output is reproducible
+    out.extend(u32::try_from(records.len()).map_err(|e| e.to_string())?.to_le_bytes());
+    out.extend(u16::try_from(header_len).map_err(|e| e.to_string())?.to_le_bytes());
+    out.extend(u16::try_from(record_len).map_err(|e| e.to_string())?.to_le_bytes());
+    out.extend([0u8; 17]);
+    out.push(0x4D); // code page: GBK (936)
+    out.extend([0u8; 2]);
+    for field in fields {
+        let name = gbk(&field.name)?;
+        if name.len() > 10 {
+            return Err(format!("field name {:?} is longer than 10 bytes in GBK", field.name));
+        }
+        let mut descriptor = [0u8; 32];
+        descriptor[..name.len()].copy_from_slice(&name);
+        descriptor[11] = if field.decimals.is_some() { b'N' } else { b'C' };
+        descriptor[16] = field.width;
+        descriptor[17] = field.decimals.unwrap_or(0);
+        out.extend(descriptor);
+    }
+    out.push(0x0D);
+    for record in records {
+        if record.len() != fields.len() {
+            return Err(format!("a record has {} values for {} fields", record.len(), fields.len()));
+        }
+        out.push(b' ');
+        for (field, value) in fields.iter().zip(record) {
+            let mut bytes = gbk(value)?;
+            let width = usize::from(field.width);
+            if bytes.len() > width {
+                return Err(format!("{value:?} is wider than field {:?} ({width} bytes)", field.name));
+            }
+            let pad = vec![b' '; width - bytes.len()];
+            if field.decimals.is_some() {
+                out.extend(pad);
+                out.extend(bytes);
+            } else {
+                bytes.extend(pad);
+                out.extend(bytes);
+            }
+        }
+    }
+    out.push(0x1A);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Shape as Kind;
+    use geo::{polygon, Area, MultiPolygon};
+
+    #[test]
+    fn gbk_attributes_round_trip_with_and_without_cpg() {
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("红线.shp");
+        let square = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+        let fields = [
+            DbfField { name: "编号".into(), width: 12, decimals: None },
+            DbfField { name: "名称".into(), width: 60, decimals: None },
+            DbfField { name: "面积".into(), width: 14, decimals: Some(2) },
+        ];
+        let records = vec![vec!["HX-01".into(), "缙云山生态保护红线".into(), "100.00".into()]];
+        write(&shp, &[Kind::Area(MultiPolygon::new(vec![square]))], &fields, &records, None).unwrap();
+        let dbf = std::fs::read(shp.with_extension("dbf")).unwrap();
+        assert!(std::str::from_utf8(&dbf).is_err(), "the .dbf must really be GBK");
+
+        for with_cpg in [true, false] {
+            if !with_cpg {
+                std::fs::remove_file(shp.with_extension("cpg")).unwrap();
+                // Also hide the code-page byte, as many old tools write 0.
+                let mut bytes = dbf.clone();
+                bytes[DBF_CODE_PAGE_OFFSET] = 0;
+                std::fs::write(shp.with_extension("dbf"), bytes).unwrap();
+            }
+            let raw = read(&shp).unwrap();
+            assert_eq!(raw.features.len(), 1);
+            let attributes = &raw.features[0].attributes;
+            assert_eq!(attributes[0], ("编号".to_string(), "HX-01".to_string()));
+            assert_eq!(attributes[1], ("名称".to_string(), "缙云山生态保护红线".to_string()));
+            assert_eq!(attributes[2].1, "100");
+            let Geometry::MultiPolygon(mp) = &raw.features[0].geometry else { panic!() };
+            assert!((mp.unsigned_area() - 100.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn missing_parts_and_unknown_encodings_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("parcels.shp");
+        let square = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)];
+        let fields = [DbfField { name: "id".into(), width: 4, decimals: None }];
+        write(&shp, &[Kind::Area(MultiPolygon::new(vec![square]))], &fields, &[vec!["1".into()]], None).unwrap();
+        std::fs::write(shp.with_extension("cpg"), "KLINGON").unwrap();
+        let err = read(&shp).unwrap_err().to_string();
+        assert!(err.contains("parcels.cpg") && err.contains("KLINGON"), "{err}");
+        std::fs::remove_file(shp.with_extension("dbf")).unwrap();
+        let err = read(&shp).unwrap_err().to_string();
+        assert!(err.contains(".dbf (the attribute table) is missing"), "{err}");
+    }
 }

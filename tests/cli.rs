@@ -1,0 +1,158 @@
+//! `redline screen` as a user runs it: the CSV contract, the summary and the
+//! exit codes.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use serde_json::json;
+
+fn redline() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_redline"))
+}
+
+fn world_with_parcels() -> World {
+    let world = World::new(
+        vec![feature(json!({"编号": "HX-1", "名称": "缙云山生态保护红线"}), polygon(&[rect(X0, Y0, 500.0, 1000.0)]))],
+        vec![],
+        vec![feature(json!({"编号": "LTH", "名称": "梁滩河"}), line(&[[X0 + 5000.0, Y0 - 1000.0], [X0 + 5000.0, Y0 + 3000.0]]))],
+        0.0,
+    );
+    write_geojson(
+        &world.path("parcels.geojson"),
+        Some(4544),
+        vec![
+            feature(json!({"地块编号": "XY-2025-017", "名称": "某电子厂房扩建"}), polygon(&[rect(X0 + 450.0, Y0 + 100.0, 100.0, 100.0)])),
+            feature(json!({"地块编号": "XY-2025-018", "名称": "=HYPERLINK(\"http://x\")"}), polygon(&[rect(X0 + 4860.0, Y0, 100.0, 100.0)])),
+            feature(json!({"地块编号": "XY-2025-019", "名称": "物流园"}), polygon(&[rect(X0 + 8000.0, Y0, 100.0, 100.0)])),
+        ],
+    );
+    world
+}
+
+#[test]
+fn writes_the_findings_csv_contract() {
+    let world = world_with_parcels();
+    let out = world.path("findings.csv");
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(world.catalog())
+        .arg("--parcels")
+        .arg(world.path("parcels.geojson"))
+        .arg("--csv")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("screened 3 parcels"), "{stdout}");
+    assert!(stdout.contains("  conflict       1  不符合\n"), "{stdout}");
+    assert!(stdout.contains("  review         1  需论证\n"), "{stdout}");
+    assert!(stdout.contains("  clear          1  符合\n"), "{stdout}");
+
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "parcel_id,parcel_name,parcel_area_m2,parcel_verdict,layer_id,layer_name,rule,feature_id,feature_name,verdict,overlap_m2,overlap_pct,distance_m,basis,note"
+    );
+    assert_eq!(
+        lines[1],
+        "XY-2025-017,某电子厂房扩建,10000.00,conflict,eco_redline,生态保护红线,prohibit,HX-1,缙云山生态保护红线,conflict,5000.00,50.00,,生态保护红线原则上按照禁止开发区域进行管理,"
+    );
+    assert_eq!(
+        lines[2],
+        "XY-2025-018,\"'=HYPERLINK(\"\"http://x\"\")\",10000.00,review,rivers,河道,setback,LTH,梁滩河,review,,,40.00,新建地块建筑红线后退水岸线30-50米以上,"
+    );
+    assert_eq!(lines[3], "XY-2025-019,物流园,10000.00,clear,,,,,,,,,,,");
+    assert_eq!(lines.len(), 4);
+}
+
+#[test]
+fn fail_on_sets_the_exit_code_for_scripts() {
+    let world = world_with_parcels();
+    let run = |extra: &[&str]| {
+        redline()
+            .args(["screen", "--catalog"])
+            .arg(world.catalog())
+            .arg("--parcels")
+            .arg(world.path("parcels.geojson"))
+            .args(extra)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run(&[]), Some(0));
+    assert_eq!(run(&["--fail-on", "conflict"]), Some(3));
+    assert_eq!(run(&["--fail-on", "review"]), Some(3));
+}
+
+#[test]
+fn unreadable_input_exits_2_naming_the_file_and_the_fix() {
+    let world = world_with_parcels();
+    std::fs::write(
+        world.path("projected.geojson"),
+        serde_json::to_string(&json!({"type": "FeatureCollection", "features": [
+            feature(json!({"id": "A"}), polygon(&[rect(X0, Y0, 10.0, 10.0)]))
+        ]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(world.catalog())
+        .arg("--parcels")
+        .arg(world.path("projected.geojson"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("projected.geojson") && stderr.contains("not longitude/latitude") && stderr.contains("--parcels-crs"), "{stderr}");
+
+    // Declaring the CRS on the command line fixes it.
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(world.catalog())
+        .arg("--parcels")
+        .arg(world.path("projected.geojson"))
+        .args(["--parcels-crs", "EPSG:4544"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+
+    let catalog = std::fs::read_to_string(world.catalog()).unwrap().replace("\"restrict\"", "\"forbid\"");
+    std::fs::write(world.path("bad.toml"), catalog).unwrap();
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(world.path("bad.toml"))
+        .arg("--parcels")
+        .arg(world.path("parcels.geojson"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr.contains("bad.toml:19:") && stderr.contains("unknown rule \"forbid\""), "{stderr}");
+}
+
+#[test]
+fn an_output_over_an_input_is_refused_and_the_input_kept() {
+    let world = world_with_parcels();
+    let parcels = world.path("parcels.geojson");
+    let before = std::fs::read(&parcels).unwrap();
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(world.catalog())
+        .arg("--parcels")
+        .arg(&parcels)
+        .arg("--csv")
+        .arg(&parcels)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("one of the input files"));
+    assert_eq!(std::fs::read(&parcels).unwrap(), before);
+}

@@ -1,0 +1,120 @@
+//! Builders for small plans and parcel files written to a temporary folder.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use redline::catalog::Catalog;
+use redline::index::ZoneIndex;
+use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::plan::LoadedPlan;
+use redline::screen::{screen_files, Screening};
+
+/// Origin of the test world, inside EPSG:4544 near 106.3°E 29.6°N.
+pub const X0: f64 = 620_000.0;
+pub const Y0: f64 = 3_270_000.0;
+
+pub fn rect(x: f64, y: f64, w: f64, h: f64) -> Vec<[f64; 2]> {
+    vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]
+}
+
+/// A GeoJSON feature; `geometry` is the raw JSON geometry.
+pub fn feature(props: serde_json::Value, geometry: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"type": "Feature", "properties": props, "geometry": geometry})
+}
+
+pub fn polygon(rings: &[Vec<[f64; 2]>]) -> serde_json::Value {
+    serde_json::json!({"type": "Polygon", "coordinates": rings})
+}
+
+pub fn line(points: &[[f64; 2]]) -> serde_json::Value {
+    serde_json::json!({"type": "LineString", "coordinates": points})
+}
+
+/// Writes a FeatureCollection; `epsg` adds the legacy `crs` member.
+pub fn write_geojson(path: &Path, epsg: Option<u16>, features: Vec<serde_json::Value>) {
+    let mut fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+    if let Some(code) = epsg {
+        fc["crs"] = serde_json::json!({"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{code}")}});
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&fc).unwrap()).unwrap();
+}
+
+/// A plan with a prohibited zone layer, a restricted layer and a river
+/// setback layer, from the given features (all in EPSG:4544).
+pub struct World {
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new(prohibit: Vec<serde_json::Value>, restrict: Vec<serde_json::Value>, rivers: Vec<serde_json::Value>, sliver_m2: f64) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        write_geojson(&dir.path().join("redline.geojson"), Some(4544), prohibit);
+        write_geojson(&dir.path().join("reserve.geojson"), Some(4544), restrict);
+        write_geojson(&dir.path().join("rivers.geojson"), Some(4544), rivers);
+        let catalog = format!(
+            r#"[plan]
+name = "测试规划"
+crs = "EPSG:4544"
+sliver_m2 = {sliver_m2:?}
+
+[[layer]]
+id = "eco_redline"
+name = "生态保护红线"
+path = "redline.geojson"
+rule = "prohibit"
+id_field = "编号"
+name_field = "名称"
+basis = "生态保护红线原则上按照禁止开发区域进行管理"
+
+[[layer]]
+id = "reserves"
+name = "自然保护地"
+path = "reserve.geojson"
+rule = "restrict"
+id_field = "编号"
+basis = "自然保护地严格控制开发"
+
+[[layer]]
+id = "rivers"
+name = "河道"
+path = "rivers.geojson"
+rule = "setback"
+setback_m = {{ conflict = 30.0, review = 50.0 }}
+id_field = "编号"
+basis = "新建地块建筑红线后退水岸线30-50米以上"
+"#
+        );
+        std::fs::write(dir.path().join("catalog.toml"), catalog).unwrap();
+        World { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn catalog(&self) -> PathBuf {
+        self.path("catalog.toml")
+    }
+
+    /// Screens parcel files through the library, as `redline screen` does.
+    pub fn screen(&self, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
+        screen_with(&self.catalog(), parcels)
+    }
+}
+
+pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
+    let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
+    let index = ZoneIndex::build(&plan);
+    let options = ReadOptions {
+        working_crs: &plan.catalog.working_crs,
+        fallback_crs: None,
+        id_field: None,
+        id_candidates: PARCEL_ID_FIELDS,
+        name_field: None,
+        name_candidates: PARCEL_NAME_FIELDS,
+        crs_hint: "with --parcels-crs",
+    };
+    let files = parcels.iter().map(|p| read_layer(p, &options).unwrap()).collect();
+    let screening = screen_files(&plan, &index, files);
+    (plan, screening)
+}
