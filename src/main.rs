@@ -148,7 +148,12 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         );
     }
     if !unscreened.is_empty() {
-        println!("  {:<9}{:>7}  {}", "error", unscreened.len(), "未筛查 not screened");
+        println!(
+            "  {:<9}{:>7}  {}",
+            "error",
+            unscreened.len(),
+            "未筛查 not screened"
+        );
         for problem in &unscreened {
             println!("    {problem}");
         }

@@ -9,7 +9,9 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect};
+use geo::{
+    Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect,
+};
 use rayon::prelude::*;
 
 use crate::catalog::Rule;
@@ -313,7 +315,12 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
 /// to the intersection of their bounds, so the overlay engine, whose integer
 /// grid is scaled to the extent of its inputs, works at the scale of that
 /// window (≤ a piece) rather than of a whole district-sized parcel.
-fn overlap_in_common_window(parcel: &MultiPolygon, parcel_bounds: &Rect, zone_piece: &Polygon, piece_bounds: &Rect) -> f64 {
+fn overlap_in_common_window(
+    parcel: &MultiPolygon,
+    parcel_bounds: &Rect,
+    zone_piece: &Polygon,
+    piece_bounds: &Rect,
+) -> f64 {
     let (a, b) = (parcel_bounds, piece_bounds);
     let min = geo::coord! { x: a.min().x.max(b.min().x), y: a.min().y.max(b.min().y) };
     let max = geo::coord! { x: a.max().x.min(b.max().x), y: a.max().y.min(b.max().y) };
@@ -324,7 +331,13 @@ fn overlap_in_common_window(parcel: &MultiPolygon, parcel_bounds: &Rect, zone_pi
     let Some(zone_part) = clip_polygon(zone_piece, &window) else {
         return 0.0;
     };
-    let parcel_part = MultiPolygon::new(parcel.0.iter().filter_map(|p| clip_polygon(p, &window)).collect());
+    let parcel_part = MultiPolygon::new(
+        parcel
+            .0
+            .iter()
+            .filter_map(|p| clip_polygon(p, &window))
+            .collect(),
+    );
     if parcel_part.0.is_empty() {
         return 0.0;
     }

@@ -14,18 +14,33 @@ fn redline() -> Command {
 
 fn world_with_parcels() -> World {
     let world = World::new(
-        vec![feature(json!({"编号": "HX-1", "名称": "缙云山生态保护红线"}), polygon(&[rect(X0, Y0, 500.0, 1000.0)]))],
+        vec![feature(
+            json!({"编号": "HX-1", "名称": "缙云山生态保护红线"}),
+            polygon(&[rect(X0, Y0, 500.0, 1000.0)]),
+        )],
         vec![],
-        vec![feature(json!({"编号": "LTH", "名称": "梁滩河"}), line(&[[X0 + 5000.0, Y0 - 1000.0], [X0 + 5000.0, Y0 + 3000.0]]))],
+        vec![feature(
+            json!({"编号": "LTH", "名称": "梁滩河"}),
+            line(&[[X0 + 5000.0, Y0 - 1000.0], [X0 + 5000.0, Y0 + 3000.0]]),
+        )],
         0.0,
     );
     write_geojson(
         &world.path("parcels.geojson"),
         Some(4544),
         vec![
-            feature(json!({"地块编号": "XY-2025-017", "名称": "某电子厂房扩建"}), polygon(&[rect(X0 + 450.0, Y0 + 100.0, 100.0, 100.0)])),
-            feature(json!({"地块编号": "XY-2025-018", "名称": "=HYPERLINK(\"http://x\")"}), polygon(&[rect(X0 + 4860.0, Y0, 100.0, 100.0)])),
-            feature(json!({"地块编号": "XY-2025-019", "名称": "物流园"}), polygon(&[rect(X0 + 8000.0, Y0, 100.0, 100.0)])),
+            feature(
+                json!({"地块编号": "XY-2025-017", "名称": "某电子厂房扩建"}),
+                polygon(&[rect(X0 + 450.0, Y0 + 100.0, 100.0, 100.0)]),
+            ),
+            feature(
+                json!({"地块编号": "XY-2025-018", "名称": "=HYPERLINK(\"http://x\")"}),
+                polygon(&[rect(X0 + 4860.0, Y0, 100.0, 100.0)]),
+            ),
+            feature(
+                json!({"地块编号": "XY-2025-019", "名称": "物流园"}),
+                polygon(&[rect(X0 + 8000.0, Y0, 100.0, 100.0)]),
+            ),
         ],
     );
     world
@@ -45,7 +60,11 @@ fn writes_the_findings_csv_contract() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(stdout.contains("screened 3 parcels"), "{stdout}");
     assert!(stdout.contains("  conflict       1  不符合\n"), "{stdout}");
     assert!(stdout.contains("  review         1  需论证\n"), "{stdout}");
@@ -111,7 +130,12 @@ fn unreadable_input_exits_2_naming_the_file_and_the_fix() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("projected.geojson") && stderr.contains("not longitude/latitude") && stderr.contains("--parcels-crs"), "{stderr}");
+    assert!(
+        stderr.contains("projected.geojson")
+            && stderr.contains("not longitude/latitude")
+            && stderr.contains("--parcels-crs"),
+        "{stderr}"
+    );
 
     // Declaring the CRS on the command line fixes it.
     let run = redline()
@@ -122,9 +146,16 @@ fn unreadable_input_exits_2_naming_the_file_and_the_fix() {
         .args(["--parcels-crs", "EPSG:4544"])
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 
-    let catalog = std::fs::read_to_string(world.catalog()).unwrap().replace("\"restrict\"", "\"forbid\"");
+    let catalog = std::fs::read_to_string(world.catalog())
+        .unwrap()
+        .replace("\"restrict\"", "\"forbid\"");
     std::fs::write(world.path("bad.toml"), catalog).unwrap();
     let run = redline()
         .args(["screen", "--catalog"])
@@ -135,7 +166,10 @@ fn unreadable_input_exits_2_naming_the_file_and_the_fix() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2));
-    assert!(stderr.contains("bad.toml:19:") && stderr.contains("unknown rule \"forbid\""), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml:19:") && stderr.contains("unknown rule \"forbid\""),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -10,7 +10,10 @@ use redline::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
 use serde_json::json;
 
 fn results(screening: &Screening) -> Vec<(String, ParcelResult)> {
-    screening.screened().map(|(p, r)| (p.id.clone(), r.clone())).collect()
+    screening
+        .screened()
+        .map(|(p, r)| (p.id.clone(), r.clone()))
+        .collect()
 }
 
 fn result_for(screening: &Screening, id: &str) -> ParcelResult {
@@ -23,13 +26,22 @@ fn result_for(screening: &Screening, id: &str) -> ParcelResult {
 
 fn river_world() -> World {
     World::new(
-        vec![feature(json!({"编号": "HX-1", "名称": "缙云山红线"}), polygon(&[rect(X0, Y0, 500.0, 1000.0)]))],
+        vec![feature(
+            json!({"编号": "HX-1", "名称": "缙云山红线"}),
+            polygon(&[rect(X0, Y0, 500.0, 1000.0)]),
+        )],
         vec![feature(
             json!({"编号": "ZR-1"}),
             // A reserve with a 200 m hole in it.
-            polygon(&[rect(X0 + 2000.0, Y0, 1000.0, 1000.0), rect(X0 + 2300.0, Y0 + 300.0, 200.0, 200.0)]),
+            polygon(&[
+                rect(X0 + 2000.0, Y0, 1000.0, 1000.0),
+                rect(X0 + 2300.0, Y0 + 300.0, 200.0, 200.0),
+            ]),
         )],
-        vec![feature(json!({"编号": "梁滩河"}), line(&[[X0 + 5000.0, Y0 - 1000.0], [X0 + 5000.0, Y0 + 3000.0]]))],
+        vec![feature(
+            json!({"编号": "梁滩河"}),
+            line(&[[X0 + 5000.0, Y0 - 1000.0], [X0 + 5000.0, Y0 + 3000.0]]),
+        )],
         0.0,
     )
 }
@@ -38,13 +50,26 @@ fn river_world() -> World {
 fn a_parcel_half_inside_the_red_line_is_a_conflict_of_5000_m2() {
     let world = river_world();
     let parcels = world.path("parcels.geojson");
-    write_geojson(&parcels, Some(4544), vec![feature(json!({"id": "P1"}), polygon(&[rect(X0 + 450.0, Y0 + 100.0, 100.0, 100.0)]))]);
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![feature(
+            json!({"id": "P1"}),
+            polygon(&[rect(X0 + 450.0, Y0 + 100.0, 100.0, 100.0)]),
+        )],
+    );
     let (_, screening) = world.screen(&[parcels]);
     let r = result_for(&screening, "P1");
     assert_eq!(r.verdict, Verdict::Conflict);
     assert_eq!(r.findings.len(), 1);
-    assert_eq!(format!("{:.2}", r.findings[0].overlap_m2.unwrap()), "5000.00");
-    assert_eq!(format!("{:.2}", r.overlap_pct(&r.findings[0]).unwrap()), "50.00");
+    assert_eq!(
+        format!("{:.2}", r.findings[0].overlap_m2.unwrap()),
+        "5000.00"
+    );
+    assert_eq!(
+        format!("{:.2}", r.overlap_pct(&r.findings[0]).unwrap()),
+        "50.00"
+    );
     assert_eq!(r.findings[0].verdict, FindingVerdict::Conflict);
 }
 
@@ -52,17 +77,46 @@ fn a_parcel_half_inside_the_red_line_is_a_conflict_of_5000_m2() {
 fn setback_distances_decide_conflict_review_or_nothing() {
     let world = river_world();
     let parcels = world.path("parcels.geojson");
-    let at = |id: &str, gap: f64| feature(json!({"id": id}), polygon(&[rect(X0 + 5000.0 - gap - 100.0, Y0, 100.0, 100.0)]));
-    write_geojson(&parcels, Some(4544), vec![at("D20", 20.0), at("D40", 40.0), at("D60", 60.0), at("D0", -50.0)]);
+    let at = |id: &str, gap: f64| {
+        feature(
+            json!({"id": id}),
+            polygon(&[rect(X0 + 5000.0 - gap - 100.0, Y0, 100.0, 100.0)]),
+        )
+    };
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![
+            at("D20", 20.0),
+            at("D40", 40.0),
+            at("D60", 60.0),
+            at("D0", -50.0),
+        ],
+    );
     let (_, screening) = world.screen(&[parcels]);
     let d20 = result_for(&screening, "D20");
-    assert_eq!((d20.verdict, format!("{:.2}", d20.findings[0].distance_m.unwrap())), (Verdict::Conflict, "20.00".into()));
+    assert_eq!(
+        (
+            d20.verdict,
+            format!("{:.2}", d20.findings[0].distance_m.unwrap())
+        ),
+        (Verdict::Conflict, "20.00".into())
+    );
     let d40 = result_for(&screening, "D40");
-    assert_eq!((d40.verdict, format!("{:.2}", d40.findings[0].distance_m.unwrap())), (Verdict::Review, "40.00".into()));
+    assert_eq!(
+        (
+            d40.verdict,
+            format!("{:.2}", d40.findings[0].distance_m.unwrap())
+        ),
+        (Verdict::Review, "40.00".into())
+    );
     let d60 = result_for(&screening, "D60");
     assert_eq!((d60.verdict, d60.findings.len()), (Verdict::Clear, 0));
     let across = result_for(&screening, "D0");
-    assert_eq!((across.verdict, across.findings[0].distance_m), (Verdict::Conflict, Some(0.0)));
+    assert_eq!(
+        (across.verdict, across.findings[0].distance_m),
+        (Verdict::Conflict, Some(0.0))
+    );
 }
 
 #[test]
@@ -73,11 +127,20 @@ fn a_parcel_inside_a_hole_is_clear_and_one_on_the_rim_is_contact() {
         &parcels,
         Some(4544),
         vec![
-            feature(json!({"id": "HOLE"}), polygon(&[rect(X0 + 2350.0, Y0 + 350.0, 100.0, 100.0)])),
+            feature(
+                json!({"id": "HOLE"}),
+                polygon(&[rect(X0 + 2350.0, Y0 + 350.0, 100.0, 100.0)]),
+            ),
             // Shares the hole's western edge: boundary contact only.
-            feature(json!({"id": "RIM"}), polygon(&[rect(X0 + 2300.0, Y0 + 350.0, 50.0, 50.0)])),
+            feature(
+                json!({"id": "RIM"}),
+                polygon(&[rect(X0 + 2300.0, Y0 + 350.0, 50.0, 50.0)]),
+            ),
             // Touches the red line along its eastern edge.
-            feature(json!({"id": "EDGE"}), polygon(&[rect(X0 + 500.0, Y0 + 10.0, 40.0, 40.0)])),
+            feature(
+                json!({"id": "EDGE"}),
+                polygon(&[rect(X0 + 500.0, Y0 + 10.0, 40.0, 40.0)]),
+            ),
         ],
     );
     let (_, screening) = world.screen(&[parcels]);
@@ -87,14 +150,21 @@ fn a_parcel_inside_a_hole_is_clear_and_one_on_the_rim_is_contact() {
         let r = result_for(&screening, id);
         assert_eq!(r.verdict, Verdict::Clear, "{id}");
         assert_eq!(r.findings.len(), 1, "{id}");
-        assert_eq!((r.findings[0].verdict, r.findings[0].overlap_m2), (FindingVerdict::Contact, Some(0.0)), "{id}");
+        assert_eq!(
+            (r.findings[0].verdict, r.findings[0].overlap_m2),
+            (FindingVerdict::Contact, Some(0.0)),
+            "{id}"
+        );
     }
 }
 
 #[test]
 fn a_sliver_below_the_tolerance_is_contact_not_conflict() {
     let world = World::new(
-        vec![feature(json!({"编号": "HX-1", "名称": "红线"}), polygon(&[rect(X0, Y0, 500.0, 1000.0)]))],
+        vec![feature(
+            json!({"编号": "HX-1", "名称": "红线"}),
+            polygon(&[rect(X0, Y0, 500.0, 1000.0)]),
+        )],
         vec![],
         vec![],
         1.0,
@@ -104,8 +174,14 @@ fn a_sliver_below_the_tolerance_is_contact_not_conflict() {
         &parcels,
         Some(4544),
         vec![
-            feature(json!({"id": "SLIVER"}), polygon(&[rect(X0 + 499.99, Y0 + 100.0, 100.0, 50.0)])),
-            feature(json!({"id": "OVER"}), polygon(&[rect(X0 + 499.9, Y0 + 300.0, 100.0, 50.0)])),
+            feature(
+                json!({"id": "SLIVER"}),
+                polygon(&[rect(X0 + 499.99, Y0 + 100.0, 100.0, 50.0)]),
+            ),
+            feature(
+                json!({"id": "OVER"}),
+                polygon(&[rect(X0 + 499.9, Y0 + 300.0, 100.0, 50.0)]),
+            ),
         ],
     );
     let (_, screening) = world.screen(&[parcels]);
@@ -133,25 +209,57 @@ fn jagged_zone(n: usize) -> Vec<[f64; 2]> {
 #[test]
 fn subdivision_does_not_change_the_overlap_area() {
     let ring = jagged_zone(4000);
-    let world = World::new(vec![feature(json!({"编号": "BIG", "名称": "大图斑"}), polygon(&[ring.clone()]))], vec![], vec![], 0.0);
+    let world = World::new(
+        vec![feature(
+            json!({"编号": "BIG", "名称": "大图斑"}),
+            polygon(&[ring.clone()]),
+        )],
+        vec![],
+        vec![],
+        0.0,
+    );
     // A 7 km × 2 km parcel across the zone: across dozens of pieces.
     let parcel_ring = rect(X0 + 6_500.0, Y0 + 9_000.0, 7_000.0, 2_000.0);
     let parcels = world.path("parcels.geojson");
-    write_geojson(&parcels, Some(4544), vec![feature(json!({"id": "ACROSS"}), polygon(&[parcel_ring.clone()]))]);
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![feature(
+            json!({"id": "ACROSS"}),
+            polygon(&[parcel_ring.clone()]),
+        )],
+    );
     let (plan, screening) = world.screen(&[parcels]);
 
     let index = ZoneIndex::build(&plan);
-    assert!(index.pieces.len() >= 16, "the zone was cut into {} pieces", index.pieces.len());
-    let to_polygon = |r: &[[f64; 2]]| Polygon::new(LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()), vec![]);
+    assert!(
+        index.pieces.len() >= 16,
+        "the zone was cut into {} pieces",
+        index.pieces.len()
+    );
+    let to_polygon = |r: &[[f64; 2]]| {
+        Polygon::new(
+            LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()),
+            vec![],
+        )
+    };
     // The exact answer: the zone clipped to the rectangle in plain f64,
     // measured by the shoelace formula (the clip's bridges have no area).
     let window = geo::Rect::new((X0 + 6_500.0, Y0 + 9_000.0), (X0 + 13_500.0, Y0 + 11_000.0));
-    let exact = redline::clip::clip_polygon(&to_polygon(&ring), &window).unwrap().signed_area().abs();
+    let exact = redline::clip::clip_polygon(&to_polygon(&ring), &window)
+        .unwrap()
+        .signed_area()
+        .abs();
     let r = result_for(&screening, "ACROSS");
     let pieces = r.findings[0].overlap_m2.unwrap();
-    assert!((pieces - exact).abs() < 1e-3, "pieces {pieces} exact {exact}");
+    assert!(
+        (pieces - exact).abs() < 1e-3,
+        "pieces {pieces} exact {exact}"
+    );
     // And the overlay engine on the whole polygon agrees to its own precision.
-    let whole = to_polygon(&ring).intersection(&to_polygon(&parcel_ring)).unsigned_area();
+    let whole = to_polygon(&ring)
+        .intersection(&to_polygon(&parcel_ring))
+        .unsigned_area();
     assert!((whole - exact).abs() < 1.0, "whole {whole} exact {exact}");
     assert!(subdivide(&to_polygon(&ring)).len() > 1);
 }
@@ -160,40 +268,85 @@ fn subdivision_does_not_change_the_overlap_area() {
 fn the_same_parcel_in_lonlat_and_in_metres_gives_the_same_area() {
     let world = river_world();
     let metres = rect(X0 + 430.0, Y0 + 120.0, 137.0, 91.0);
-    let to_lonlat = Transformer::new(&Crs::from_epsg(4544).unwrap(), &Crs::from_epsg(4326).unwrap());
+    let to_lonlat = Transformer::new(
+        &Crs::from_epsg(4544).unwrap(),
+        &Crs::from_epsg(4326).unwrap(),
+    );
     let lonlat: Vec<[f64; 2]> = metres
         .iter()
         .map(|p| {
-            let c = to_lonlat.transform_coord(geo::coord! {x: p[0], y: p[1]}).unwrap();
+            let c = to_lonlat
+                .transform_coord(geo::coord! {x: p[0], y: p[1]})
+                .unwrap();
             [c.x, c.y]
         })
         .collect();
     let a = world.path("a.geojson");
     let b = world.path("b.geojson");
-    write_geojson(&a, Some(4544), vec![feature(json!({"id": "M"}), polygon(&[metres]))]);
-    write_geojson(&b, None, vec![feature(json!({"id": "L"}), polygon(&[lonlat]))]);
+    write_geojson(
+        &a,
+        Some(4544),
+        vec![feature(json!({"id": "M"}), polygon(&[metres]))],
+    );
+    write_geojson(
+        &b,
+        None,
+        vec![feature(json!({"id": "L"}), polygon(&[lonlat]))],
+    );
     let (_, screening) = world.screen(&[a, b]);
     let m = result_for(&screening, "M");
     let l = result_for(&screening, "L");
     assert!((m.area_m2 - 137.0 * 91.0).abs() < 1e-6);
-    assert!((m.area_m2 - l.area_m2).abs() < 0.01, "{} vs {}", m.area_m2, l.area_m2);
-    let (om, ol) = (m.findings[0].overlap_m2.unwrap(), l.findings[0].overlap_m2.unwrap());
-    assert!((om - 70.0 * 91.0).abs() < 1e-6 && (om - ol).abs() < 0.01, "{om} vs {ol}");
+    assert!(
+        (m.area_m2 - l.area_m2).abs() < 0.01,
+        "{} vs {}",
+        m.area_m2,
+        l.area_m2
+    );
+    let (om, ol) = (
+        m.findings[0].overlap_m2.unwrap(),
+        l.findings[0].overlap_m2.unwrap(),
+    );
+    assert!(
+        (om - 70.0 * 91.0).abs() < 1e-6 && (om - ol).abs() < 0.01,
+        "{om} vs {ol}"
+    );
 }
 
 #[test]
 fn a_bow_tie_parcel_is_repaired_and_noted() {
     let world = river_world();
     let parcels = world.path("parcels.geojson");
-    let bow_tie = vec![[X0 + 400.0, Y0], [X0 + 600.0, Y0 + 200.0], [X0 + 600.0, Y0], [X0 + 400.0, Y0 + 200.0], [X0 + 400.0, Y0]];
-    write_geojson(&parcels, Some(4544), vec![feature(json!({"id": "BOW"}), polygon(&[bow_tie]))]);
+    let bow_tie = vec![
+        [X0 + 400.0, Y0],
+        [X0 + 600.0, Y0 + 200.0],
+        [X0 + 600.0, Y0],
+        [X0 + 400.0, Y0 + 200.0],
+        [X0 + 400.0, Y0],
+    ];
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![feature(json!({"id": "BOW"}), polygon(&[bow_tie]))],
+    );
     let (_, screening) = world.screen(&[parcels]);
     let (parcel, r) = screening.screened().next().unwrap();
     // Two triangles of 10 000 m² each (a bow-tie's signed area is 0);
     // the western one lies wholly in the red line.
     assert!((r.area_m2 - 20_000.0).abs() < 1e-6, "{}", r.area_m2);
-    assert!((r.findings[0].overlap_m2.unwrap() - 10_000.0).abs() < 1e-6, "{:?}", r.findings);
-    assert!(parcel.notes.iter().any(|n| n.contains("make-valid") && n.contains("self-intersection")), "{:?}", parcel.notes);
+    assert!(
+        (r.findings[0].overlap_m2.unwrap() - 10_000.0).abs() < 1e-6,
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        parcel
+            .notes
+            .iter()
+            .any(|n| n.contains("make-valid") && n.contains("self-intersection")),
+        "{:?}",
+        parcel.notes
+    );
 }
 
 #[test]
@@ -201,15 +354,32 @@ fn a_bad_parcel_is_reported_in_place_and_the_rest_is_screened() {
     let world = river_world();
     let parcels = world.path("parcels.geojson");
     let mut features: Vec<_> = (0..5)
-        .map(|i| feature(json!({"id": format!("OK-{i}")}), polygon(&[rect(X0 + 8000.0 + 200.0 * i as f64, Y0, 100.0, 100.0)])))
+        .map(|i| {
+            feature(
+                json!({"id": format!("OK-{i}")}),
+                polygon(&[rect(X0 + 8000.0 + 200.0 * i as f64, Y0, 100.0, 100.0)]),
+            )
+        })
         .collect();
-    features.insert(2, feature(json!({"id": "FLAT"}), polygon(&[vec![[X0, Y0], [X0 + 5.0, Y0], [X0 + 9.0, Y0], [X0, Y0]]])));
+    features.insert(
+        2,
+        feature(
+            json!({"id": "FLAT"}),
+            polygon(&[vec![[X0, Y0], [X0 + 5.0, Y0], [X0 + 9.0, Y0], [X0, Y0]]]),
+        ),
+    );
     write_geojson(&parcels, Some(4544), features);
     let (_, screening) = world.screen(&[parcels]);
     assert_eq!(screening.screened().count(), 5);
     let problems: Vec<_> = screening.unscreened().collect();
     assert_eq!(problems.len(), 1);
     let message = problems[0].to_string();
-    assert!(message.contains("parcels.geojson: feature 3 (id FLAT): the polygon has zero area"), "{message}");
-    assert!(matches!(screening.outcomes[2], redline::screen::ParcelOutcome::Unscreened(_)));
+    assert!(
+        message.contains("parcels.geojson: feature 3 (id FLAT): the polygon has zero area"),
+        "{message}"
+    );
+    assert!(matches!(
+        screening.outcomes[2],
+        redline::screen::ParcelOutcome::Unscreened(_)
+    ));
 }

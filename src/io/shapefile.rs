@@ -268,9 +268,17 @@ pub fn write(
         message,
     };
     if shapes.len() != records.len() {
-        return Err(fail(format!("{} shapes but {} attribute records", shapes.len(), records.len())));
+        return Err(fail(format!(
+            "{} shapes but {} attribute records",
+            shapes.len(),
+            records.len()
+        )));
     }
-    let points = |ls: &geo_types::LineString| ls.0.iter().map(|c| Point::new(c.x, c.y)).collect::<Vec<_>>();
+    let points = |ls: &geo_types::LineString| {
+        ls.0.iter()
+            .map(|c| Point::new(c.x, c.y))
+            .collect::<Vec<_>>()
+    };
     let mut shp = Cursor::new(Vec::new());
     let mut shx = Cursor::new(Vec::new());
     {
@@ -292,7 +300,12 @@ pub fn write(
                 (Kind::Lines(ml), false) => {
                     writer.write_shape(&Polyline::with_parts(ml.0.iter().map(points).collect()))
                 }
-                _ => return Err(fail("a shapefile holds one kind of shape: all polygons or all lines".to_string())),
+                _ => {
+                    return Err(fail(
+                        "a shapefile holds one kind of shape: all polygons or all lines"
+                            .to_string(),
+                    ))
+                }
             };
             result.map_err(|e| fail(e.to_string()))?;
         }
@@ -325,16 +338,31 @@ fn dbf_bytes(fields: &[DbfField], records: &[Vec<String>]) -> Result<Vec<u8>, St
     let mut out = Vec::with_capacity(header_len + record_len * records.len() + 1);
     out.push(0x03);
     out.extend([125, 1, 1]); // last update 2025-01-01: fixed, so output is reproducible
-    out.extend(u32::try_from(records.len()).map_err(|e| e.to_string())?.to_le_bytes());
-    out.extend(u16::try_from(header_len).map_err(|e| e.to_string())?.to_le_bytes());
-    out.extend(u16::try_from(record_len).map_err(|e| e.to_string())?.to_le_bytes());
+    out.extend(
+        u32::try_from(records.len())
+            .map_err(|e| e.to_string())?
+            .to_le_bytes(),
+    );
+    out.extend(
+        u16::try_from(header_len)
+            .map_err(|e| e.to_string())?
+            .to_le_bytes(),
+    );
+    out.extend(
+        u16::try_from(record_len)
+            .map_err(|e| e.to_string())?
+            .to_le_bytes(),
+    );
     out.extend([0u8; 17]);
     out.push(0x4D); // code page: GBK (936)
     out.extend([0u8; 2]);
     for field in fields {
         let name = gbk(&field.name)?;
         if name.len() > 10 {
-            return Err(format!("field name {:?} is longer than 10 bytes in GBK", field.name));
+            return Err(format!(
+                "field name {:?} is longer than 10 bytes in GBK",
+                field.name
+            ));
         }
         let mut descriptor = [0u8; 32];
         descriptor[..name.len()].copy_from_slice(&name);
@@ -346,14 +374,21 @@ fn dbf_bytes(fields: &[DbfField], records: &[Vec<String>]) -> Result<Vec<u8>, St
     out.push(0x0D);
     for record in records {
         if record.len() != fields.len() {
-            return Err(format!("a record has {} values for {} fields", record.len(), fields.len()));
+            return Err(format!(
+                "a record has {} values for {} fields",
+                record.len(),
+                fields.len()
+            ));
         }
         out.push(b' ');
         for (field, value) in fields.iter().zip(record) {
             let mut bytes = gbk(value)?;
             let width = usize::from(field.width);
             if bytes.len() > width {
-                return Err(format!("{value:?} is wider than field {:?} ({width} bytes)", field.name));
+                return Err(format!(
+                    "{value:?} is wider than field {:?} ({width} bytes)",
+                    field.name
+                ));
             }
             let pad = vec![b' '; width - bytes.len()];
             if field.decimals.is_some() {
@@ -379,16 +414,43 @@ mod tests {
     fn gbk_attributes_round_trip_with_and_without_cpg() {
         let dir = tempfile::tempdir().unwrap();
         let shp = dir.path().join("红线.shp");
-        let square = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+        let square =
+            polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
         let fields = [
-            DbfField { name: "编号".into(), width: 12, decimals: None },
-            DbfField { name: "名称".into(), width: 60, decimals: None },
-            DbfField { name: "面积".into(), width: 14, decimals: Some(2) },
+            DbfField {
+                name: "编号".into(),
+                width: 12,
+                decimals: None,
+            },
+            DbfField {
+                name: "名称".into(),
+                width: 60,
+                decimals: None,
+            },
+            DbfField {
+                name: "面积".into(),
+                width: 14,
+                decimals: Some(2),
+            },
         ];
-        let records = vec![vec!["HX-01".into(), "缙云山生态保护红线".into(), "100.00".into()]];
-        write(&shp, &[Kind::Area(MultiPolygon::new(vec![square]))], &fields, &records, None).unwrap();
+        let records = vec![vec![
+            "HX-01".into(),
+            "缙云山生态保护红线".into(),
+            "100.00".into(),
+        ]];
+        write(
+            &shp,
+            &[Kind::Area(MultiPolygon::new(vec![square]))],
+            &fields,
+            &records,
+            None,
+        )
+        .unwrap();
         let dbf = std::fs::read(shp.with_extension("dbf")).unwrap();
-        assert!(std::str::from_utf8(&dbf).is_err(), "the .dbf must really be GBK");
+        assert!(
+            std::str::from_utf8(&dbf).is_err(),
+            "the .dbf must really be GBK"
+        );
 
         for with_cpg in [true, false] {
             if !with_cpg {
@@ -402,9 +464,14 @@ mod tests {
             assert_eq!(raw.features.len(), 1);
             let attributes = &raw.features[0].attributes;
             assert_eq!(attributes[0], ("编号".to_string(), "HX-01".to_string()));
-            assert_eq!(attributes[1], ("名称".to_string(), "缙云山生态保护红线".to_string()));
+            assert_eq!(
+                attributes[1],
+                ("名称".to_string(), "缙云山生态保护红线".to_string())
+            );
             assert_eq!(attributes[2].1, "100");
-            let Geometry::MultiPolygon(mp) = &raw.features[0].geometry else { panic!() };
+            let Geometry::MultiPolygon(mp) = &raw.features[0].geometry else {
+                panic!()
+            };
             assert!((mp.unsigned_area() - 100.0).abs() < 1e-9);
         }
     }
@@ -414,13 +481,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let shp = dir.path().join("parcels.shp");
         let square = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)];
-        let fields = [DbfField { name: "id".into(), width: 4, decimals: None }];
-        write(&shp, &[Kind::Area(MultiPolygon::new(vec![square]))], &fields, &[vec!["1".into()]], None).unwrap();
+        let fields = [DbfField {
+            name: "id".into(),
+            width: 4,
+            decimals: None,
+        }];
+        write(
+            &shp,
+            &[Kind::Area(MultiPolygon::new(vec![square]))],
+            &fields,
+            &[vec!["1".into()]],
+            None,
+        )
+        .unwrap();
         std::fs::write(shp.with_extension("cpg"), "KLINGON").unwrap();
         let err = read(&shp).unwrap_err().to_string();
-        assert!(err.contains("parcels.cpg") && err.contains("KLINGON"), "{err}");
+        assert!(
+            err.contains("parcels.cpg") && err.contains("KLINGON"),
+            "{err}"
+        );
         std::fs::remove_file(shp.with_extension("dbf")).unwrap();
         let err = read(&shp).unwrap_err().to_string();
-        assert!(err.contains(".dbf (the attribute table) is missing"), "{err}");
+        assert!(
+            err.contains(".dbf (the attribute table) is missing"),
+            "{err}"
+        );
     }
 }

@@ -46,7 +46,12 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(prohibit: Vec<serde_json::Value>, restrict: Vec<serde_json::Value>, rivers: Vec<serde_json::Value>, sliver_m2: f64) -> World {
+    pub fn new(
+        prohibit: Vec<serde_json::Value>,
+        restrict: Vec<serde_json::Value>,
+        rivers: Vec<serde_json::Value>,
+        sliver_m2: f64,
+    ) -> World {
         let dir = tempfile::tempdir().unwrap();
         write_geojson(&dir.path().join("redline.geojson"), Some(4544), prohibit);
         write_geojson(&dir.path().join("reserve.geojson"), Some(4544), restrict);
@@ -114,7 +119,10 @@ pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screenin
         name_candidates: PARCEL_NAME_FIELDS,
         crs_hint: "with --parcels-crs",
     };
-    let files = parcels.iter().map(|p| read_layer(p, &options).unwrap()).collect();
+    let files = parcels
+        .iter()
+        .map(|p| read_layer(p, &options).unwrap())
+        .collect();
     let screening = screen_files(&plan, &index, files);
     (plan, screening)
 }
