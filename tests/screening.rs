@@ -212,7 +212,7 @@ fn subdivision_does_not_change_the_overlap_area() {
     let world = World::new(
         vec![feature(
             json!({"编号": "BIG", "名称": "大图斑"}),
-            polygon(&[ring.clone()]),
+            polygon(std::slice::from_ref(&ring)),
         )],
         vec![],
         vec![],
@@ -226,7 +226,7 @@ fn subdivision_does_not_change_the_overlap_area() {
         Some(4544),
         vec![feature(
             json!({"id": "ACROSS"}),
-            polygon(&[parcel_ring.clone()]),
+            polygon(std::slice::from_ref(&parcel_ring)),
         )],
     );
     let (plan, screening) = world.screen(&[parcels]);
