@@ -148,12 +148,7 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         );
     }
     if !unscreened.is_empty() {
-        println!(
-            "  {:<9}{:>7}  {}",
-            "error",
-            unscreened.len(),
-            "未筛查 not screened"
-        );
+        println!("  error    {:>7}  未筛查 not screened", unscreened.len());
         for problem in &unscreened {
             println!("    {problem}");
         }
