@@ -195,9 +195,73 @@ fn json_text(value: &JsonValue) -> String {
     }
 }
 
+/// A feature to be written as GeoJSON.
+#[derive(Debug, Clone)]
+pub struct OutFeature {
+    pub id: Option<String>,
+    pub properties: JsonObject,
+    pub geometry: Geometry,
+}
+
+/// A FeatureCollection as text. Without `legacy_crs` the coordinates must be
+/// WGS84 lon/lat (RFC 7946); with it, the legacy `crs` member names the CRS
+/// of the coordinates, as Chinese GIS data often does. Keys are sorted and
+/// numbers printed in their shortest exact form, so the text is reproducible.
+pub fn to_text(features: &[OutFeature], legacy_crs: Option<&Crs>) -> String {
+    let features: Vec<JsonValue> = features
+        .iter()
+        .map(|f| {
+            let mut object = JsonObject::new();
+            object.insert("type".into(), "Feature".into());
+            if let Some(id) = &f.id {
+                object.insert("id".into(), id.clone().into());
+            }
+            object.insert("properties".into(), JsonValue::Object(f.properties.clone()));
+            object.insert(
+                "geometry".into(),
+                serde_json::to_value(geojson::Geometry::from(&f.geometry)).unwrap_or(JsonValue::Null),
+            );
+            JsonValue::Object(object)
+        })
+        .collect();
+    let mut root = JsonObject::new();
+    root.insert("type".into(), "FeatureCollection".into());
+    if let Some(crs) = legacy_crs {
+        root.insert(
+            "crs".into(),
+            serde_json::json!({"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{}", crs.code())}}),
+        );
+    }
+    root.insert("features".into(), JsonValue::Array(features));
+    // One feature per line: diffable, and still small.
+    let mut text = String::from("{");
+    let mut first = true;
+    for (key, value) in &root {
+        if !first {
+            text.push(',');
+        }
+        first = false;
+        text.push_str(&format!("\n{}:", JsonValue::String(key.clone())));
+        match value {
+            JsonValue::Array(items) => {
+                text.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    text.push_str(if i == 0 { "\n" } else { ",\n" });
+                    text.push_str(&item.to_string());
+                }
+                text.push_str("\n]");
+            }
+            other => text.push_str(&other.to_string()),
+        }
+    }
+    text.push_str("\n}\n");
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::polygon;
 
     fn parse_ok(text: &str) -> RawFile {
         parse(Path::new("t.geojson"), text).unwrap_or_else(|e| panic!("{e}"))
@@ -241,6 +305,22 @@ mod tests {
             panic!("not a polygon")
         };
         assert_eq!(p.exterior().0.len(), 5);
+    }
+
+    #[test]
+    fn written_text_reads_back_exactly() {
+        let polygon: Geometry = polygon![(x: 625937.7104, y: 3276479.5459), (x: 626000.1, y: 3276479.5459), (x: 626000.1, y: 3276600.0)].into();
+        let mut properties = JsonObject::new();
+        properties.insert("名称".into(), "白鹭自然公园".into());
+        let text = to_text(
+            &[OutFeature { id: Some("ZR-03".into()), properties, geometry: polygon.clone() }],
+            Some(&Crs::from_epsg(4544).unwrap()),
+        );
+        let back = parse(Path::new("t.geojson"), &text).unwrap();
+        assert_eq!(back.declared_crs.map(|c| c.code()), Some(4544));
+        assert_eq!(back.features[0].geometry, polygon);
+        assert_eq!(back.features[0].native_id.as_deref(), Some("ZR-03"));
+        assert_eq!(back.features[0].attributes[0].1, "白鹭自然公园");
     }
 
     #[test]

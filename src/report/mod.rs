@@ -31,8 +31,12 @@ pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".redline-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".redline-");
+    // A report is an ordinary file for the user's tools, not a private temp file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder
         .tempfile_in(dir)
         .map_err(|e| {
             fail(format!(
