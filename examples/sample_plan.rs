@@ -64,26 +64,43 @@ impl Frame {
         let wgs84 = Crs::from_epsg(4326).expect("EPSG:4326 is built in");
         let working = Crs::from_epsg(4544).expect("EPSG:4544 is built in");
         let centre = Transformer::new(&wgs84, &working)
-            .transform_coord(Coord { x: 106.33, y: 29.62 })
+            .transform_coord(Coord {
+                x: 106.33,
+                y: 29.62,
+            })
             .expect("the centre is inside the zone");
         // Round the centre so local and working coordinates differ by whole metres.
-        let centre = Coord { x: centre.x.round(), y: centre.y.round() };
-        Frame { centre, to_lonlat: Transformer::new(&working, &wgs84) }
+        let centre = Coord {
+            x: centre.x.round(),
+            y: centre.y.round(),
+        };
+        Frame {
+            centre,
+            to_lonlat: Transformer::new(&working, &wgs84),
+        }
     }
 
     fn km(&self, x_km: f64, y_km: f64) -> Coord {
-        Coord { x: self.centre.x + x_km * 1000.0, y: self.centre.y + y_km * 1000.0 }
+        Coord {
+            x: self.centre.x + x_km * 1000.0,
+            y: self.centre.y + y_km * 1000.0,
+        }
     }
 
     fn lonlat(&self, mut g: Geometry) -> Geometry {
-        self.to_lonlat.transform_geometry(&mut g).expect("sample coordinates are valid");
+        self.to_lonlat
+            .transform_geometry(&mut g)
+            .expect("sample coordinates are valid");
         // Nine decimals of a degree are 0.1 mm: what real files carry.
         round_coords(g, 1e9)
     }
 }
 
 fn round_coords<G: geo::MapCoords<f64, f64, Output = G>>(g: G, scale: f64) -> G {
-    g.map_coords(|c| Coord { x: (c.x * scale).round() / scale, y: (c.y * scale).round() / scale })
+    g.map_coords(|c| Coord {
+        x: (c.x * scale).round() / scale,
+        y: (c.y * scale).round() / scale,
+    })
 }
 
 /// Working-CRS coordinates rounded to the millimetre, as surveyed data is.
@@ -100,9 +117,13 @@ fn blob(rng: &mut Rng, centre: Coord, rx: f64, ry: f64, n: usize, rough: f64) ->
             let ellipse = rx * ry / ((ry * t.cos()).powi(2) + (rx * t.sin()).powi(2)).sqrt();
             let wobble = 1.0
                 + rough * (0.5 * (3.0 * t + phases[0]).sin() + 0.3 * (7.0 * t + phases[1]).sin())
-                + rough * (0.15 * (17.0 * t + phases[2]).sin() + 0.05 * (41.0 * t + phases[3]).sin())
+                + rough
+                    * (0.15 * (17.0 * t + phases[2]).sin() + 0.05 * (41.0 * t + phases[3]).sin())
                 + rough * 0.04 * rng.signed();
-            Coord { x: centre.x + ellipse * wobble * t.cos(), y: centre.y + ellipse * wobble * t.sin() }
+            Coord {
+                x: centre.x + ellipse * wobble * t.cos(),
+                y: centre.y + ellipse * wobble * t.sin(),
+            }
         })
         .collect();
     Polygon::new(LineString::new(ring), vec![])
@@ -121,13 +142,22 @@ fn band(rng: &mut Rng, from: Coord, to: Coord, width: f64, bend: f64, n: usize) 
     for i in 0..n {
         let s = i as f64 / (n - 1) as f64;
         let lateral = bend * (s * std::f64::consts::PI).sin();
-        let c = Coord { x: from.x + dx * s + nx * lateral, y: from.y + dy * s + ny * lateral };
+        let c = Coord {
+            x: from.x + dx * s + nx * lateral,
+            y: from.y + dy * s + ny * lateral,
+        };
         // A random walk, pulled back to the nominal width: a natural edge.
         w_left = (w_left + width * 0.02 * rng.signed()) * 0.97 + width / 2.0 * 0.03;
         w_right = (w_right + width * 0.02 * rng.signed()) * 0.97 + width / 2.0 * 0.03;
         let taper = (s * (1.0 - s) * 4.0).sqrt().max(0.15);
-        left.push(Coord { x: c.x + nx * w_left * taper, y: c.y + ny * w_left * taper });
-        right.push(Coord { x: c.x - nx * w_right * taper, y: c.y - ny * w_right * taper });
+        left.push(Coord {
+            x: c.x + nx * w_left * taper,
+            y: c.y + ny * w_left * taper,
+        });
+        right.push(Coord {
+            x: c.x - nx * w_right * taper,
+            y: c.y - ny * w_right * taper,
+        });
     }
     right.reverse();
     left.extend(right);
@@ -145,9 +175,14 @@ fn river(rng: &mut Rng, control: &[Coord], per_leg: usize, meander: f64) -> Line
         let phase = rng.next() * std::f64::consts::TAU;
         for i in 0..per_leg {
             let s = i as f64 / per_leg as f64;
-            let swing = meander * ((s * 5.0 * std::f64::consts::PI + phase).sin() * (s * std::f64::consts::PI).sin())
+            let swing = meander
+                * ((s * 5.0 * std::f64::consts::PI + phase).sin()
+                    * (s * std::f64::consts::PI).sin())
                 + meander * 0.05 * rng.signed();
-            points.push(Coord { x: a.x + dx * s + nx * swing, y: a.y + dy * s + ny * swing });
+            points.push(Coord {
+                x: a.x + dx * s + nx * swing,
+                y: a.y + dy * s + ny * swing,
+            });
         }
     }
     points.push(*control.last().expect("a river has control points"));
@@ -164,7 +199,10 @@ fn scale_to_area(polygons: &mut [MultiPolygon], target_m2: f64) {
 }
 
 fn props(pairs: &[(&str, serde_json::Value)]) -> serde_json::Map<String, serde_json::Value> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 fn write(path: &Path, text: &str) {
@@ -175,10 +213,22 @@ fn write_geojson(path: &Path, features: Vec<OutFeature>, crs: Option<&Crs>) {
     write(path, &to_text(&features, crs));
 }
 
-fn shapefile(path: &Path, shapes: Vec<Shape>, fields: &[(&str, u8, Option<u8>)], records: Vec<Vec<String>>) {
-    let fields: Vec<DbfField> =
-        fields.iter().map(|(name, width, decimals)| DbfField { name: name.to_string(), width: *width, decimals: *decimals }).collect();
-    write_shapefile(path, &shapes, &fields, &records, Some(PRJ_4544)).unwrap_or_else(|e| panic!("{e}"));
+fn shapefile(
+    path: &Path,
+    shapes: Vec<Shape>,
+    fields: &[(&str, u8, Option<u8>)],
+    records: Vec<Vec<String>>,
+) {
+    let fields: Vec<DbfField> = fields
+        .iter()
+        .map(|(name, width, decimals)| DbfField {
+            name: name.to_string(),
+            width: *width,
+            decimals: *decimals,
+        })
+        .collect();
+    write_shapefile(path, &shapes, &fields, &records, Some(PRJ_4544))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Writes the whole sample into `dir`.
@@ -190,13 +240,23 @@ pub fn generate(dir: &Path) {
     let k = |x: f64, y: f64| frame.km(x, y);
 
     // The direct-management area, ~313 km², stretched north-south along the valley.
-    let mut boundary = vec![MultiPolygon::new(vec![blob(&mut rng, k(0.0, 0.0), 7200.0, 14000.0, 720, 0.06)])];
+    let mut boundary = vec![MultiPolygon::new(vec![blob(
+        &mut rng,
+        k(0.0, 0.0),
+        7200.0,
+        14000.0,
+        720,
+        0.06,
+    )])];
     scale_to_area(&mut boundary, BOUNDARY_KM2 * 1e6);
     write_geojson(
         &dir.join("boundary.geojson"),
         vec![OutFeature {
             id: Some("ZGY".into()),
-            properties: props(&[("名称", json!("重庆高新区直管园（示意）")), ("面积_km2", json!(BOUNDARY_KM2))]),
+            properties: props(&[
+                ("名称", json!("重庆高新区直管园（示意）")),
+                ("面积_km2", json!(BOUNDARY_KM2)),
+            ]),
             geometry: frame.lonlat(boundary[0].clone().into()),
         }],
         None,
@@ -207,7 +267,10 @@ pub fn generate(dir: &Path) {
     let zhongliang = band(&mut rng, k(5.4, -12.5), k(5.0, 12.5), 1400.0, -500.0, 420);
     shapefile(
         &dir.join("barriers.shp"),
-        vec![Shape::Area(mm(MultiPolygon::new(vec![jinyun.clone()]))), Shape::Area(mm(MultiPolygon::new(vec![zhongliang.clone()])))],
+        vec![
+            Shape::Area(mm(MultiPolygon::new(vec![jinyun.clone()]))),
+            Shape::Area(mm(MultiPolygon::new(vec![zhongliang.clone()]))),
+        ],
         &[("编号", 8, None), ("名称", 40, None), ("类型", 20, None)],
         vec![
             vec!["LP-01".into(), "缙云山生态屏障".into(), "禁建区".into()],
@@ -218,35 +281,67 @@ pub fn generate(dir: &Path) {
     // 生态保护红线: cores on the two ridges, 27.5 km² in all; the 缙云山 one in two parts.
     let mut red = vec![
         MultiPolygon::new(vec![
-            blob(&mut rng, k(-4.9, 7.3), 700.0, 1500.0, 300, 0.12).rotate_about(k(-4.9, 7.3), -30.0),
-            blob(&mut rng, k(-3.0, 10.6), 600.0, 1300.0, 260, 0.12).rotate_about(k(-3.0, 10.6), -30.0),
+            blob(&mut rng, k(-4.9, 7.3), 700.0, 1500.0, 300, 0.12)
+                .rotate_about(k(-4.9, 7.3), -30.0),
+            blob(&mut rng, k(-3.0, 10.6), 600.0, 1300.0, 260, 0.12)
+                .rotate_about(k(-3.0, 10.6), -30.0),
         ]),
-        MultiPolygon::new(vec![band(&mut rng, k(5.45, 1.5), k(5.2, 11.5), 650.0, -250.0, 380)]),
-        MultiPolygon::new(vec![band(&mut rng, k(5.5, -11.5), k(5.45, -1.0), 700.0, 200.0, 380)]),
+        MultiPolygon::new(vec![band(
+            &mut rng,
+            k(5.45, 1.5),
+            k(5.2, 11.5),
+            650.0,
+            -250.0,
+            380,
+        )]),
+        MultiPolygon::new(vec![band(
+            &mut rng,
+            k(5.5, -11.5),
+            k(5.45, -1.0),
+            700.0,
+            200.0,
+            380,
+        )]),
     ];
     scale_to_area(&mut red, RED_LINE_KM2 * 1e6);
     let red: Vec<MultiPolygon> = red.into_iter().map(mm).collect();
     shapefile(
         &dir.join("eco_redline.shp"),
         red.iter().cloned().map(Shape::Area).collect(),
-        &[("编号", 8, None), ("名称", 40, None), ("面积_km2", 12, Some(4))],
+        &[
+            ("编号", 8, None),
+            ("名称", 40, None),
+            ("面积_km2", 12, Some(4)),
+        ],
         vec![
-            vec!["HX-01".into(), "缙云山生态保护红线".into(), format!("{:.4}", red[0].unsigned_area() / 1e6)],
-            vec!["HX-02".into(), "中梁山生态保护红线（北段）".into(), format!("{:.4}", red[1].unsigned_area() / 1e6)],
-            vec!["HX-03".into(), "中梁山生态保护红线（南段）".into(), format!("{:.4}", red[2].unsigned_area() / 1e6)],
+            vec![
+                "HX-01".into(),
+                "缙云山生态保护红线".into(),
+                format!("{:.4}", red[0].unsigned_area() / 1e6),
+            ],
+            vec![
+                "HX-02".into(),
+                "中梁山生态保护红线（北段）".into(),
+                format!("{:.4}", red[1].unsigned_area() / 1e6),
+            ],
+            vec![
+                "HX-03".into(),
+                "中梁山生态保护红线（南段）".into(),
+                format!("{:.4}", red[2].unsigned_area() / 1e6),
+            ],
         ],
     );
 
     // 自然保护地, ≥ 5.3 % of the boundary; 白市驿 park with an enclave (a hole).
     let baishiyi_outer = blob(&mut rng, k(-3.6, -8.2), 1900.0, 2600.0, 360, 0.08);
     let enclave = blob(&mut rng, k(-3.4, -8.0), 420.0, 520.0, 90, 0.05);
-    let baishiyi = Polygon::new(baishiyi_outer.exterior().clone(), vec![enclave.exterior().clone()]);
+    let baishiyi = Polygon::new(
+        baishiyi_outer.exterior().clone(),
+        vec![enclave.exterior().clone()],
+    );
     let baitaping = blob(&mut rng, k(3.3, -4.6), 1100.0, 1700.0, 280, 0.1);
     let bailu = blob(&mut rng, k(-1.2, 8.8), 1000.0, 1250.0, 240, 0.1);
-    let reserves: Vec<Polygon> = [baishiyi, baitaping, bailu]
-        .into_iter()
-        .map(mm)
-        .collect();
+    let reserves: Vec<Polygon> = [baishiyi, baitaping, bailu].into_iter().map(mm).collect();
     let reserve_names = ["白市驿城市花卉森林公园", "白塔坪森林公园", "白鹭自然公园"];
     write_geojson(
         &dir.join("nature_reserves.geojson"),
@@ -256,7 +351,11 @@ pub fn generate(dir: &Path) {
             .enumerate()
             .map(|(i, (p, name))| OutFeature {
                 id: None,
-                properties: props(&[("编号", json!(format!("ZR-{:02}", i + 1))), ("名称", json!(name)), ("类型", json!("自然公园"))]),
+                properties: props(&[
+                    ("编号", json!(format!("ZR-{:02}", i + 1))),
+                    ("名称", json!(name)),
+                    ("类型", json!("自然公园")),
+                ]),
                 geometry: p.clone().into(),
             })
             .collect(),
@@ -278,7 +377,12 @@ pub fn generate(dir: &Path) {
     // 一轴: the 科学大道 green corridor, straight-edged, north-south through the heart.
     let axis_x = 1.6;
     let axis = Polygon::new(
-        LineString::new(vec![k(axis_x - 0.1, -12.0), k(axis_x + 0.1, -12.0), k(axis_x + 0.1, 12.0), k(axis_x - 0.1, 12.0)]),
+        LineString::new(vec![
+            k(axis_x - 0.1, -12.0),
+            k(axis_x + 0.1, -12.0),
+            k(axis_x + 0.1, 12.0),
+            k(axis_x - 0.1, 12.0),
+        ]),
         vec![],
     );
     let axis: Polygon = mm(axis);
@@ -286,24 +390,56 @@ pub fn generate(dir: &Path) {
         &dir.join("axis.geojson"),
         vec![OutFeature {
             id: None,
-            properties: props(&[("编号", json!("YZ-01")), ("名称", json!("科学大道景观绿轴"))]),
+            properties: props(&[
+                ("编号", json!("YZ-01")),
+                ("名称", json!("科学大道景观绿轴")),
+            ]),
             geometry: axis.clone().into(),
         }],
         Some(&working),
     );
 
     // 河道: 梁滩河 north through the valley; 莲花滩河 and 虎溪河 join it.
-    let liangtan = river(&mut rng, &[k(-1.0, -14.5), k(-0.6, -6.0), k(-1.8, 2.0), k(-1.2, 8.0), k(-2.4, 14.5)], 90, 300.0);
-    let lianhuatan = river(&mut rng, &[k(-6.5, -5.0), k(-3.5, -3.2), k(-0.9, -2.6)], 80, 150.0);
-    let huxi = river(&mut rng, &[k(4.2, 9.5), k(1.0, 6.5), k(-1.3, 5.0)], 80, 150.0);
-    let rivers = [(liangtan, "HD-01", "梁滩河", "嘉陵江一级支流"), (lianhuatan, "HD-02", "莲花滩河", "梁滩河支流"), (huxi, "HD-03", "虎溪河", "梁滩河支流")];
+    let liangtan = river(
+        &mut rng,
+        &[
+            k(-1.0, -14.5),
+            k(-0.6, -6.0),
+            k(-1.8, 2.0),
+            k(-1.2, 8.0),
+            k(-2.4, 14.5),
+        ],
+        90,
+        300.0,
+    );
+    let lianhuatan = river(
+        &mut rng,
+        &[k(-6.5, -5.0), k(-3.5, -3.2), k(-0.9, -2.6)],
+        80,
+        150.0,
+    );
+    let huxi = river(
+        &mut rng,
+        &[k(4.2, 9.5), k(1.0, 6.5), k(-1.3, 5.0)],
+        80,
+        150.0,
+    );
+    let rivers = [
+        (liangtan, "HD-01", "梁滩河", "嘉陵江一级支流"),
+        (lianhuatan, "HD-02", "莲花滩河", "梁滩河支流"),
+        (huxi, "HD-03", "虎溪河", "梁滩河支流"),
+    ];
     write_geojson(
         &dir.join("rivers.geojson"),
         rivers
             .iter()
             .map(|(line, id, name, kind)| OutFeature {
                 id: None,
-                properties: props(&[("编号", json!(id)), ("名称", json!(name)), ("等级", json!(kind))]),
+                properties: props(&[
+                    ("编号", json!(id)),
+                    ("名称", json!(name)),
+                    ("等级", json!(kind)),
+                ]),
                 geometry: frame.lonlat(MultiLineString::new(vec![line.clone()]).into()),
             })
             .collect(),
@@ -311,24 +447,44 @@ pub fn generate(dir: &Path) {
     );
 
     // 饮用水水源保护区: four reservoirs with their protection zones.
-    let sources = [("马家沟水库", k(-5.2, -1.5)), ("大河沟水库", k(3.8, 4.2)), ("杨家沟水库", k(-4.6, -12.0)), ("石马山水库", k(3.6, -10.8))];
+    let sources = [
+        ("马家沟水库", k(-5.2, -1.5)),
+        ("大河沟水库", k(3.8, 4.2)),
+        ("杨家沟水库", k(-4.6, -12.0)),
+        ("石马山水库", k(3.6, -10.8)),
+    ];
     let source_polygons: Vec<Polygon> = sources
         .iter()
         .map(|(_, c)| mm(blob(&mut rng, *c, 520.0, 700.0, 120, 0.12)))
         .collect();
     shapefile(
         &dir.join("water_sources.shp"),
-        source_polygons.iter().map(|p| Shape::Area(MultiPolygon::new(vec![p.clone()]))).collect(),
+        source_polygons
+            .iter()
+            .map(|p| Shape::Area(MultiPolygon::new(vec![p.clone()])))
+            .collect(),
         &[("编号", 8, None), ("名称", 40, None), ("级别", 20, None)],
         sources
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| vec![format!("SY-{:02}", i + 1), format!("{name}饮用水水源保护区"), "一级保护区".into()])
+            .map(|(i, (name, _))| {
+                vec![
+                    format!("SY-{:02}", i + 1),
+                    format!("{name}饮用水水源保护区"),
+                    "一级保护区".into(),
+                ]
+            })
             .collect(),
     );
 
     // 湿地公园.
-    let wetlands = [("金凤湖湿地公园", k(-2.6, -10.4)), ("莲花湖湿地公园", k(-2.9, -3.9)), ("白市驿湿地公园", k(-0.4, -7.6)), ("鹭源湖湿地公园", k(0.2, 11.4)), ("松岚湖湿地公园", k(3.0, 1.9))];
+    let wetlands = [
+        ("金凤湖湿地公园", k(-2.6, -10.4)),
+        ("莲花湖湿地公园", k(-2.9, -3.9)),
+        ("白市驿湿地公园", k(-0.4, -7.6)),
+        ("鹭源湖湿地公园", k(0.2, 11.4)),
+        ("松岚湖湿地公园", k(3.0, 1.9)),
+    ];
     write_geojson(
         &dir.join("wetlands.geojson"),
         wetlands
@@ -336,7 +492,10 @@ pub fn generate(dir: &Path) {
             .enumerate()
             .map(|(i, (name, c))| OutFeature {
                 id: None,
-                properties: props(&[("编号", json!(format!("SD-{:02}", i + 1))), ("名称", json!(name))]),
+                properties: props(&[
+                    ("编号", json!(format!("SD-{:02}", i + 1))),
+                    ("名称", json!(name)),
+                ]),
                 geometry: frame.lonlat(blob(&mut rng, *c, 380.0, 480.0, 110, 0.12).into()),
             })
             .collect(),
@@ -347,12 +506,18 @@ pub fn generate(dir: &Path) {
 
     // The parcels are placed against the plan exactly as redline reads it
     // back (reprojected, in the working CRS), so intended distances hold.
-    let plan = LoadedPlan::load(Catalog::load(&dir.join("catalog.toml")).expect("catalog")).expect("sample plan");
+    let plan = LoadedPlan::load(Catalog::load(&dir.join("catalog.toml")).expect("catalog"))
+        .expect("sample plan");
     write_parcels(dir, &plan, &frame);
 }
 
 fn zone_area(plan: &LoadedPlan, layer: &str, feature: usize) -> MultiPolygon {
-    let index = plan.catalog.layers.iter().position(|l| l.id == layer).expect("layer");
+    let index = plan
+        .catalog
+        .layers
+        .iter()
+        .position(|l| l.id == layer)
+        .expect("layer");
     match &plan.layers[index].features[feature].shape {
         Shape::Area(mp) => mp.clone(),
         Shape::Lines(_) => panic!("{layer} is not polygons"),
@@ -360,7 +525,12 @@ fn zone_area(plan: &LoadedPlan, layer: &str, feature: usize) -> MultiPolygon {
 }
 
 fn zone_line(plan: &LoadedPlan, layer: &str, feature: usize) -> MultiLineString {
-    let index = plan.catalog.layers.iter().position(|l| l.id == layer).expect("layer");
+    let index = plan
+        .catalog
+        .layers
+        .iter()
+        .position(|l| l.id == layer)
+        .expect("layer");
     match &plan.layers[index].features[feature].shape {
         Shape::Lines(ml) => ml.clone(),
         Shape::Area(_) => panic!("{layer} is not lines"),
@@ -371,10 +541,22 @@ fn square(centre: Coord, side: f64) -> Polygon {
     let h = side / 2.0;
     Polygon::new(
         LineString::new(vec![
-            Coord { x: centre.x - h, y: centre.y - h },
-            Coord { x: centre.x + h, y: centre.y - h },
-            Coord { x: centre.x + h, y: centre.y + h },
-            Coord { x: centre.x - h, y: centre.y + h },
+            Coord {
+                x: centre.x - h,
+                y: centre.y - h,
+            },
+            Coord {
+                x: centre.x + h,
+                y: centre.y - h,
+            },
+            Coord {
+                x: centre.x + h,
+                y: centre.y + h,
+            },
+            Coord {
+                x: centre.x - h,
+                y: centre.y + h,
+            },
         ]),
         vec![],
     )
@@ -385,7 +567,11 @@ fn at_distance(parcel: Polygon, line: &MultiLineString, target: f64, from_east: 
     let sign = if from_east { 1.0 } else { -1.0 };
     let mut p = parcel;
     for _ in 0..60 {
-        let d = line.0.iter().map(|l| Euclidean.distance(l, &p)).fold(f64::INFINITY, f64::min);
+        let d = line
+            .0
+            .iter()
+            .map(|l| Euclidean.distance(l, &p))
+            .fold(f64::INFINITY, f64::min);
         if (d - target).abs() < 1e-6 {
             break;
         }
@@ -399,39 +585,88 @@ fn at_distance(parcel: Polygon, line: &MultiLineString, target: f64, from_east: 
 fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
     let k = |x: f64, y: f64| frame.km(x, y);
     let mut parcels: Vec<(String, String, &str, Geometry)> = Vec::new();
-    let mut add = |id: &str, name: &str, use_: &'static str, g: Geometry| parcels.push((id.into(), name.into(), use_, g));
+    let mut add = |id: &str, name: &str, use_: &'static str, g: Geometry| {
+        parcels.push((id.into(), name.into(), use_, g))
+    };
 
     let red_north = zone_area(plan, "eco_redline", 1);
     let red_centre = red_north.centroid().expect("centroid").0;
-    add("XY-2025-001", "某电子厂房扩建", "工业用地", square(red_centre, 200.0).into());
+    add(
+        "XY-2025-001",
+        "某电子厂房扩建",
+        "工业用地",
+        square(red_centre, 200.0).into(),
+    );
 
     // Straddling the edge of 白塔坪森林公园: half in, half out.
     let baitaping = zone_area(plan, "nature_reserves", 1);
     let edge_point = baitaping.0[0].exterior().0[0];
-    add("XY-2025-002", "白塔坪配套酒店", "商业用地", square(edge_point, 160.0).into());
+    add(
+        "XY-2025-002",
+        "白塔坪配套酒店",
+        "商业用地",
+        square(edge_point, 160.0).into(),
+    );
 
     let liangtan = zone_line(plan, "rivers", 0);
     let near = square(k(0.2, -0.5 - 3.0), 120.0);
-    add("XY-2025-003", "梁滩河畔商住项目", "居住用地", at_distance(near.clone(), &liangtan, 20.0, true).into());
+    add(
+        "XY-2025-003",
+        "梁滩河畔商住项目",
+        "居住用地",
+        at_distance(near.clone(), &liangtan, 20.0, true).into(),
+    );
     let near = square(k(0.2, -0.5 - 4.0), 120.0);
-    add("XY-2025-004", "曾家镇安置房", "居住用地", at_distance(near, &liangtan, 40.0, true).into());
+    add(
+        "XY-2025-004",
+        "曾家镇安置房",
+        "居住用地",
+        at_distance(near, &liangtan, 40.0, true).into(),
+    );
     let near = square(k(0.2, -0.5 - 5.0), 120.0);
-    add("XY-2025-005", "西永滨河公园配套", "公共设施用地", at_distance(near, &liangtan, 60.0, true).into());
+    add(
+        "XY-2025-005",
+        "西永滨河公园配套",
+        "公共设施用地",
+        at_distance(near, &liangtan, 60.0, true).into(),
+    );
 
     // Inside the enclave (hole) of 白市驿城市花卉森林公园: clear.
     let baishiyi = zone_area(plan, "nature_reserves", 0);
-    let hole_centre = Polygon::new(baishiyi.0[0].interiors()[0].clone(), vec![]).centroid().expect("centroid").0;
-    add("XY-2025-006", "白市驿镇村民集中居住点", "居住用地", square(hole_centre, 150.0).into());
+    let hole_centre = Polygon::new(baishiyi.0[0].interiors()[0].clone(), vec![])
+        .centroid()
+        .expect("centroid")
+        .0;
+    add(
+        "XY-2025-006",
+        "白市驿镇村民集中居住点",
+        "居住用地",
+        square(hole_centre, 150.0).into(),
+    );
 
     // Along the 科学大道 corridor's east edge: contact only.
     let axis = zone_area(plan, "axis", 0);
-    let east = axis.0[0].exterior().0.iter().map(|c| c.x).fold(f64::MIN, f64::max);
+    let east = axis.0[0]
+        .exterior()
+        .0
+        .iter()
+        .map(|c| c.x)
+        .fold(f64::MIN, f64::max);
     let y = frame.centre.y - 6000.0;
     add(
         "XY-2025-007",
         "科学大道沿线研发楼",
         "科研用地",
-        Polygon::new(LineString::from(vec![(east, y), (east + 120.0, y), (east + 120.0, y + 90.0), (east, y + 90.0)]), vec![]).into(),
+        Polygon::new(
+            LineString::from(vec![
+                (east, y),
+                (east + 120.0, y),
+                (east + 120.0, y + 90.0),
+                (east, y + 90.0),
+            ]),
+            vec![],
+        )
+        .into(),
     );
     // A sliver: 0.04 m into the corridor along 10 m, 0.4 m² (< sliver_m2 = 1).
     let y = frame.centre.y - 6400.0;
@@ -440,7 +675,14 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
         "金凤科创园三期",
         "科研用地",
         Polygon::new(
-            LineString::from(vec![(east + 60.0, y), (east + 60.0, y + 100.0), (east - 0.04, y + 100.0), (east - 0.04, y + 90.0), (east, y + 90.0), (east, y)]),
+            LineString::from(vec![
+                (east + 60.0, y),
+                (east + 60.0, y + 100.0),
+                (east - 0.04, y + 100.0),
+                (east - 0.04, y + 90.0),
+                (east, y + 90.0),
+                (east, y),
+            ]),
             vec![],
         )
         .into(),
@@ -453,7 +695,16 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
         "XY-2025-009",
         "莲花湖生态旅游项目",
         "商业用地",
-        Polygon::new(LineString::from(vec![(c.x - 80.0, c.y - 80.0), (c.x + 80.0, c.y + 80.0), (c.x + 80.0, c.y - 80.0), (c.x - 80.0, c.y + 80.0)]), vec![]).into(),
+        Polygon::new(
+            LineString::from(vec![
+                (c.x - 80.0, c.y - 80.0),
+                (c.x + 80.0, c.y + 80.0),
+                (c.x + 80.0, c.y - 80.0),
+                (c.x - 80.0, c.y + 80.0),
+            ]),
+            vec![],
+        )
+        .into(),
     );
 
     // Multipart: one part clear, one in the 马家沟 source protection zone.
@@ -463,33 +714,127 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
         "XY-2025-010",
         "马家沟农旅综合体",
         "商业用地",
-        MultiPolygon::new(vec![square(inside, 80.0), square(Coord { x: inside.x + 2600.0, y: inside.y }, 100.0)]).into(),
+        MultiPolygon::new(vec![
+            square(inside, 80.0),
+            square(
+                Coord {
+                    x: inside.x + 2600.0,
+                    y: inside.y,
+                },
+                100.0,
+            ),
+        ])
+        .into(),
     );
 
     // One in each remaining kind of zone.
-    add("XY-2025-011", "缙云山森林康养项目", "商业用地", square(zone_area(plan, "barriers", 0).centroid().expect("c").0, 150.0).into());
-    add("XY-2025-012", "寨山坪观景平台", "公共设施用地", square(zone_area(plan, "heart", 0).centroid().expect("c").0, 100.0).into());
-    add("XY-2025-013", "鹭源湖配套服务区", "公共设施用地", square(zone_area(plan, "wetlands", 3).centroid().expect("c").0, 90.0).into());
-    add("XY-2025-014", "大河沟取水口旁仓储", "仓储用地", square(zone_area(plan, "water_sources", 1).centroid().expect("c").0, 100.0).into());
+    add(
+        "XY-2025-011",
+        "缙云山森林康养项目",
+        "商业用地",
+        square(
+            zone_area(plan, "barriers", 0).centroid().expect("c").0,
+            150.0,
+        )
+        .into(),
+    );
+    add(
+        "XY-2025-012",
+        "寨山坪观景平台",
+        "公共设施用地",
+        square(zone_area(plan, "heart", 0).centroid().expect("c").0, 100.0).into(),
+    );
+    add(
+        "XY-2025-013",
+        "鹭源湖配套服务区",
+        "公共设施用地",
+        square(
+            zone_area(plan, "wetlands", 3).centroid().expect("c").0,
+            90.0,
+        )
+        .into(),
+    );
+    add(
+        "XY-2025-014",
+        "大河沟取水口旁仓储",
+        "仓储用地",
+        square(
+            zone_area(plan, "water_sources", 1).centroid().expect("c").0,
+            100.0,
+        )
+        .into(),
+    );
     let huxi = zone_line(plan, "rivers", 2);
     let huxi_mid = huxi.0[0].0[huxi.0[0].0.len() / 2];
-    add("XY-2025-015", "虎溪大学城配套", "教育用地", at_distance(square(Coord { x: huxi_mid.x + 300.0, y: huxi_mid.y }, 100.0), &huxi, 35.0, true).into());
+    add(
+        "XY-2025-015",
+        "虎溪大学城配套",
+        "教育用地",
+        at_distance(
+            square(
+                Coord {
+                    x: huxi_mid.x + 300.0,
+                    y: huxi_mid.y,
+                },
+                100.0,
+            ),
+            &huxi,
+            35.0,
+            true,
+        )
+        .into(),
+    );
     let lianhuatan = zone_line(plan, "rivers", 1);
     let across = lianhuatan.0[0].0[lianhuatan.0[0].0.len() / 3];
-    add("XY-2025-016", "莲花滩河桥头商业", "商业用地", square(across, 60.0).into());
+    add(
+        "XY-2025-016",
+        "莲花滩河桥头商业",
+        "商业用地",
+        square(across, 60.0).into(),
+    );
     // Across the southern 中梁山 red line's edge.
     let red_south = zone_area(plan, "eco_redline", 2);
     let red_edge = red_south.0[0].exterior().0[5];
-    add("XY-2025-017", "中梁山隧道口物流站", "仓储用地", square(red_edge, 300.0).into());
+    add(
+        "XY-2025-017",
+        "中梁山隧道口物流站",
+        "仓储用地",
+        square(red_edge, 300.0).into(),
+    );
 
     // Clear parcels in the valley, away from every zone.
     let clear = [
-        ("XY-2025-018", "西永微电园配套仓储", "仓储用地", k(-0.2, -12.4)),
+        (
+            "XY-2025-018",
+            "西永微电园配套仓储",
+            "仓储用地",
+            k(-0.2, -12.4),
+        ),
         ("XY-2025-019", "含谷物流中心", "物流用地", k(-4.0, 2.2)),
-        ("XY-2025-020", "西永街道社区卫生服务中心", "医疗卫生用地", k(3.2, 7.6)),
-        ("XY-2025-021", "巴福镇农产品加工园", "工业用地", k(-5.6, -6.0)),
-        ("XY-2025-022", "石板镇新能源汽车配件厂", "工业用地", k(-1.6, -0.4)),
-        ("XY-2025-023", "香炉山街道人才公寓", "居住用地", k(3.3, 11.0)),
+        (
+            "XY-2025-020",
+            "西永街道社区卫生服务中心",
+            "医疗卫生用地",
+            k(3.2, 7.6),
+        ),
+        (
+            "XY-2025-021",
+            "巴福镇农产品加工园",
+            "工业用地",
+            k(-5.6, -6.0),
+        ),
+        (
+            "XY-2025-022",
+            "石板镇新能源汽车配件厂",
+            "工业用地",
+            k(-1.6, -0.4),
+        ),
+        (
+            "XY-2025-023",
+            "香炉山街道人才公寓",
+            "居住用地",
+            k(3.3, 11.0),
+        ),
         ("XY-2025-024", "金凤镇数据中心", "工业用地", k(2.6, -8.0)),
     ];
     for (id, name, use_, centre) in clear {
@@ -498,17 +843,59 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
 
     // The surveyor's batch, delivered as a shapefile.
     let bailu = zone_area(plan, "nature_reserves", 2);
-    add("XY-2025-025", "白鹭自然公园游客中心", "公共设施用地", square(bailu.centroid().expect("c").0, 120.0).into());
+    add(
+        "XY-2025-025",
+        "白鹭自然公园游客中心",
+        "公共设施用地",
+        square(bailu.centroid().expect("c").0, 120.0).into(),
+    );
     let shimashan = zone_area(plan, "water_sources", 3);
-    add("XY-2025-026", "石马山水库旁养殖场", "农业设施用地", square(shimashan.0[0].exterior().0[30], 140.0).into());
+    add(
+        "XY-2025-026",
+        "石马山水库旁养殖场",
+        "农业设施用地",
+        square(shimashan.0[0].exterior().0[30], 140.0).into(),
+    );
     let songlan = zone_area(plan, "wetlands", 4);
-    add("XY-2025-027", "松岚湖畔文创街区", "商业用地", square(songlan.0[0].exterior().0[60], 120.0).into());
+    add(
+        "XY-2025-027",
+        "松岚湖畔文创街区",
+        "商业用地",
+        square(songlan.0[0].exterior().0[60], 120.0).into(),
+    );
     let yangjiagou = zone_area(plan, "water_sources", 2);
-    let west = yangjiagou.0[0].exterior().0.iter().map(|c| c.x).fold(f64::MAX, f64::min);
+    let west = yangjiagou.0[0]
+        .exterior()
+        .0
+        .iter()
+        .map(|c| c.x)
+        .fold(f64::MAX, f64::min);
     let yc = yangjiagou.centroid().expect("c").0;
-    add("XY-2025-028", "杨家沟村道改造", "交通用地", square(Coord { x: west - 160.0, y: yc.y }, 100.0).into());
-    add("XY-2025-029", "虎溪街道某小学扩建", "教育用地", square(k(1.0, -10.6), 110.0).into());
-    add("XY-2025-030", "走马镇乡村民宿", "商业用地", square(k(-6.0, -9.8), 80.0).into());
+    add(
+        "XY-2025-028",
+        "杨家沟村道改造",
+        "交通用地",
+        square(
+            Coord {
+                x: west - 160.0,
+                y: yc.y,
+            },
+            100.0,
+        )
+        .into(),
+    );
+    add(
+        "XY-2025-029",
+        "虎溪街道某小学扩建",
+        "教育用地",
+        square(k(1.0, -10.6), 110.0).into(),
+    );
+    add(
+        "XY-2025-030",
+        "走马镇乡村民宿",
+        "商业用地",
+        square(k(-6.0, -9.8), 80.0).into(),
+    );
 
     let working = Crs::from_epsg(4544).expect("EPSG:4544");
     let (json_parcels, shp_parcels) = parcels.split_at(parcels.len() - 6);
@@ -518,7 +905,11 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
             .iter()
             .map(|(id, name, use_, g)| OutFeature {
                 id: None,
-                properties: props(&[("地块编号", json!(id)), ("名称", json!(name)), ("用地性质", json!(use_))]),
+                properties: props(&[
+                    ("地块编号", json!(id)),
+                    ("名称", json!(name)),
+                    ("用地性质", json!(use_)),
+                ]),
                 geometry: mm(g.clone()),
             })
             .collect(),
@@ -526,9 +917,19 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
     );
     shapefile(
         &dir.join("parcels/survey_parcels.shp"),
-        shp_parcels.iter().map(|(_, _, _, g)| Shape::Area(mm(to_multi(g.clone())))).collect(),
-        &[("地块编号", 12, None), ("名称", 60, None), ("用地性质", 20, None)],
-        shp_parcels.iter().map(|(id, name, use_, _)| vec![id.clone(), name.clone(), use_.to_string()]).collect(),
+        shp_parcels
+            .iter()
+            .map(|(_, _, _, g)| Shape::Area(mm(to_multi(g.clone()))))
+            .collect(),
+        &[
+            ("地块编号", 12, None),
+            ("名称", 60, None),
+            ("用地性质", 20, None),
+        ],
+        shp_parcels
+            .iter()
+            .map(|(id, name, use_, _)| vec![id.clone(), name.clone(), use_.to_string()])
+            .collect(),
     );
 }
 
@@ -638,7 +1039,10 @@ basis = "第四章第二节：梁滩河、莲花滩河、虎溪河干流两侧�
 
 #[allow(dead_code)] // the test includes this file for `generate` alone
 fn main() {
-    let out: PathBuf = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("layers"));
+    let out: PathBuf = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("layers"));
     generate(&out);
     println!("sample plan written to {}", out.display());
 }

@@ -34,9 +34,18 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn regenerating_gives_byte_identical_files() {
     let fresh = tempfile::tempdir().unwrap();
     sample_plan::generate(fresh.path());
-    let ours: Vec<PathBuf> = files_under(&layers()).iter().map(|p| p.strip_prefix(layers()).unwrap().to_path_buf()).collect();
-    let theirs: Vec<PathBuf> = files_under(fresh.path()).iter().map(|p| p.strip_prefix(fresh.path()).unwrap().to_path_buf()).collect();
-    assert_eq!(ours, theirs, "the generator writes exactly the files in layers/");
+    let ours: Vec<PathBuf> = files_under(&layers())
+        .iter()
+        .map(|p| p.strip_prefix(layers()).unwrap().to_path_buf())
+        .collect();
+    let theirs: Vec<PathBuf> = files_under(fresh.path())
+        .iter()
+        .map(|p| p.strip_prefix(fresh.path()).unwrap().to_path_buf())
+        .collect();
+    assert_eq!(
+        ours, theirs,
+        "the generator writes exactly the files in layers/"
+    );
     for relative in ours {
         assert!(
             std::fs::read(layers().join(&relative)).unwrap() == std::fs::read(fresh.path().join(&relative)).unwrap(),
@@ -51,48 +60,148 @@ fn the_red_line_is_27_5_km2_and_reserves_cover_5_3_percent() {
     let (plan, _) = common::screen_with(&layers().join("catalog.toml"), &[]);
     let layer_km2 = |id: &str| {
         let i = plan.catalog.layers.iter().position(|l| l.id == id).unwrap();
-        plan.layers[i].features.iter().map(|f| f.shape.area_m2()).sum::<f64>() / 1e6
+        plan.layers[i]
+            .features
+            .iter()
+            .map(|f| f.shape.area_m2())
+            .sum::<f64>()
+            / 1e6
     };
     let red = layer_km2("eco_redline");
     assert!((red - 27.5).abs() / 27.5 < 0.001, "red line {red} km²");
-    let boundary_km2: f64 = plan.boundary.as_ref().unwrap().features.iter().map(|f| f.shape.area_m2()).sum::<f64>() / 1e6;
-    assert!((boundary_km2 - 313.0).abs() / 313.0 < 0.01, "boundary {boundary_km2} km²");
+    let boundary_km2: f64 = plan
+        .boundary
+        .as_ref()
+        .unwrap()
+        .features
+        .iter()
+        .map(|f| f.shape.area_m2())
+        .sum::<f64>()
+        / 1e6;
+    assert!(
+        (boundary_km2 - 313.0).abs() / 313.0 < 0.01,
+        "boundary {boundary_km2} km²"
+    );
     let share = layer_km2("nature_reserves") / boundary_km2 * 100.0;
     assert!(share >= 5.3, "reserves {share} %");
     // Natural-looking: hundreds of vertices, a hole, a multipolygon.
     let red_layer = &plan.layers[0];
     assert!(red_layer.features.iter().all(|f| matches!(&f.shape, Shape::Area(mp) if mp.0.iter().map(|p| p.exterior().0.len()).sum::<usize>() >= 250)));
-    assert!(red_layer.features.iter().any(|f| matches!(&f.shape, Shape::Area(mp) if mp.0.len() > 1)));
-    let reserves = &plan.layers[plan.catalog.layers.iter().position(|l| l.id == "nature_reserves").unwrap()];
-    assert!(reserves.features.iter().any(|f| matches!(&f.shape, Shape::Area(mp) if !mp.0[0].interiors().is_empty())));
+    assert!(red_layer
+        .features
+        .iter()
+        .any(|f| matches!(&f.shape, Shape::Area(mp) if mp.0.len() > 1)));
+    let reserves = &plan.layers[plan
+        .catalog
+        .layers
+        .iter()
+        .position(|l| l.id == "nature_reserves")
+        .unwrap()];
+    assert!(reserves
+        .features
+        .iter()
+        .any(|f| matches!(&f.shape, Shape::Area(mp) if !mp.0[0].interiors().is_empty())));
     // Chinese names from a GBK shapefile come out right.
     assert_eq!(red_layer.features[0].name, "缙云山生态保护红线");
-    assert!(plan.problems().next().is_none(), "{:?}", plan.problems().collect::<Vec<_>>());
-    assert!(red_layer.features.iter().all(|f| f.shape.area_m2() > 0.0 && f.notes.is_empty()));
+    assert!(
+        plan.problems().next().is_none(),
+        "{:?}",
+        plan.problems().collect::<Vec<_>>()
+    );
+    assert!(red_layer
+        .features
+        .iter()
+        .all(|f| f.shape.area_m2() > 0.0 && f.notes.is_empty()));
 }
 
 /// What each sample parcel was built to show: verdict, then each finding as
 /// (layer, verdict, overlap m² or distance m as printed).
-fn intended() -> BTreeMap<&'static str, (Verdict, Vec<(&'static str, &'static str, Option<&'static str>)>)> {
+/// (layer, finding verdict, overlap m² or distance m as printed, if checked).
+type IntendedFinding = (&'static str, &'static str, Option<&'static str>);
+
+fn intended() -> BTreeMap<&'static str, (Verdict, Vec<IntendedFinding>)> {
     use Verdict::*;
     BTreeMap::from([
-        ("XY-2025-001", (Conflict, vec![("eco_redline", "conflict", Some("40000.00")), ("barriers", "conflict", Some("40000.00"))])),
-        ("XY-2025-002", (Review, vec![("nature_reserves", "review", None)])),
-        ("XY-2025-003", (Conflict, vec![("rivers", "conflict", Some("20.00"))])),
-        ("XY-2025-004", (Review, vec![("rivers", "review", Some("40.00"))])),
+        (
+            "XY-2025-001",
+            (
+                Conflict,
+                vec![
+                    ("eco_redline", "conflict", Some("40000.00")),
+                    ("barriers", "conflict", Some("40000.00")),
+                ],
+            ),
+        ),
+        (
+            "XY-2025-002",
+            (Review, vec![("nature_reserves", "review", None)]),
+        ),
+        (
+            "XY-2025-003",
+            (Conflict, vec![("rivers", "conflict", Some("20.00"))]),
+        ),
+        (
+            "XY-2025-004",
+            (Review, vec![("rivers", "review", Some("40.00"))]),
+        ),
         ("XY-2025-005", (Clear, vec![])),
         ("XY-2025-006", (Clear, vec![])),
-        ("XY-2025-007", (Clear, vec![("axis", "contact", Some("0.00"))])),
-        ("XY-2025-008", (Clear, vec![("axis", "contact", Some("0.40"))])),
-        ("XY-2025-009", (Review, vec![("wetlands", "review", Some("6400.00"))])),
-        ("XY-2025-010", (Conflict, vec![("water_sources", "conflict", Some("6400.00"))])),
-        ("XY-2025-011", (Conflict, vec![("eco_redline", "conflict", None), ("barriers", "conflict", Some("22500.00"))])),
-        ("XY-2025-012", (Review, vec![("heart", "review", Some("10000.00"))])),
-        ("XY-2025-013", (Review, vec![("wetlands", "review", Some("8100.00"))])),
-        ("XY-2025-014", (Conflict, vec![("water_sources", "conflict", Some("10000.00"))])),
-        ("XY-2025-015", (Review, vec![("rivers", "review", Some("35.00"))])),
-        ("XY-2025-016", (Conflict, vec![("rivers", "conflict", Some("0.00"))])),
-        ("XY-2025-017", (Conflict, vec![("eco_redline", "conflict", None)])),
+        (
+            "XY-2025-007",
+            (Clear, vec![("axis", "contact", Some("0.00"))]),
+        ),
+        (
+            "XY-2025-008",
+            (Clear, vec![("axis", "contact", Some("0.40"))]),
+        ),
+        (
+            "XY-2025-009",
+            (Review, vec![("wetlands", "review", Some("6400.00"))]),
+        ),
+        (
+            "XY-2025-010",
+            (
+                Conflict,
+                vec![("water_sources", "conflict", Some("6400.00"))],
+            ),
+        ),
+        (
+            "XY-2025-011",
+            (
+                Conflict,
+                vec![
+                    ("eco_redline", "conflict", None),
+                    ("barriers", "conflict", Some("22500.00")),
+                ],
+            ),
+        ),
+        (
+            "XY-2025-012",
+            (Review, vec![("heart", "review", Some("10000.00"))]),
+        ),
+        (
+            "XY-2025-013",
+            (Review, vec![("wetlands", "review", Some("8100.00"))]),
+        ),
+        (
+            "XY-2025-014",
+            (
+                Conflict,
+                vec![("water_sources", "conflict", Some("10000.00"))],
+            ),
+        ),
+        (
+            "XY-2025-015",
+            (Review, vec![("rivers", "review", Some("35.00"))]),
+        ),
+        (
+            "XY-2025-016",
+            (Conflict, vec![("rivers", "conflict", Some("0.00"))]),
+        ),
+        (
+            "XY-2025-017",
+            (Conflict, vec![("eco_redline", "conflict", None)]),
+        ),
         ("XY-2025-018", (Clear, vec![])),
         ("XY-2025-019", (Clear, vec![])),
         ("XY-2025-020", (Clear, vec![])),
@@ -100,8 +209,20 @@ fn intended() -> BTreeMap<&'static str, (Verdict, Vec<(&'static str, &'static st
         ("XY-2025-022", (Clear, vec![])),
         ("XY-2025-023", (Clear, vec![])),
         ("XY-2025-024", (Clear, vec![])),
-        ("XY-2025-025", (Conflict, vec![("nature_reserves", "review", Some("14400.00")), ("rivers", "conflict", Some("0.00"))])),
-        ("XY-2025-026", (Conflict, vec![("water_sources", "conflict", None)])),
+        (
+            "XY-2025-025",
+            (
+                Conflict,
+                vec![
+                    ("nature_reserves", "review", Some("14400.00")),
+                    ("rivers", "conflict", Some("0.00")),
+                ],
+            ),
+        ),
+        (
+            "XY-2025-026",
+            (Conflict, vec![("water_sources", "conflict", None)]),
+        ),
         ("XY-2025-027", (Review, vec![("wetlands", "review", None)])),
         ("XY-2025-028", (Clear, vec![])),
         ("XY-2025-029", (Clear, vec![])),
@@ -111,26 +232,46 @@ fn intended() -> BTreeMap<&'static str, (Verdict, Vec<(&'static str, &'static st
 
 #[test]
 fn every_sample_parcel_gives_its_intended_outcome() {
-    let parcels = [layers().join("parcels/parcels.geojson"), layers().join("parcels/survey_parcels.shp")];
+    let parcels = [
+        layers().join("parcels/parcels.geojson"),
+        layers().join("parcels/survey_parcels.shp"),
+    ];
     let (plan, screening) = common::screen_with(&layers().join("catalog.toml"), &parcels);
     assert_eq!(screening.unscreened().count(), 0);
     let intended = intended();
     let mut seen = 0;
     for (parcel, result) in screening.screened() {
-        let (verdict, findings) = intended.get(parcel.id.as_str()).unwrap_or_else(|| panic!("unexpected parcel {}", parcel.id));
+        let (verdict, findings) = intended
+            .get(parcel.id.as_str())
+            .unwrap_or_else(|| panic!("unexpected parcel {}", parcel.id));
         seen += 1;
         assert_eq!(result.verdict, *verdict, "{}", parcel.id);
         let got: Vec<(String, String, String)> = result
             .findings
             .iter()
             .map(|f| {
-                let measure = f.overlap_m2.or(f.distance_m).map(|v| format!("{v:.2}")).unwrap_or_default();
-                (plan.catalog.layers[f.zone.layer].id.clone(), f.verdict.keyword().to_string(), measure)
+                let measure = f
+                    .overlap_m2
+                    .or(f.distance_m)
+                    .map(|v| format!("{v:.2}"))
+                    .unwrap_or_default();
+                (
+                    plan.catalog.layers[f.zone.layer].id.clone(),
+                    f.verdict.keyword().to_string(),
+                    measure,
+                )
             })
             .collect();
         assert_eq!(got.len(), findings.len(), "{}: {got:?}", parcel.id);
-        for ((layer, verdict, measure), (want_layer, want_verdict, want_measure)) in got.iter().zip(findings) {
-            assert_eq!((layer.as_str(), verdict.as_str()), (*want_layer, *want_verdict), "{}: {got:?}", parcel.id);
+        for ((layer, verdict, measure), (want_layer, want_verdict, want_measure)) in
+            got.iter().zip(findings)
+        {
+            assert_eq!(
+                (layer.as_str(), verdict.as_str()),
+                (*want_layer, *want_verdict),
+                "{}: {got:?}",
+                parcel.id
+            );
             if let Some(m) = want_measure {
                 assert_eq!(measure, m, "{}: {got:?}", parcel.id);
             }
@@ -138,10 +279,16 @@ fn every_sample_parcel_gives_its_intended_outcome() {
     }
     assert_eq!(seen, 30);
     // The bow-tie was repaired, and says so.
-    let (bow_tie, _) = screening.screened().find(|(p, _)| p.id == "XY-2025-009").unwrap();
+    let (bow_tie, _) = screening
+        .screened()
+        .find(|(p, _)| p.id == "XY-2025-009")
+        .unwrap();
     assert!(bow_tie.notes.iter().any(|n| n.contains("make-valid")));
     // The multipart parcel kept both parts.
-    let (multi, result) = screening.screened().find(|(p, _)| p.id == "XY-2025-010").unwrap();
+    let (multi, result) = screening
+        .screened()
+        .find(|(p, _)| p.id == "XY-2025-010")
+        .unwrap();
     assert!(matches!(&multi.shape, Shape::Area(mp) if mp.0.len() == 2));
     assert!((result.area_m2 - 16_400.0).abs() < 1e-3);
 }

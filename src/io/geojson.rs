@@ -219,7 +219,8 @@ pub fn to_text(features: &[OutFeature], legacy_crs: Option<&Crs>) -> String {
             object.insert("properties".into(), JsonValue::Object(f.properties.clone()));
             object.insert(
                 "geometry".into(),
-                serde_json::to_value(geojson::Geometry::from(&f.geometry)).unwrap_or(JsonValue::Null),
+                serde_json::to_value(geojson::Geometry::from(&f.geometry))
+                    .unwrap_or(JsonValue::Null),
             );
             JsonValue::Object(object)
         })
@@ -313,7 +314,11 @@ mod tests {
         let mut properties = JsonObject::new();
         properties.insert("名称".into(), "白鹭自然公园".into());
         let text = to_text(
-            &[OutFeature { id: Some("ZR-03".into()), properties, geometry: polygon.clone() }],
+            &[OutFeature {
+                id: Some("ZR-03".into()),
+                properties,
+                geometry: polygon.clone(),
+            }],
             Some(&Crs::from_epsg(4544).unwrap()),
         );
         let back = parse(Path::new("t.geojson"), &text).unwrap();

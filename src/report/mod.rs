@@ -36,14 +36,12 @@ pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result
     // A report is an ordinary file for the user's tools, not a private temp file.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut temp = builder
-        .tempfile_in(dir)
-        .map_err(|e| {
-            fail(format!(
-                "cannot create a file in {} ({e}); check the folder exists and is writable",
-                dir.display()
-            ))
-        })?;
+    let mut temp = builder.tempfile_in(dir).map_err(|e| {
+        fail(format!(
+            "cannot create a file in {} ({e}); check the folder exists and is writable",
+            dir.display()
+        ))
+    })?;
     temp.write_all(bytes)
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| fail(format!("{e} (disk full?); nothing was written")))?;
