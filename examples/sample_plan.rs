@@ -952,7 +952,7 @@ impl RotateAbout for Polygon {
     }
 }
 
-const CATALOG: &str = r#"# 重庆高新区生态环境保护“十四五”规划 — 示意数据 (illustrative sample).
+const CATALOG: &str = r##"# 重庆高新区生态环境保护“十四五”规划 — 示意数据 (illustrative sample).
 # The geometry is made up at the real place; it is NOT the official boundary.
 # Written by `cargo run --example sample_plan`; edit the generator, not this file.
 
@@ -970,6 +970,7 @@ rule = "prohibit"
 id_field = "编号"
 name_field = "名称"
 target_area_km2 = 27.5
+color = "#d7191c"
 basis = "第四章第一节：生态保护红线原则上按照禁止开发区域进行管理，确保生态保护红线面积不减少、性质不改变、功能不降低。"
 
 [[layer]]
@@ -979,6 +980,7 @@ path = "barriers.shp"
 rule = "prohibit"
 id_field = "编号"
 name_field = "名称"
+color = "#1b5e20"
 basis = "第四章第一节：缙云山、中梁山生态屏障区内禁止开展与生态功能不符的开发建设活动。"
 
 [[layer]]
@@ -988,6 +990,7 @@ path = "water_sources.shp"
 rule = "prohibit"
 id_field = "编号"
 name_field = "名称"
+color = "#1565c0"
 basis = "第四章第三节：加强饮用水水源地保护，集中式饮用水水源地水质达标率保持100%。"
 
 [[layer]]
@@ -998,6 +1001,7 @@ rule = "restrict"
 id_field = "编号"
 name_field = "名称"
 target_share_pct = 5.3
+color = "#43a047"
 basis = "第四章第一节：严格控制自然保护地内的开发建设活动，自然保护地面积占比不低于5.3%。"
 
 [[layer]]
@@ -1006,6 +1010,7 @@ name = "一心（科学公园）"
 path = "heart.geojson"
 rule = "restrict"
 name_field = "名称"
+color = "#7cb342"
 basis = "第四章第一节：保护寨山坪“城市绿心”，建设科学公园。"
 
 [[layer]]
@@ -1015,6 +1020,7 @@ path = "axis.geojson"
 rule = "restrict"
 id_field = "编号"
 name_field = "名称"
+color = "#9ccc65"
 basis = "第四章第一节：打造科学大道景观绿轴。"
 
 [[layer]]
@@ -1024,6 +1030,7 @@ path = "wetlands.geojson"
 rule = "restrict"
 id_field = "编号"
 name_field = "名称"
+color = "#4fc3f7"
 basis = "第四章第一节：建设金凤湖、莲花湖、白市驿、鹭源湖、松岚湖等湿地公园，构建生态网络。"
 
 [[layer]]
@@ -1034,8 +1041,9 @@ rule = "setback"
 setback_m = { conflict = 30.0, review = 50.0 }
 id_field = "编号"
 name_field = "名称"
+color = "#1e88e5"
 basis = "第四章第二节：梁滩河、莲花滩河、虎溪河干流两侧新建地块建筑红线后退水岸线30-50米以上。"
-"#;
+"##;
 
 #[allow(dead_code)] // the test includes this file for `generate` alone
 fn main() {

@@ -62,6 +62,8 @@ pub struct LayerSpec {
     pub crs: Option<Crs>,
     pub target_area_km2: Option<f64>,
     pub target_share_pct: Option<f64>,
+    /// The plan map's colour for the layer, `#rrggbb`; absent, one is chosen by rule.
+    pub color: Option<[u8; 3]>,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +109,7 @@ struct LayerSection {
     setback_m: Option<Spanned<SetbackSection>>,
     target_area_km2: Option<f64>,
     target_share_pct: Option<f64>,
+    color: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +229,18 @@ impl Catalog {
                 .as_ref()
                 .map(|c| Crs::parse(c.get_ref()).map_err(|e| refuse(Some(c.span()), e)))
                 .transpose()?;
+            let color = section
+                .color
+                .as_ref()
+                .map(|c| {
+                    parse_hex_color(c.get_ref()).ok_or_else(|| {
+                        refuse(
+                            Some(c.span()),
+                            format!("color {:?} is not a colour; write it as \"#rrggbb\", e.g. \"#d7191c\"", c.get_ref()),
+                        )
+                    })
+                })
+                .transpose()?;
             layers.push(LayerSpec {
                 id,
                 name: section.name.clone(),
@@ -237,6 +252,7 @@ impl Catalog {
                 crs,
                 target_area_km2: section.target_area_km2,
                 target_share_pct: section.target_share_pct,
+                color,
             });
         }
         if layers.is_empty() {
@@ -254,6 +270,15 @@ impl Catalog {
             layers,
         })
     }
+}
+
+fn parse_hex_color(text: &str) -> Option<[u8; 3]> {
+    let hex = text.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.is_ascii() {
+        return None;
+    }
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([channel(0)?, channel(2)?, channel(4)?])
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
@@ -315,6 +340,23 @@ setback_m = { conflict = 30.0, review = 50.0 }
             }
         );
         assert_eq!(c.layers[1].path, dir.path().join("rivers.geojson"));
+    }
+
+    #[test]
+    fn reads_a_layer_colour_and_refuses_a_bad_one() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let with = |color: &str| {
+            GOOD.replace(
+                "basis = \"第四章第一节\"",
+                &format!("basis = \"第四章第一节\"\ncolor = \"{color}\""),
+            )
+        };
+        let c = parse_in(dir.path(), &with("#D7191c")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.layers[0].color, Some([0xd7, 0x19, 0x1c]));
+        assert_eq!(c.layers[1].color, None);
+        let err = parse_in(dir.path(), &with("red")).unwrap_err();
+        assert!(err.contains("catalog.toml:12:"), "{err}");
+        assert!(err.contains("#rrggbb"), "{err}");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! A feature that cannot be made measurable is an error, never dropped quietly.
 
 use geo::{
-    Area, BoundingRect, Contains, Coord, CoordsIter, Geometry, InteriorPoint, LineString,
-    MakeValid, MultiLineString, MultiPolygon, Polygon, Rect, RemoveRepeatedPoints, Validation,
+    Area, BoundingRect, Contains, Coord, CoordsIter, Distance, Euclidean, Geometry, InteriorPoint,
+    Intersects, LineString, MakeValid, MultiLineString, MultiPolygon, Point, Polygon, Rect,
+    RemoveRepeatedPoints, Validation,
 };
 
 /// A feature's geometry once it is usable: an area, or lines (rivers).
@@ -30,6 +31,16 @@ impl Shape {
         match self {
             Shape::Area(mp) => mp.unsigned_area(),
             Shape::Lines(_) => 0.0,
+        }
+    }
+
+    /// Whether a click at `pt` hits the shape: inside an area (holes are
+    /// outside), or within `tolerance_m` of a line.
+    pub fn is_hit(&self, pt: Coord, tolerance_m: f64) -> bool {
+        let point = Point::from(pt);
+        match self {
+            Shape::Area(mp) => mp.intersects(&point),
+            Shape::Lines(ml) => Euclidean.distance(ml, &point) <= tolerance_m,
         }
     }
 }

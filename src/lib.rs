@@ -2,7 +2,8 @@
 //!
 //! The core (catalog, io, crs, geometry, index, screen, report) is synchronous,
 //! deterministic and has no user-interface code, so every part of it runs in a
-//! test without a display. The command line in `main.rs` is a thin shell over it.
+//! test without a display. The command line in `main.rs` and the viewer in
+//! `app` (feature `viewer`, on by default) are thin shells over it.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -16,5 +17,10 @@ pub mod io;
 pub mod plan;
 pub mod report;
 pub mod screen;
+pub mod style;
+
+/// The desktop viewer: a thin egui shell over the core above.
+#[cfg(feature = "viewer")]
+pub mod app;
 
 pub use error::{Error, Problem};

@@ -35,6 +35,24 @@ struct Cli {
 enum Command {
     /// Screen parcel files against a plan catalog: overlaps, setbacks, verdicts.
     Screen(ScreenArgs),
+    /// Open the viewer on a plan (the default with no subcommand).
+    View(ViewArgs),
+}
+
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The plan's catalog.toml.
+    #[arg(long, default_value = "layers/catalog.toml")]
+    catalog: PathBuf,
+    /// Parcel files to screen on opening.
+    #[arg(long, num_args = 1..)]
+    parcels: Vec<PathBuf>,
+    /// Render the window to this PNG once loaded, then exit (works under Xvfb).
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
+    /// Select the parcel with this id once screened.
+    #[arg(long, value_name = "PARCEL_ID")]
+    select: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -72,12 +90,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Screen(args)) => screen(args),
-        None => {
-            eprintln!(
-                "redline: give a subcommand, e.g.\n  redline screen --catalog layers/catalog.toml --parcels layers/parcels/parcels.geojson --csv findings.csv\n(see `redline --help`)"
-            );
-            Ok(ExitCode::from(EXIT_INPUT))
-        }
+        Some(Command::View(args)) => view(args),
+        None => view(ViewArgs {
+            catalog: PathBuf::from("layers/catalog.toml"),
+            parcels: Vec::new(),
+            screenshot: None,
+            select: None,
+        }),
     };
     match result {
         Ok(code) => code,
@@ -86,6 +105,26 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_INPUT)
         }
     }
+}
+
+#[cfg(feature = "viewer")]
+fn view(args: ViewArgs) -> Result<ExitCode, Error> {
+    redline::app::run(redline::app::ViewOptions {
+        catalog: args.catalog,
+        parcels: args.parcels,
+        screenshot: args.screenshot,
+        select: args.select,
+    })
+    .map_err(Error::Usage)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "viewer"))]
+fn view(_: ViewArgs) -> Result<ExitCode, Error> {
+    Err(Error::Usage(
+        "this build has no viewer (built without the `viewer` feature); use `redline screen`"
+            .to_string(),
+    ))
 }
 
 fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {

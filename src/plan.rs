@@ -2,7 +2,10 @@
 
 use crate::catalog::{Catalog, Rule};
 use crate::error::{Error, Problem};
+use geo::Coord;
+
 use crate::geometry::Shape;
+use crate::index::ZoneRef;
 use crate::io::{read_layer, Layer, ReadOptions};
 
 /// Fields a zone's name is taken from when the catalog names none.
@@ -60,6 +63,29 @@ impl LoadedPlan {
         })
     }
 
+    /// The zone features a click at `pt` hits, in catalog order, for the
+    /// map's identify tool.
+    pub fn features_at(&self, pt: Coord, tolerance_m: f64) -> Vec<ZoneRef> {
+        let mut hits = Vec::new();
+        for (layer_index, layer) in self.layers.iter().enumerate() {
+            for (feature_index, feature) in layer.features.iter().enumerate() {
+                let near = feature.shape.bounding_rect().is_some_and(|b| {
+                    b.min().x - tolerance_m <= pt.x
+                        && pt.x <= b.max().x + tolerance_m
+                        && b.min().y - tolerance_m <= pt.y
+                        && pt.y <= b.max().y + tolerance_m
+                });
+                if near && feature.shape.is_hit(pt, tolerance_m) {
+                    hits.push(ZoneRef {
+                        layer: layer_index,
+                        feature: feature_index,
+                    });
+                }
+            }
+        }
+        hits
+    }
+
     /// Every problem met while loading the plan's layers.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
         self.layers
@@ -93,4 +119,55 @@ fn keep_kinds_the_rule_needs(layer: &mut Layer, rule: Rule, layer_id: &str) {
         }
     });
     layer.problems.extend(problems);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn identify_finds_the_zone_under_a_click_and_the_river_near_it() {
+        let plan =
+            LoadedPlan::load(Catalog::load(Path::new("layers/catalog.toml")).unwrap()).unwrap();
+        let layer_of = |id: &str| plan.catalog.layers.iter().position(|l| l.id == id).unwrap();
+        // A point well inside the first red-line feature.
+        let red = layer_of("eco_redline");
+        let Shape::Area(mp) = &plan.layers[red].features[0].shape else {
+            panic!("red line is an area")
+        };
+        let inside = geo::InteriorPoint::interior_point(mp).unwrap().0;
+        let hits = plan.features_at(inside, 1.0);
+        assert!(
+            hits.contains(&ZoneRef {
+                layer: red,
+                feature: 0
+            }),
+            "{hits:?}"
+        );
+
+        // A point 5 m beside a river vertex is a hit with 10 m tolerance, not with 1 m.
+        let rivers = layer_of("rivers");
+        let Shape::Lines(ml) = &plan.layers[rivers].features[0].shape else {
+            panic!("rivers are lines")
+        };
+        let a = ml.0[0].0[0];
+        let b = ml.0[0].0[1];
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len = (dx * dx + dy * dy).sqrt();
+        let mid = Coord {
+            x: (a.x + b.x) / 2.0,
+            y: (a.y + b.y) / 2.0,
+        };
+        let beside = Coord {
+            x: mid.x - dy / len * 5.0,
+            y: mid.y + dx / len * 5.0,
+        };
+        let river = ZoneRef {
+            layer: rivers,
+            feature: 0,
+        };
+        assert!(plan.features_at(beside, 10.0).contains(&river));
+        assert!(!plan.features_at(beside, 1.0).contains(&river));
+    }
 }

@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use geo::{
     Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect,
@@ -120,7 +121,7 @@ pub enum ParcelOutcome {
 }
 
 /// The result of screening parcel files, parcels in input order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Screening {
     pub outcomes: Vec<ParcelOutcome>,
 }
@@ -150,9 +151,20 @@ impl Screening {
 /// Screens every parcel of the given files; the problems the readers met
 /// take their place in input order, so nothing is silently dropped.
 pub fn screen_files(plan: &LoadedPlan, index: &ZoneIndex, files: Vec<Layer>) -> Screening {
+    screen_files_counting(plan, index, files, &AtomicUsize::new(0))
+}
+
+/// As [`screen_files`], adding one to `done` per parcel screened, so that a
+/// viewer can show progress while a worker thread screens.
+pub fn screen_files_counting(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    files: Vec<Layer>,
+    done: &AtomicUsize,
+) -> Screening {
     let mut outcomes = Vec::new();
     for file in files {
-        let results = screen_parcels(plan, index, &file.features);
+        let results = screen_parcels_counting(plan, index, &file.features, done);
         let mut screened: Vec<(usize, ParcelOutcome)> = file
             .features
             .into_iter()
@@ -177,16 +189,29 @@ pub fn screen_parcels(
     index: &ZoneIndex,
     parcels: &[Feature],
 ) -> Vec<ParcelResult> {
+    screen_parcels_counting(plan, index, parcels, &AtomicUsize::new(0))
+}
+
+fn screen_parcels_counting(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    parcels: &[Feature],
+    done: &AtomicUsize,
+) -> Vec<ParcelResult> {
     parcels
         .par_iter()
-        .map(|parcel| match &parcel.shape {
-            Shape::Area(mp) => screen_parcel(plan, index, mp),
-            // Readers only hand over areas as parcels; a line has no area to screen.
-            Shape::Lines(_) => ParcelResult {
-                area_m2: 0.0,
-                verdict: Verdict::Clear,
-                findings: Vec::new(),
-            },
+        .map(|parcel| {
+            let result = match &parcel.shape {
+                Shape::Area(mp) => screen_parcel(plan, index, mp),
+                // Readers only hand over areas as parcels; a line has no area to screen.
+                Shape::Lines(_) => ParcelResult {
+                    area_m2: 0.0,
+                    verdict: Verdict::Clear,
+                    findings: Vec::new(),
+                },
+            };
+            done.fetch_add(1, AtomicOrdering::Relaxed);
+            result
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 
 pub mod geojson;
 pub mod shapefile;
+pub mod sketch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,263 @@
+//! The map canvas of the window: pan, zoom, click tools, and drawing the
+//! plan, the parcels by verdict and the selection on top.
+
+use eframe::egui::{self, Color32, Key, Pos2, Sense, Shape as PaintShape, Stroke, Vec2};
+use geo::{Area, Coord, Euclidean, Length, LineString, Polygon};
+
+use crate::geometry::Shape;
+use crate::screen::ParcelOutcome;
+
+use super::data::verdict_color;
+use super::map::{draw_scale_and_north, solid_color, Graphic, MapPainter, MapView};
+use super::{Identified, RedlineApp, Tool};
+
+/// How near a click must be to a line to hit it, in screen points.
+const CLICK_TOLERANCE_PX: f64 = 5.0;
+
+const PAPER: Color32 = Color32::from_rgb(0xf6, 0xf4, 0xee);
+const INK: Color32 = Color32::from_rgb(0x30, 0x30, 0x30);
+const SELECTION: Color32 = Color32::from_rgb(0x00, 0xe5, 0xff);
+const TOOL_INK: Color32 = Color32::from_rgb(0x6a, 0x1b, 0x9a);
+
+pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
+    let canvas = response.rect;
+    painter.rect_filled(canvas, 0.0, PAPER);
+    let Some(plan) = app.plan.clone() else {
+        let text = if app.is_busy() {
+            app.tr("正在读取规划图层…", "Loading the plan's layers…")
+        } else {
+            app.tr(
+                "规划未能打开，见下方消息。",
+                "The plan could not be opened; see the messages below.",
+            )
+        };
+        painter.text(
+            canvas.center(),
+            egui::Align2::CENTER_CENTER,
+            text,
+            egui::FontId::proportional(18.0),
+            INK,
+        );
+        return;
+    };
+    let mut view = *app
+        .view
+        .get_or_insert_with(|| MapView::fitting(plan.bounds, canvas));
+    if let Some(bounds) = app.fit_to.take() {
+        view = MapView::fitting(bounds, canvas);
+    }
+
+    if response.dragged() {
+        view.pan_by(response.drag_delta());
+    }
+    let hover = response.hover_pos();
+    if let Some(pos) = hover {
+        let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+        if scroll != 0.0 {
+            view.zoom_at(canvas, pos, (scroll as f64 / 200.0).exp());
+        }
+    }
+    let typing = ui.ctx().memory(|m| m.focused().is_some());
+    if !typing {
+        let (zoom_in, zoom_out, finish, cancel) = ui.input(|i| {
+            (
+                i.key_pressed(Key::Plus) || i.key_pressed(Key::Equals),
+                i.key_pressed(Key::Minus),
+                i.key_pressed(Key::Enter),
+                i.key_pressed(Key::Escape),
+            )
+        });
+        if zoom_in {
+            view.zoom_at(canvas, canvas.center(), 1.5);
+        }
+        if zoom_out {
+            view.zoom_at(canvas, canvas.center(), 1.0 / 1.5);
+        }
+        if finish && app.tool == Tool::Sketch {
+            app.finish_sketch();
+        }
+        if cancel {
+            app.sketch.clear();
+        }
+    }
+    app.cursor_working = hover.map(|p| view.working_from_screen(canvas, p));
+
+    if response.double_clicked() && app.tool == Tool::Sketch {
+        app.finish_sketch();
+    } else if response.clicked() {
+        if let Some(pos) = response.interact_pointer_pos() {
+            let pt = view.working_from_screen(canvas, pos);
+            match app.tool {
+                Tool::Identify => identify(app, pt, CLICK_TOLERANCE_PX * view.m_per_px),
+                Tool::Sketch | Tool::Measure => app.sketch.push(pt),
+            }
+        }
+    }
+    app.view = Some(view);
+
+    let map = MapPainter::new(&painter, canvas, &view, &plan.frame);
+    if let Some(boundary) = &plan.boundary {
+        map.outline(
+            &boundary.outlines,
+            Stroke::new(1.5, Color32::from_gray(90)),
+            true,
+        );
+    }
+    app.drawn_layers.clear();
+    for &layer_index in app.layer_order.iter().rev() {
+        if !app.layer_visible.get(layer_index).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(layer) = plan.layers.get(layer_index) else {
+            continue;
+        };
+        if !map.is_visible(layer.graphic.bounds()) {
+            continue;
+        }
+        let color = solid_color(layer.style.rgb);
+        for band in &layer.setback_bands {
+            map.fill(band);
+        }
+        if layer.is_lines {
+            map.outline(&layer.graphic.outlines, Stroke::new(2.0, color), false);
+        } else {
+            map.fill(&layer.graphic.fill);
+            if layer.style.hatch {
+                if let Some(hatch) = &app.hatch {
+                    map.hatch(&layer.graphic.fill, hatch, color.gamma_multiply(0.55));
+                }
+            }
+            map.outline(&layer.graphic.outlines, Stroke::new(1.2, color), true);
+        }
+        app.drawn_layers
+            .push(plan.plan.catalog.layers[layer_index].id.clone());
+    }
+
+    for (outcome, graphic) in app
+        .parcels
+        .screening
+        .outcomes
+        .iter()
+        .zip(&app.parcels.graphics)
+    {
+        if let (ParcelOutcome::Screened { result, .. }, Some(graphic)) = (outcome, graphic) {
+            map.graphic(
+                graphic,
+                true,
+                Stroke::new(1.5, verdict_color(Some(result.verdict))),
+            );
+        }
+    }
+    if let Some(graphic) = app
+        .selected
+        .and_then(|i| app.parcels.graphics.get(i))
+        .and_then(|g| g.as_ref())
+    {
+        map.outline(&graphic.outlines, Stroke::new(5.0, Color32::BLACK), true);
+        map.outline(&graphic.outlines, Stroke::new(2.5, SELECTION), true);
+    }
+    for hit in &app.identified {
+        if let Some(graphic) = &hit.graphic {
+            map.outline(&graphic.outlines, Stroke::new(2.5, SELECTION), true);
+        }
+    }
+    draw_tool_points(app, &map, &view, hover);
+    draw_scale_and_north(&painter, canvas, view.m_per_px, INK);
+}
+
+/// The corners clicked so far, and the rubber band to the cursor.
+fn draw_tool_points(app: &RedlineApp, map: &MapPainter, view: &MapView, hover: Option<Pos2>) {
+    if app.sketch.is_empty() || app.tool == Tool::Identify {
+        return;
+    }
+    let mut points: Vec<Pos2> = app
+        .sketch
+        .iter()
+        .map(|c| view.screen_from_working(map.canvas, *c))
+        .collect();
+    if let Some(h) = hover {
+        points.push(h);
+    }
+    if app.tool == Tool::Sketch && points.len() >= 3 {
+        map.painter.add(PaintShape::closed_line(
+            points.clone(),
+            Stroke::new(2.0, TOOL_INK),
+        ));
+    } else {
+        map.painter
+            .add(PaintShape::line(points.clone(), Stroke::new(2.0, TOOL_INK)));
+    }
+    for p in &points[..app.sketch.len()] {
+        map.painter
+            .circle(*p, 4.0, Color32::WHITE, Stroke::new(2.0, TOOL_INK));
+    }
+    if app.tool == Tool::Measure {
+        if let Some(last) = points.last() {
+            map.painter.text(
+                *last + Vec2::new(12.0, -12.0),
+                egui::Align2::LEFT_BOTTOM,
+                measure_text(app),
+                egui::FontId::proportional(14.0),
+                TOOL_INK,
+            );
+        }
+    }
+}
+
+/// Length of the measured line and, from three points, the area it encloses.
+pub fn measure_text(app: &RedlineApp) -> String {
+    let mut points = app.sketch.clone();
+    points.extend(app.cursor_working);
+    let line = LineString::from(points);
+    let length_m = Euclidean.length(&line);
+    let mut text = format!("{} {:.2} m", app.tr("长度", "length"), length_m);
+    if line.0.len() >= 3 {
+        let area_m2 = Polygon::new(line, Vec::new()).unsigned_area();
+        text.push_str(&format!("   {} {:.2} m²", app.tr("面积", "area"), area_m2));
+    }
+    text
+}
+
+/// A click with the identify tool: a parcel is selected; zone features under
+/// the click show their attributes.
+fn identify(app: &mut RedlineApp, pt: Coord, tolerance_m: f64) {
+    let Some(plan) = app.plan.clone() else {
+        return;
+    };
+    let parcel_hit = app
+        .parcels
+        .screening
+        .outcomes
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, o)| match o {
+            ParcelOutcome::Screened { parcel, .. } if parcel.shape.is_hit(pt, tolerance_m) => {
+                Some(i)
+            }
+            _ => None,
+        });
+    if parcel_hit.is_some() {
+        app.selected = parcel_hit;
+    }
+    app.identified = plan
+        .plan
+        .features_at(pt, tolerance_m)
+        .into_iter()
+        .filter(|z| app.layer_visible.get(z.layer).copied().unwrap_or(false))
+        .map(|z| {
+            let spec = &plan.plan.catalog.layers[z.layer];
+            let feature = &plan.plan.layers[z.layer].features[z.feature];
+            let graphic = match &feature.shape {
+                Shape::Area(mp) => Graphic::from_polygons(&plan.frame, mp, Color32::TRANSPARENT),
+                Shape::Lines(ml) => Graphic::from_lines(&plan.frame, ml),
+            };
+            Identified {
+                title: format!("{} · {} {}", spec.name, feature.id, feature.name),
+                attributes: feature.attributes.clone(),
+                graphic: Some(graphic),
+            }
+        })
+        .collect();
+}

@@ -1,0 +1,572 @@
+//! The desktop viewer: map, layers, parcels, results. A thin shell: every
+//! number it shows comes from the core; it runs core work on worker threads
+//! and only draws and reacts to the user here.
+
+mod canvas;
+mod data;
+mod fonts;
+pub mod i18n;
+pub mod map;
+mod panels;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use eframe::egui::{self, Context, TextureHandle};
+use geo::Coord;
+use serde::{Deserialize, Serialize};
+
+use crate::crs::Crs;
+use crate::geometry::Shape;
+use crate::io::geojson::{to_text, OutFeature};
+use crate::io::sketch::{parse_coordinate_pairs, sketch_feature};
+use crate::report::{csv::findings_csv, write_atomically};
+use crate::screen::{screen_parcel, ParcelOutcome, Verdict};
+
+pub use data::PlanData;
+use data::{parcel_graphics, Job, JobOutput, ParcelSet};
+use i18n::Lang;
+use map::MapView;
+
+/// What `redline view` was asked to show.
+#[derive(Debug, Clone, Default)]
+pub struct ViewOptions {
+    pub catalog: PathBuf,
+    pub parcels: Vec<PathBuf>,
+    /// Render the window to this PNG once everything is loaded, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Select this parcel (by id) once it is screened.
+    pub select: Option<String>,
+}
+
+/// Opens the viewer window and returns when it is closed.
+pub fn run(options: ViewOptions) -> Result<(), String> {
+    let shot_result: Arc<Mutex<Option<Result<(), String>>>> = Arc::default();
+    let app_shot_result = shot_result.clone();
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("redline 生态空间管控筛查")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    let wants_shot = options.screenshot.is_some();
+    eframe::run_native(
+        "redline",
+        native,
+        Box::new(move |cc| {
+            let mut app = RedlineApp::new(cc, options);
+            app.shot_result = app_shot_result;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| format!("cannot open the viewer window: {e}"))?;
+    if wants_shot {
+        let outcome = shot_result.lock().map_err(|e| e.to_string())?.take();
+        return outcome.unwrap_or_else(|| {
+            Err("the window closed before the screenshot was taken".to_string())
+        });
+    }
+    Ok(())
+}
+
+/// What is kept between runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Remembered {
+    lang: Lang,
+    hidden_layers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// Click a feature to see its attributes, a parcel to select it.
+    Identify,
+    /// Click corners of a candidate site; it is screened when finished.
+    Sketch,
+    /// Click points to measure a distance and an area.
+    Measure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Input,
+    Id,
+    Area,
+    Verdict,
+}
+
+/// What the table's rows were computed from: sort, direction, filter, search, parcels.
+type RowsKey = (SortKey, bool, Option<Option<Verdict>>, String, u64);
+
+/// The results table's state: what is shown and in which order.
+#[derive(Debug, Clone)]
+pub struct TableState {
+    pub sort: SortKey,
+    pub descending: bool,
+    /// `None` shows every parcel; `Some(None)` only those not screened.
+    pub verdict_filter: Option<Option<Verdict>>,
+    pub search: String,
+    rows: Vec<usize>,
+    rows_key: Option<RowsKey>,
+}
+
+impl Default for TableState {
+    fn default() -> Self {
+        TableState {
+            sort: SortKey::Input,
+            descending: false,
+            verdict_filter: None,
+            search: String::new(),
+            rows: Vec::new(),
+            rows_key: None,
+        }
+    }
+}
+
+/// A feature the identify tool hit.
+#[derive(Debug, Clone)]
+pub struct Identified {
+    pub title: String,
+    pub attributes: Vec<(String, String)>,
+    pub graphic: Option<map::Graphic>,
+}
+
+pub struct RedlineApp {
+    pub lang: Lang,
+    pub plan: Option<Arc<PlanData>>,
+    pub parcels: ParcelSet,
+    jobs: Vec<Job>,
+    /// Parcel files given before the plan finished loading.
+    pending_parcels: Vec<PathBuf>,
+    /// CRS for parcel files that declare none, typed in the File menu.
+    pub parcels_crs: String,
+    /// Layer indexes, top of the list drawn last (on top), as in QGIS.
+    pub layer_order: Vec<usize>,
+    pub layer_visible: Vec<bool>,
+    hidden_on_start: Vec<String>,
+    pub view: Option<MapView>,
+    pub selected: Option<usize>,
+    pub table: TableState,
+    pub tool: Tool,
+    pub sketch: Vec<Coord>,
+    pub sketch_text: String,
+    show_sketch_text: bool,
+    pub identified: Vec<Identified>,
+    pub messages: Vec<String>,
+    pub cursor_working: Option<Coord>,
+    pub export_folder: String,
+    hatch: Option<TextureHandle>,
+    select_on_load: Option<String>,
+    screenshot: Option<PathBuf>,
+    shot_frames: u32,
+    shot_requested: bool,
+    shot_result: Arc<Mutex<Option<Result<(), String>>>>,
+    /// Layers actually drawn in the last frame, by id: what a test can check.
+    pub drawn_layers: Vec<String>,
+    /// Fit the map to this box on the next frame (only the canvas knows its size).
+    pub fit_to: Option<geo::Rect>,
+}
+
+impl RedlineApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: ViewOptions) -> RedlineApp {
+        fonts::install_cjk_font(&cc.egui_ctx);
+        let remembered: Remembered = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let mut app = RedlineApp {
+            lang: remembered.lang,
+            plan: None,
+            parcels: ParcelSet::default(),
+            jobs: Vec::new(),
+            pending_parcels: options.parcels,
+            parcels_crs: String::new(),
+            layer_order: Vec::new(),
+            layer_visible: Vec::new(),
+            hidden_on_start: remembered.hidden_layers,
+            view: None,
+            selected: None,
+            table: TableState::default(),
+            tool: Tool::Identify,
+            sketch: Vec::new(),
+            sketch_text: String::new(),
+            show_sketch_text: false,
+            identified: Vec::new(),
+            messages: Vec::new(),
+            cursor_working: None,
+            export_folder: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+            hatch: None,
+            select_on_load: options.select,
+            screenshot: options.screenshot,
+            shot_frames: 0,
+            shot_requested: false,
+            shot_result: Arc::default(),
+            drawn_layers: Vec::new(),
+            fit_to: None,
+        };
+        app.jobs.push(Job::load_plan(&cc.egui_ctx, options.catalog));
+        app
+    }
+
+    pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.tr(zh, en)
+    }
+
+    /// Blocks until every running job has finished and its result is applied:
+    /// for tests and screenshots, which need the loaded state, not a spinner.
+    pub fn wait_for_jobs(&mut self, ctx: &Context) {
+        while !self.jobs.is_empty() {
+            let job = self.jobs.remove(0);
+            if let Ok(output) = job.output.recv() {
+                self.apply(ctx, output);
+            }
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    fn poll_jobs(&mut self, ctx: &Context) {
+        let mut finished = Vec::new();
+        self.jobs.retain(|job| match job.output.try_recv() {
+            Ok(output) => {
+                finished.push(output);
+                false
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => true,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => false,
+        });
+        for output in finished {
+            self.apply(ctx, output);
+        }
+    }
+
+    fn apply(&mut self, ctx: &Context, output: JobOutput) {
+        match output {
+            JobOutput::Plan(Ok(plan)) => {
+                let n = plan.layers.len();
+                self.layer_order = (0..n).collect();
+                self.layer_visible = plan
+                    .plan
+                    .catalog
+                    .layers
+                    .iter()
+                    .map(|l| !self.hidden_on_start.contains(&l.id))
+                    .collect();
+                for problem in plan.plan.problems() {
+                    self.messages.push(problem.to_string());
+                }
+                let plan: Arc<PlanData> = Arc::from(plan);
+                self.plan = Some(plan);
+                let pending = std::mem::take(&mut self.pending_parcels);
+                self.open_parcels(ctx, pending);
+            }
+            JobOutput::Plan(Err(e)) => self.messages.push(e),
+            JobOutput::Parcels {
+                files,
+                screening,
+                graphics,
+                errors,
+            } => {
+                self.messages.extend(errors);
+                for problem in screening.unscreened() {
+                    self.messages.push(problem.to_string());
+                }
+                self.parcels.add(files, screening, graphics);
+                if let Some(id) = self.select_on_load.take() {
+                    match self.parcels.find_id(&id) {
+                        Some(i) => self.select(Some(i)),
+                        None => self
+                            .messages
+                            .push(format!("--select {id}: no screened parcel has this id")),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts screening parcel files; before the plan is loaded they wait.
+    pub fn open_parcels(&mut self, ctx: &Context, files: Vec<PathBuf>) {
+        if files.is_empty() {
+            return;
+        }
+        let Some(plan) = self.plan.clone() else {
+            self.pending_parcels.extend(files);
+            return;
+        };
+        let crs = match self.parcels_crs.trim() {
+            "" => None,
+            text => match Crs::parse(text) {
+                Ok(crs) => Some(crs),
+                Err(e) => {
+                    self.messages.push(format!("{text}: {e}"));
+                    return;
+                }
+            },
+        };
+        self.jobs.push(Job::screen(ctx, plan, files, crs));
+    }
+
+    /// Selects a parcel and brings it into view with its surroundings.
+    pub fn select(&mut self, outcome: Option<usize>) {
+        self.selected = outcome;
+        let bounds = outcome
+            .and_then(|i| self.parcels.parcel(i))
+            .and_then(|p| p.shape.bounding_rect());
+        if let Some(b) = bounds {
+            let margin = b.width().max(b.height()).max(100.0) * 1.5;
+            self.fit_to = Some(geo::Rect::new(
+                Coord {
+                    x: b.min().x - margin,
+                    y: b.min().y - margin,
+                },
+                Coord {
+                    x: b.max().x + margin,
+                    y: b.max().y + margin,
+                },
+            ));
+        }
+    }
+
+    pub fn visible_layer_ids(&self) -> Vec<String> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        plan.plan
+            .catalog
+            .layers
+            .iter()
+            .zip(&self.layer_visible)
+            .filter(|(_, v)| **v)
+            .map(|(l, _)| l.id.clone())
+            .collect()
+    }
+
+    /// Ends the sketch: the corners become a parcel, screened at once.
+    pub fn finish_sketch(&mut self) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        let corners = std::mem::take(&mut self.sketch);
+        let n = self.parcels.sketches + 1;
+        let id = format!("草图-{n}");
+        let name = self.tr("手绘地块", "sketched parcel").to_string();
+        match sketch_feature(self.parcels.screening.outcomes.len(), id, name, &corners) {
+            Ok(parcel) => {
+                let Shape::Area(mp) = &parcel.shape else {
+                    return;
+                };
+                let result = screen_parcel(&plan.plan, &plan.index, mp);
+                let screening = crate::screen::Screening {
+                    outcomes: vec![ParcelOutcome::Screened { parcel, result }],
+                };
+                let graphics = parcel_graphics(&plan.frame, &screening);
+                self.parcels.sketches = n;
+                self.parcels.add(Vec::new(), screening, graphics);
+                self.select(Some(self.parcels.screening.outcomes.len() - 1));
+            }
+            Err(e) => {
+                self.messages.push(format!(
+                    "{}: {e}",
+                    self.tr("草图无法成为地块", "the sketch is not a parcel")
+                ));
+                self.sketch = corners;
+            }
+        }
+    }
+
+    /// Takes corners typed or pasted into the sketch window.
+    pub fn sketch_from_text(&mut self) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        match parse_coordinate_pairs(&self.sketch_text, &plan.plan.catalog.working_crs) {
+            Ok(corners) => {
+                self.sketch = corners;
+                self.finish_sketch();
+            }
+            Err(e) => self.messages.push(e),
+        }
+    }
+
+    /// Every file the results depend on, which an export must never overwrite.
+    fn inputs(&self) -> Vec<PathBuf> {
+        let mut inputs = self.parcels.files.clone();
+        if let Some(plan) = &self.plan {
+            inputs.push(plan.plan.catalog.path.clone());
+            inputs.extend(plan.plan.catalog.layers.iter().map(|l| l.path.clone()));
+            inputs.extend(plan.plan.catalog.boundary.iter().cloned());
+        }
+        inputs
+    }
+
+    pub fn export_findings_csv(&mut self, path: &Path) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        let result = findings_csv(&plan.plan, &self.parcels.screening)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                write_atomically(path, &self.inputs(), &bytes).map_err(|e| e.to_string())
+            });
+        self.report_written(path, result);
+    }
+
+    /// Sketched parcels as GeoJSON in the working CRS, to send back or screen again.
+    pub fn save_sketches(&mut self, path: &Path) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        let features: Vec<OutFeature> = self
+            .parcels
+            .screening
+            .screened()
+            .filter(|(p, _)| p.id.starts_with("草图-"))
+            .filter_map(|(p, _)| match &p.shape {
+                Shape::Area(mp) => {
+                    let mut properties = serde_json::Map::new();
+                    properties.insert("地块编号".into(), p.id.clone().into());
+                    properties.insert("名称".into(), p.name.clone().into());
+                    Some(OutFeature {
+                        id: Some(p.id.clone()),
+                        properties,
+                        geometry: geo::Geometry::MultiPolygon(mp.clone()),
+                    })
+                }
+                Shape::Lines(_) => None,
+            })
+            .collect();
+        if features.is_empty() {
+            self.messages.push(
+                self.tr("还没有手绘地块", "no sketched parcels yet")
+                    .to_string(),
+            );
+            return;
+        }
+        let text = to_text(&features, Some(&plan.plan.catalog.working_crs));
+        let result =
+            write_atomically(path, &self.inputs(), text.as_bytes()).map_err(|e| e.to_string());
+        self.report_written(path, result);
+    }
+
+    fn report_written(&mut self, path: &Path, result: Result<(), String>) {
+        self.messages.push(match result {
+            Ok(()) => format!("{} {}", self.tr("已保存", "saved"), path.display()),
+            Err(e) => e,
+        });
+    }
+
+    fn remembered(&self) -> Remembered {
+        let hidden_layers = match &self.plan {
+            Some(plan) => plan
+                .plan
+                .catalog
+                .layers
+                .iter()
+                .zip(&self.layer_visible)
+                .filter(|(_, v)| !**v)
+                .map(|(l, _)| l.id.clone())
+                .collect(),
+            None => self.hidden_on_start.clone(),
+        };
+        Remembered {
+            lang: self.lang,
+            hidden_layers,
+        }
+    }
+
+    /// In screenshot mode: once all is loaded and drawn, grab the window and close.
+    fn screenshot_step(&mut self, ctx: &Context) {
+        let Some(path) = self.screenshot.clone() else {
+            return;
+        };
+        if self.is_busy() || self.plan.is_none() {
+            return;
+        }
+        // The outcome is reported by `run` once the window has closed.
+        if self.shot_result.lock().is_ok_and(|r| r.is_some()) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        // A few frames for fonts and layout to settle.
+        self.shot_frames += 1;
+        if self.shot_frames < 4 {
+            ctx.request_repaint();
+            return;
+        }
+        if !self.shot_requested {
+            self.shot_requested = true;
+            let inputs = self.inputs();
+            let result = self.shot_result.clone();
+            let repaint = ctx.clone();
+            ctx.request_screenshot(move |image| {
+                let saved = encode_png(&image).and_then(|bytes| {
+                    write_atomically(&path, &inputs, &bytes).map_err(|e| e.to_string())
+                });
+                if let Ok(mut slot) = result.lock() {
+                    *slot = Some(saved);
+                }
+                repaint.request_repaint();
+            });
+        }
+        ctx.request_repaint();
+    }
+}
+
+fn encode_png(image: &egui::ColorImage) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let [width, height] = image.size;
+    let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let rgba: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(|p| p.to_srgba_unmultiplied())
+        .collect();
+    encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(&rgba))
+        .map_err(|e| format!("cannot encode the screenshot as PNG: {e}"))?;
+    Ok(bytes)
+}
+
+impl eframe::App for RedlineApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs(&ctx);
+        if self.hatch.is_none() {
+            self.hatch = Some(map::hatch_texture(&ctx));
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        self.open_parcels(&ctx, dropped);
+
+        panels::menu_bar_ui(self, ui);
+        panels::status_bar_ui(self, ui);
+        panels::layers_ui(self, ui);
+        panels::detail_ui(self, ui);
+        panels::results_ui(self, ui);
+        egui::CentralPanel::no_frame().show(ui, |ui| canvas::map_ui(self, ui));
+        panels::windows_ui(self, &ctx);
+
+        if self.is_busy() {
+            // Progress moves on another thread; keep the bar moving.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        self.screenshot_step(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.remembered());
+    }
+}

@@ -1,0 +1,714 @@
+//! The panels around the map: menus, layers, the results table, a parcel's
+//! findings, identify and message windows, and the status bar. Each is a
+//! function of the app's state.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, Color32, RichText, Sense, Vec2};
+
+use crate::catalog::Rule;
+use crate::report::two_decimals;
+use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
+
+use super::canvas::measure_text;
+use super::data::union_rect;
+use super::data::verdict_color;
+use super::i18n::Lang;
+use super::map::{fill_color, solid_color};
+use super::{RedlineApp, SortKey, Tool};
+
+pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    let ctx = ui.ctx().clone();
+    egui::Panel::top("menu").show(ui, |ui| {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button(app.tr("文件", "File"), |ui| {
+                if ui
+                    .button(app.tr("打开地块文件…", "Open parcel files…"))
+                    .clicked()
+                {
+                    ui.close();
+                    let files = rfd::FileDialog::new()
+                        .add_filter(app.tr("地块", "Parcels"), &["geojson", "json", "shp"])
+                        .pick_files();
+                    app.open_parcels(&ctx, files.unwrap_or_default());
+                }
+                ui.label(
+                    RichText::new(app.tr("也可将文件拖入窗口", "or drop files onto the window"))
+                        .weak(),
+                );
+                ui.horizontal(|ui| {
+                    ui.label(app.tr("无坐标系文件的坐标系", "CRS for files without one"));
+                    ui.add(
+                        egui::TextEdit::singleline(&mut app.parcels_crs)
+                            .hint_text("EPSG:4544")
+                            .desired_width(90.0),
+                    );
+                });
+                ui.separator();
+                ui.label(app.tr("导出到文件夹", "Export to folder"));
+                ui.text_edit_singleline(&mut app.export_folder);
+                let folder = PathBuf::from(app.export_folder.trim());
+                if ui
+                    .button(app.tr("导出筛查结果 CSV", "Export findings CSV"))
+                    .clicked()
+                {
+                    ui.close();
+                    app.export_findings_csv(&folder.join("findings.csv"));
+                }
+                if ui
+                    .button(app.tr("保存手绘地块 GeoJSON", "Save sketched parcels GeoJSON"))
+                    .clicked()
+                {
+                    ui.close();
+                    app.save_sketches(&folder.join("sketched_parcels.geojson"));
+                }
+            });
+            ui.menu_button(app.tr("视图", "View"), |ui| {
+                if ui
+                    .button(app.tr("缩放至规划范围", "Zoom to plan"))
+                    .clicked()
+                {
+                    ui.close();
+                    app.fit_to = app.plan.as_ref().map(|p| p.bounds);
+                }
+                ui.separator();
+                ui.radio_value(&mut app.lang, Lang::Zh, "中文");
+                ui.radio_value(&mut app.lang, Lang::En, "English");
+            });
+            ui.menu_button(app.tr("工具", "Tools"), |ui| {
+                tool_choice_ui(app, ui);
+            });
+            ui.separator();
+            tool_choice_ui(app, ui);
+            if app.tool == Tool::Sketch {
+                if ui.button(app.tr("完成地块", "Finish parcel")).clicked() {
+                    app.finish_sketch();
+                }
+                if ui.button(app.tr("输入坐标…", "Type corners…")).clicked() {
+                    app.show_sketch_text = true;
+                }
+            }
+        });
+    });
+}
+
+fn tool_choice_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    let before = app.tool;
+    let lang = app.lang;
+    ui.selectable_value(&mut app.tool, Tool::Identify, lang.tr("识别", "Identify"));
+    ui.selectable_value(
+        &mut app.tool,
+        Tool::Sketch,
+        lang.tr("绘制地块", "Sketch parcel"),
+    );
+    ui.selectable_value(&mut app.tool, Tool::Measure, lang.tr("测量", "Measure"));
+    if app.tool != before {
+        app.sketch.clear();
+    }
+}
+
+pub fn status_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    egui::Panel::bottom("status").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            if let Some(job) = app.jobs.first() {
+                let label = app.tr(job.label_zh, job.label_en).to_string();
+                match job.progress() {
+                    Some(f) => {
+                        ui.add(egui::ProgressBar::new(f).desired_width(220.0).text(label));
+                    }
+                    None => {
+                        ui.spinner();
+                        ui.label(label);
+                    }
+                }
+                ui.separator();
+            }
+            if let (Some(plan), Some(pt)) = (&app.plan, app.cursor_working) {
+                ui.monospace(format!(
+                    "{}  E {:.2}  N {:.2}",
+                    plan.plan.catalog.working_crs, pt.x, pt.y
+                ));
+                if let Some(lonlat) = plan
+                    .to_lonlat
+                    .as_ref()
+                    .and_then(|t| t.transform_coord(pt).ok())
+                {
+                    ui.monospace(format!("  {:.6}°E {:.6}°N", lonlat.x, lonlat.y));
+                }
+            }
+            if let Some(view) = &app.view {
+                ui.separator();
+                // At 96 dpi a screen point is 0.2646 mm.
+                ui.monospace(format!("1:{:.0}", view.m_per_px / 0.000_264_6));
+            }
+            if app.tool == Tool::Measure && !app.sketch.is_empty() {
+                ui.separator();
+                ui.label(measure_text(app));
+            }
+        });
+    });
+}
+
+fn rule_group(rule: Rule) -> usize {
+    match rule {
+        Rule::Prohibit => 0,
+        Rule::Restrict => 1,
+        Rule::Setback { .. } => 2,
+        Rule::Display => 3,
+    }
+}
+
+pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    egui::Panel::left("layers")
+        .resizable(true)
+        .default_size(290.0)
+        .show(ui, |ui| {
+            ui.heading(app.tr("图层", "Layers"));
+            let Some(plan) = app.plan.clone() else {
+                ui.spinner();
+                return;
+            };
+            ui.label(RichText::new(&plan.plan.catalog.name).strong());
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let groups = [
+                    ("禁止开发 prohibit", "Prohibit (禁止)"),
+                    ("限制开发 restrict", "Restrict (限制)"),
+                    ("退距 setback", "Setback (退距)"),
+                    ("仅显示 display", "Display only (仅显示)"),
+                ];
+                for (group, (zh, en)) in groups.iter().enumerate() {
+                    let members: Vec<usize> = app
+                        .layer_order
+                        .iter()
+                        .copied()
+                        .filter(|&i| rule_group(plan.plan.catalog.layers[i].rule) == group)
+                        .collect();
+                    if members.is_empty() {
+                        continue;
+                    }
+                    ui.label(RichText::new(app.tr(zh, en)).small().weak());
+                    for layer_index in members {
+                        layer_row_ui(app, ui, &plan, layer_index);
+                    }
+                    ui.add_space(6.0);
+                }
+            });
+        });
+}
+
+fn layer_row_ui(
+    app: &mut RedlineApp,
+    ui: &mut egui::Ui,
+    plan: &super::PlanData,
+    layer_index: usize,
+) {
+    let spec = &plan.plan.catalog.layers[layer_index];
+    let graphic = &plan.layers[layer_index];
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(18.0, 12.0), Sense::hover());
+        if graphic.is_lines {
+            ui.painter().line_segment(
+                [rect.left_center(), rect.right_center()],
+                egui::Stroke::new(2.5, solid_color(graphic.style.rgb)),
+            );
+        } else {
+            ui.painter()
+                .rect_filled(rect, 1.0, fill_color(graphic.style.rgb, 160));
+            ui.painter().rect_stroke(
+                rect,
+                1.0,
+                egui::Stroke::new(1.0, solid_color(graphic.style.rgb)),
+                egui::StrokeKind::Inside,
+            );
+        }
+        if let Some(visible) = app.layer_visible.get_mut(layer_index) {
+            ui.checkbox(visible, &spec.name)
+                .on_hover_text(format!("{}\n{}", spec.id, spec.basis));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .small_button(app.tr("缩放", "zoom"))
+                .on_hover_text(app.tr("缩放至图层", "Zoom to layer"))
+                .clicked()
+            {
+                zoom_to_layer(app, plan, layer_index);
+            }
+            let position = app.layer_order.iter().position(|&i| i == layer_index);
+            if let Some(p) = position {
+                if ui
+                    .small_button("↓")
+                    .on_hover_text(app.tr("下移", "Draw lower"))
+                    .clicked()
+                    && p + 1 < app.layer_order.len()
+                {
+                    app.layer_order.swap(p, p + 1);
+                }
+                if ui
+                    .small_button("↑")
+                    .on_hover_text(app.tr("上移", "Draw higher"))
+                    .clicked()
+                    && p > 0
+                {
+                    app.layer_order.swap(p, p - 1);
+                }
+            }
+        });
+    });
+    let measure = if graphic.is_lines {
+        format!("{} {}", graphic.feature_count, app.tr("条", "lines"))
+    } else {
+        format!(
+            "{} {} · {:.2} km²",
+            graphic.feature_count,
+            app.tr("个", "features"),
+            graphic.area_km2
+        )
+    };
+    ui.label(
+        RichText::new(format!("      {} · {}", spec.rule.label_zh(), measure))
+            .small()
+            .weak(),
+    );
+}
+
+fn zoom_to_layer(app: &mut RedlineApp, plan: &super::PlanData, layer_index: usize) {
+    app.fit_to = plan.plan.layers[layer_index]
+        .features
+        .iter()
+        .filter_map(|f| f.shape.bounding_rect())
+        .reduce(union_rect);
+}
+
+/// The parcel's worst finding in a few words, for the table.
+fn worst_finding(app: &RedlineApp, outcome: &ParcelOutcome) -> String {
+    let (Some(plan), ParcelOutcome::Screened { result, .. }) = (&app.plan, outcome) else {
+        return String::new();
+    };
+    let worst = result
+        .findings
+        .iter()
+        .filter(|f| f.verdict != FindingVerdict::Contact)
+        .max_by_key(|f| f.verdict);
+    let Some(finding) = worst else {
+        return String::new();
+    };
+    let layer = &plan.plan.catalog.layers[finding.zone.layer];
+    let feature = &plan.plan.layers[finding.zone.layer].features[finding.zone.feature];
+    match (finding.overlap_m2, finding.distance_m) {
+        (Some(a), _) => format!("{} {} {} m²", layer.name, feature.id, two_decimals(a)),
+        (None, Some(d)) => format!("{} {} {} m", layer.name, feature.id, two_decimals(d)),
+        (None, None) => layer.name.clone(),
+    }
+}
+
+fn outcome_id_name(outcome: &ParcelOutcome) -> (String, String) {
+    match outcome {
+        ParcelOutcome::Screened { parcel, .. } => (parcel.id.clone(), parcel.name.clone()),
+        ParcelOutcome::Unscreened(problem) => (
+            problem.id.clone().unwrap_or_else(|| problem.locator()),
+            String::new(),
+        ),
+    }
+}
+
+fn outcome_verdict(outcome: &ParcelOutcome) -> Option<Verdict> {
+    match outcome {
+        ParcelOutcome::Screened { result, .. } => Some(result.verdict),
+        ParcelOutcome::Unscreened(_) => None,
+    }
+}
+
+/// Recomputes the table's rows only when the parcels or the table's settings change.
+fn refresh_rows(app: &mut RedlineApp) {
+    let key = (
+        app.table.sort,
+        app.table.descending,
+        app.table.verdict_filter,
+        app.table.search.clone(),
+        app.parcels.generation,
+    );
+    if app.table.rows_key.as_ref() == Some(&key) {
+        return;
+    }
+    let needle = app.table.search.trim().to_lowercase();
+    let outcomes = &app.parcels.screening.outcomes;
+    let mut rows: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| {
+            app.table
+                .verdict_filter
+                .is_none_or(|wanted| outcome_verdict(&outcomes[i]) == wanted)
+        })
+        .filter(|&i| {
+            if needle.is_empty() {
+                return true;
+            }
+            let (id, name) = outcome_id_name(&outcomes[i]);
+            id.to_lowercase().contains(&needle) || name.to_lowercase().contains(&needle)
+        })
+        .collect();
+    let area = |i: usize| match &outcomes[i] {
+        ParcelOutcome::Screened { result, .. } => result.area_m2,
+        ParcelOutcome::Unscreened(_) => -1.0,
+    };
+    match app.table.sort {
+        SortKey::Input => {}
+        SortKey::Id => rows.sort_by(|&a, &b| {
+            natural_cmp(
+                &outcome_id_name(&outcomes[a]).0,
+                &outcome_id_name(&outcomes[b]).0,
+            )
+        }),
+        SortKey::Area => rows.sort_by(|&a, &b| area(a).total_cmp(&area(b))),
+        // Worst first when ascending: that is what an officer looks for.
+        SortKey::Verdict => rows.sort_by_key(|&i| std::cmp::Reverse(outcome_verdict(&outcomes[i]))),
+    }
+    if app.table.descending {
+        rows.reverse();
+    }
+    app.table.rows = rows;
+    app.table.rows_key = Some(key);
+}
+
+const COLUMN_WIDTHS: [f32; 5] = [120.0, 200.0, 110.0, 80.0, 340.0];
+
+pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    egui::Panel::bottom("results")
+        .resizable(true)
+        .default_size(240.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(app.tr("筛查结果", "Results"));
+                let s = &app.parcels.screening;
+                ui.label(format!(
+                    "{} {} · {} {} · {} {} · {} {}",
+                    app.lang.verdict(Verdict::Conflict),
+                    s.count(Verdict::Conflict),
+                    app.lang.verdict(Verdict::Review),
+                    s.count(Verdict::Review),
+                    app.lang.verdict(Verdict::Clear),
+                    s.count(Verdict::Clear),
+                    app.tr("未筛查", "not screened"),
+                    s.unscreened().count(),
+                ));
+                ui.separator();
+                let all = app.tr("全部", "all").to_string();
+                let label = |v: Option<Option<Verdict>>, lang: Lang| match v {
+                    None => all.clone(),
+                    Some(None) => lang.tr("未筛查", "not screened").to_string(),
+                    Some(Some(v)) => lang.verdict(v).to_string(),
+                };
+                let lang = app.lang;
+                egui::ComboBox::from_id_salt("verdict_filter")
+                    .selected_text(label(app.table.verdict_filter, lang))
+                    .show_ui(ui, |ui| {
+                        for choice in [
+                            None,
+                            Some(Some(Verdict::Conflict)),
+                            Some(Some(Verdict::Review)),
+                            Some(Some(Verdict::Clear)),
+                            Some(None),
+                        ] {
+                            ui.selectable_value(
+                                &mut app.table.verdict_filter,
+                                choice,
+                                label(choice, lang),
+                            );
+                        }
+                    });
+                ui.add(
+                    egui::TextEdit::singleline(&mut app.table.search)
+                        .hint_text(lang.tr("搜索编号或名称", "search id or name"))
+                        .desired_width(180.0),
+                );
+            });
+            refresh_rows(app);
+            let headers = [
+                (app.tr("地块编号", "Parcel id"), Some(SortKey::Id)),
+                (app.tr("名称", "Name"), None),
+                (app.tr("面积 m²", "Area m²"), Some(SortKey::Area)),
+                (app.tr("结论", "Verdict"), Some(SortKey::Verdict)),
+                (app.tr("最重要的发现", "Worst finding"), None),
+            ];
+            ui.horizontal(|ui| {
+                for ((title, key), width) in headers.iter().zip(COLUMN_WIDTHS) {
+                    let marker = match key {
+                        Some(k) if *k == app.table.sort => {
+                            if app.table.descending {
+                                " ↓"
+                            } else {
+                                " ↑"
+                            }
+                        }
+                        _ => "",
+                    };
+                    let button =
+                        egui::Button::new(RichText::new(format!("{title}{marker}")).strong())
+                            .frame(false);
+                    if ui.add_sized([width, 18.0], button).clicked() {
+                        if let Some(k) = key {
+                            if app.table.sort == *k {
+                                app.table.descending = !app.table.descending;
+                            } else {
+                                app.table.sort = *k;
+                                app.table.descending = false;
+                            }
+                        }
+                    }
+                }
+            });
+            ui.separator();
+            let rows = app.table.rows.clone();
+            let row_height = 20.0;
+            let mut clicked = None;
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show_rows(ui, row_height, rows.len(), |ui, range| {
+                    for &outcome_index in &rows[range] {
+                        let outcome = &app.parcels.screening.outcomes[outcome_index];
+                        let (id, name) = outcome_id_name(outcome);
+                        let verdict = outcome_verdict(outcome);
+                        let selected = app.selected == Some(outcome_index);
+                        ui.horizontal(|ui| {
+                            let cells = [
+                                id,
+                                name,
+                                match outcome {
+                                    ParcelOutcome::Screened { result, .. } => {
+                                        two_decimals(result.area_m2)
+                                    }
+                                    ParcelOutcome::Unscreened(_) => String::new(),
+                                },
+                            ];
+                            let mut row_clicked = false;
+                            for (text, width) in cells.iter().zip(COLUMN_WIDTHS) {
+                                row_clicked |= ui
+                                    .add_sized(
+                                        [width, row_height],
+                                        egui::Button::selectable(selected, text.as_str()),
+                                    )
+                                    .clicked();
+                            }
+                            let verdict_text = match verdict {
+                                Some(v) => app.lang.verdict(v).to_string(),
+                                None => app.tr("未筛查", "not screened").to_string(),
+                            };
+                            row_clicked |= ui
+                                .add_sized(
+                                    [COLUMN_WIDTHS[3], row_height],
+                                    egui::Button::selectable(
+                                        selected,
+                                        RichText::new(verdict_text)
+                                            .color(verdict_color(verdict))
+                                            .strong(),
+                                    ),
+                                )
+                                .clicked();
+                            let worst = match outcome {
+                                ParcelOutcome::Unscreened(problem) => problem.message.clone(),
+                                _ => worst_finding(app, outcome),
+                            };
+                            row_clicked |= ui
+                                .add_sized(
+                                    [COLUMN_WIDTHS[4], row_height],
+                                    egui::Button::selectable(selected, worst),
+                                )
+                                .clicked();
+                            if row_clicked {
+                                clicked = Some(outcome_index);
+                            }
+                        });
+                    }
+                });
+            if let Some(i) = clicked {
+                app.select(Some(i));
+            }
+        });
+}
+
+pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    egui::Panel::right("detail")
+        .resizable(true)
+        .default_size(360.0)
+        .show(ui, |ui| {
+            ui.heading(app.tr("地块详情", "Parcel detail"));
+            let (Some(plan), Some(index)) = (app.plan.clone(), app.selected) else {
+                ui.label(
+                    RichText::new(app.tr(
+                        "在结果表或地图上选择一个地块。",
+                        "Select a parcel in the table or on the map.",
+                    ))
+                    .weak(),
+                );
+                return;
+            };
+            let Some(outcome) = app.parcels.screening.outcomes.get(index) else {
+                return;
+            };
+            let ParcelOutcome::Screened { parcel, result } = outcome else {
+                if let ParcelOutcome::Unscreened(problem) = outcome {
+                    ui.label(
+                        RichText::new(problem.to_string())
+                            .color(Color32::from_rgb(0x8e, 0x24, 0xaa)),
+                    );
+                }
+                return;
+            };
+            ui.label(
+                RichText::new(format!("{} {}", parcel.id, parcel.name))
+                    .strong()
+                    .size(16.0),
+            );
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{} {} m²",
+                    app.tr("面积", "Area"),
+                    two_decimals(result.area_m2)
+                ));
+                ui.label(
+                    RichText::new(app.lang.verdict(result.verdict))
+                        .color(verdict_color(Some(result.verdict)))
+                        .strong()
+                        .size(16.0),
+                );
+            });
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if result.findings.is_empty() {
+                    ui.label(app.tr("未触及任何管控区。", "Touches no protected zone."));
+                }
+                egui::Grid::new("findings")
+                    .striped(true)
+                    .num_columns(4)
+                    .show(ui, |ui| {
+                        ui.strong(app.tr("管控区", "Zone"));
+                        ui.strong(app.tr("规则", "Rule"));
+                        ui.strong(app.tr("重叠 m² / 距离 m", "Overlap m² / distance m"));
+                        ui.strong(app.tr("结论", "Verdict"));
+                        ui.end_row();
+                        for finding in &result.findings {
+                            let spec = &plan.plan.catalog.layers[finding.zone.layer];
+                            let feature = &plan.plan.layers[finding.zone.layer].features
+                                [finding.zone.feature];
+                            ui.label(format!("{}\n{} {}", spec.name, feature.id, feature.name));
+                            ui.label(spec.rule.label_zh());
+                            let measure = match (finding.overlap_m2, finding.distance_m) {
+                                (Some(a), _) => format!(
+                                    "{} m² ({}%)",
+                                    two_decimals(a),
+                                    two_decimals(result.overlap_pct(finding).unwrap_or(0.0))
+                                ),
+                                (None, Some(d)) => format!("{} m", two_decimals(d)),
+                                (None, None) => String::new(),
+                            };
+                            ui.label(measure);
+                            let (text, color) = match finding.verdict {
+                                FindingVerdict::Conflict => (
+                                    app.lang.verdict(Verdict::Conflict),
+                                    verdict_color(Some(Verdict::Conflict)),
+                                ),
+                                FindingVerdict::Review => (
+                                    app.lang.verdict(Verdict::Review),
+                                    verdict_color(Some(Verdict::Review)),
+                                ),
+                                FindingVerdict::Contact => {
+                                    (app.tr("边界接触", "contact"), Color32::GRAY)
+                                }
+                            };
+                            ui.label(RichText::new(text).color(color).strong());
+                            ui.end_row();
+                        }
+                    });
+                let mut quoted: Vec<usize> = result.findings.iter().map(|f| f.zone.layer).collect();
+                quoted.dedup();
+                if !quoted.is_empty() {
+                    ui.add_space(8.0);
+                    ui.strong(app.tr("规划依据", "Plan clauses"));
+                    for layer in quoted {
+                        let spec = &plan.plan.catalog.layers[layer];
+                        ui.label(format!("{}：{}", spec.name, spec.basis));
+                    }
+                }
+                for note in &parcel.notes {
+                    ui.add_space(6.0);
+                    ui.label(RichText::new(note).color(Color32::from_rgb(0x8e, 0x24, 0xaa)));
+                }
+            });
+        });
+}
+
+pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
+    if !app.identified.is_empty() {
+        let mut open = true;
+        egui::Window::new(app.tr("识别", "Identify"))
+            .open(&mut open)
+            .default_pos(ctx.content_rect().center())
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(360.0)
+                    .show(ui, |ui| {
+                        for (i, hit) in app.identified.iter().enumerate() {
+                            ui.strong(&hit.title);
+                            egui::Grid::new(("identify", i))
+                                .striped(true)
+                                .show(ui, |ui| {
+                                    for (key, value) in &hit.attributes {
+                                        ui.label(key);
+                                        ui.label(value);
+                                        ui.end_row();
+                                    }
+                                });
+                            ui.separator();
+                        }
+                    });
+            });
+        if !open {
+            app.identified.clear();
+        }
+    }
+    if app.show_sketch_text {
+        let mut open = true;
+        egui::Window::new(app.tr("输入地块坐标", "Type parcel corners"))
+            .open(&mut open)
+            .show(ctx, |ui| {
+                ui.label(app.tr(
+                    "每行一个角点：x, y（工作坐标系，米）或 经度, 纬度",
+                    "One corner per line: x, y (working CRS, metres) or lon, lat",
+                ));
+                ui.add(
+                    egui::TextEdit::multiline(&mut app.sketch_text)
+                        .desired_rows(8)
+                        .code_editor(),
+                );
+                if ui
+                    .button(app.tr("筛查此地块", "Screen this parcel"))
+                    .clicked()
+                {
+                    app.sketch_from_text();
+                }
+            });
+        app.show_sketch_text = open;
+    }
+    if !app.messages.is_empty() {
+        let mut open = true;
+        egui::Window::new(app.tr("消息", "Messages"))
+            .open(&mut open)
+            .anchor(egui::Align2::RIGHT_BOTTOM, Vec2::new(-380.0, -260.0))
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(200.0)
+                    .show(ui, |ui| {
+                        for message in &app.messages {
+                            ui.label(message);
+                        }
+                    });
+                if ui.button(app.tr("清除", "Clear")).clicked() {
+                    app.messages.clear();
+                }
+            });
+        if !open {
+            app.messages.clear();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The viewer driven as an officer would, with egui's own test harness and no
+//! display: open the sample plan and parcels, pick a conflict parcel, read its
+//! findings, hide a layer, switch the language.
+#![cfg(feature = "viewer")]
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use redline::app::{RedlineApp, ViewOptions};
+
+fn sample_viewer() -> Harness<'static, RedlineApp> {
+    let mut harness = Harness::builder()
+        .with_size([1440.0, 900.0])
+        .build_eframe(|cc| {
+            RedlineApp::new(
+                cc,
+                ViewOptions {
+                    catalog: "layers/catalog.toml".into(),
+                    parcels: vec![
+                        "layers/parcels/parcels.geojson".into(),
+                        "layers/parcels/survey_parcels.shp".into(),
+                    ],
+                    ..ViewOptions::default()
+                },
+            )
+        });
+    let ctx = harness.ctx.clone();
+    // Plan first, then the parcels it queues.
+    harness.state_mut().wait_for_jobs(&ctx);
+    harness.state_mut().wait_for_jobs(&ctx);
+    harness.run_steps(3);
+    harness
+}
+
+/// Whether any text on screen contains `text`.
+fn shows(harness: &Harness<'_, RedlineApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn selecting_a_conflict_parcel_shows_its_red_line_overlap() {
+    let mut harness = sample_viewer();
+    assert_eq!(harness.state().parcels.screening.outcomes.len(), 30);
+    assert!(!shows(&harness, "40000.00 m² (100.00%)"));
+
+    harness.get_by_label("XY-2025-001").click();
+    harness.run_steps(3);
+
+    let app = harness.state();
+    let selected = app.selected.expect("a parcel is selected");
+    assert_eq!(
+        app.parcels.parcel(selected).map(|p| p.id.as_str()),
+        Some("XY-2025-001")
+    );
+    // The detail view: the red line, its overlap and share, the verdict and the clause.
+    assert!(shows(&harness, "生态保护红线\n"));
+    assert!(shows(&harness, "40000.00 m² (100.00%)"));
+    let name = &app.parcels.parcel(selected).unwrap().name;
+    assert!(harness
+        .query_by_label(&format!("XY-2025-001 {name}"))
+        .is_some());
+    assert!(shows(&harness, "生态保护红线面积不减少"));
+}
+
+#[test]
+fn a_hidden_layer_is_not_drawn() {
+    let mut harness = sample_viewer();
+    assert!(harness
+        .state()
+        .drawn_layers
+        .iter()
+        .any(|l| l == "eco_redline"));
+
+    harness.get_by_label("生态保护红线").click();
+    harness.run_steps(2);
+
+    let app = harness.state();
+    assert!(!app.drawn_layers.iter().any(|l| l == "eco_redline"));
+    assert!(app.drawn_layers.iter().any(|l| l == "nature_reserves"));
+    assert!(!app.visible_layer_ids().contains(&"eco_redline".to_string()));
+}
+
+#[test]
+fn the_interface_switches_to_english() {
+    let mut harness = sample_viewer();
+    assert!(harness.query_by_label("图层").is_some());
+
+    harness.get_by_label("视图").click();
+    harness.run_steps(2);
+    harness.get_by_label("English").click();
+    harness.run_steps(2);
+
+    assert!(harness.query_by_label("Layers").is_some());
+    assert!(harness.query_by_label("图层").is_none());
+}
+
+#[test]
+fn a_sketched_parcel_inside_the_red_line_is_screened_at_once() {
+    let mut harness = sample_viewer();
+    // The corners of XY-2025-001, typed as an officer would read them out.
+    let corners: Vec<geo::Coord> = {
+        let app = harness.state();
+        let i = app.parcels.find_id("XY-2025-001").unwrap();
+        match &app.parcels.parcel(i).unwrap().shape {
+            redline::geometry::Shape::Area(mp) => mp.0[0].exterior().0.clone(),
+            _ => panic!("a parcel is an area"),
+        }
+    };
+    let app = harness.state_mut();
+    app.sketch_text = corners
+        .iter()
+        .map(|c| format!("{:.3}, {:.3}", c.x, c.y))
+        .collect::<Vec<_>>()
+        .join("\n");
+    app.sketch_from_text();
+    harness.run_steps(2);
+
+    let app = harness.state();
+    let selected = app.selected.unwrap_or_else(|| panic!("{:?}", app.messages));
+    let sketched = app.parcels.parcel(selected).unwrap();
+    assert_eq!(sketched.id, "草图-1");
+    assert!(shows(&harness, "40000.00 m² (100.00%)"));
+}
