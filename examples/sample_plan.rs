@@ -286,9 +286,11 @@ pub fn generate(dir: &Path) {
             blob(&mut rng, k(-3.0, 10.6), 600.0, 1300.0, 260, 0.12)
                 .rotate_about(k(-3.0, 10.6), -30.0),
         ]),
+        // The two 中梁山 cores stay km apart once scaled up: the layer's area
+        // is the ground it covers, and overlapping cores would count less.
         MultiPolygon::new(vec![band(
             &mut rng,
-            k(5.45, 1.5),
+            k(5.45, 2.5),
             k(5.2, 11.5),
             650.0,
             -250.0,
@@ -297,7 +299,7 @@ pub fn generate(dir: &Path) {
         MultiPolygon::new(vec![band(
             &mut rng,
             k(5.5, -11.5),
-            k(5.45, -1.0),
+            k(5.45, -2.0),
             700.0,
             200.0,
             380,

@@ -6,10 +6,11 @@
 //! ("linework") does, and what was done is recorded as a note for the report.
 //! A feature that cannot be made measurable is an error, never dropped quietly.
 
+use geo::orient::Direction;
 use geo::{
-    Area, BoundingRect, Contains, Coord, CoordsIter, Distance, Euclidean, Geometry, InteriorPoint,
-    Intersects, LineString, MakeValid, MultiLineString, MultiPolygon, Point, Polygon, Rect,
-    RemoveRepeatedPoints, Validation,
+    unary_union, Area, BoundingRect, Contains, Coord, CoordsIter, Distance, Euclidean, Geometry,
+    InteriorPoint, Intersects, LineString, MakeValid, MultiLineString, MultiPolygon, Orient, Point,
+    Polygon, Rect, RemoveRepeatedPoints, Validation,
 };
 
 /// A feature's geometry once it is usable: an area, or lines (rivers).
@@ -43,6 +44,23 @@ impl Shape {
             Shape::Lines(ml) => Euclidean.distance(ml, &point) <= tolerance_m,
         }
     }
+}
+
+/// The ground a set of shapes covers, each point once: features of one layer
+/// may overlap, and a plan's area figure must not count that ground twice.
+/// Lines cover no ground and are left out.
+pub fn dissolve<'a>(shapes: impl IntoIterator<Item = &'a Shape>) -> MultiPolygon {
+    // The union reads its fill rule off the first ring's winding, so every
+    // ring must wind the standard way; shapefile rings come either way.
+    let polygons: Vec<Polygon> = shapes
+        .into_iter()
+        .filter_map(|s| match s {
+            Shape::Area(mp) => Some(mp),
+            Shape::Lines(_) => None,
+        })
+        .flat_map(|mp| mp.0.iter().map(|p| p.orient(Direction::Default)))
+        .collect();
+    unary_union(&polygons)
 }
 
 /// A usable shape and what had to be done to make it usable.
@@ -273,6 +291,27 @@ mod tests {
             .contains("zero area"));
         let point = Geometry::Point(geo::Point::new(1.0, 2.0));
         assert!(clean(point).unwrap_err().contains("point"));
+    }
+
+    #[test]
+    fn dissolve_counts_overlaps_once_and_keeps_holes_whatever_the_winding() {
+        let mut shell = square(0.0, 0.0, 10.0);
+        shell.0.reverse();
+        // Shell and hole wind the same way, as a shapefile may hand them over.
+        let mut hole = square(2.0, 2.0, 2.0);
+        hole.0.reverse();
+        let with_hole = Shape::Area(MultiPolygon::new(vec![Polygon::new(shell, vec![hole])]));
+        let overlapping = Shape::Area(MultiPolygon::new(vec![Polygon::new(
+            square(5.0, 5.0, 10.0),
+            vec![],
+        )]));
+        let river = Shape::Lines(MultiLineString::new(vec![square(0.0, 0.0, 50.0)]));
+        let covered = dissolve([&with_hole, &overlapping, &river]);
+        assert!(
+            (covered.unsigned_area() - (100.0 - 4.0 + 100.0 - 25.0)).abs() < 1e-9,
+            "{}",
+            covered.unsigned_area()
+        );
     }
 
     #[test]

@@ -11,14 +11,19 @@ use redline::crs::Crs;
 use redline::error::Error;
 use redline::index::ZoneIndex;
 use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::plan::check::PlanCheck;
+use redline::plan::diff::{PlanDiff, Version};
 use redline::plan::LoadedPlan;
-use redline::report::{csv::findings_csv, write_atomically};
+use redline::report::{csv::findings_csv, two_decimals, write_atomically};
 use redline::screen::{screen_files, Verdict};
 
 /// Exit code for bad usage or unreadable input.
 const EXIT_INPUT: u8 = 2;
 /// Exit code when `--fail-on` is met.
 const EXIT_FAIL_ON: u8 = 3;
+/// Exit code when `plan check` finds a target not met or an invalid layer,
+/// or `plan diff` a net loss of area.
+const EXIT_PLAN_FAILS: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +42,9 @@ enum Command {
     Screen(ScreenArgs),
     /// Open the viewer on a plan (the default with no subcommand).
     View(ViewArgs),
+    /// Check the plan's own layers: targets met, two versions of a layer compared.
+    #[command(subcommand)]
+    Plan(PlanCommand),
 }
 
 #[derive(clap::Args)]
@@ -80,6 +88,43 @@ struct ScreenArgs {
     fail_on: Option<FailOn>,
 }
 
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Validate every layer; print the plan's areas and shares beside its targets.
+    Check(PlanCheckArgs),
+    /// Compare two versions of a layer: area added, removed and net change.
+    Diff(PlanDiffArgs),
+}
+
+#[derive(clap::Args)]
+struct PlanCheckArgs {
+    /// The plan's catalog.toml.
+    #[arg(long, default_value = "layers/catalog.toml")]
+    catalog: PathBuf,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct PlanDiffArgs {
+    /// The earlier version of the layer file (.geojson, .json, .shp).
+    #[arg(long, value_name = "FILE")]
+    old: PathBuf,
+    /// The revised version of the layer file.
+    #[arg(long, value_name = "FILE")]
+    new: PathBuf,
+    /// The plan's catalog.toml; areas are measured in its working CRS.
+    #[arg(long, default_value = "layers/catalog.toml")]
+    catalog: PathBuf,
+    /// CRS of a file that declares none, e.g. EPSG:4544.
+    #[arg(long, value_name = "EPSG:CODE")]
+    crs: Option<String>,
+    /// Write the removed and added pieces here as GeoJSON (WGS84).
+    #[arg(long, value_name = "FILE")]
+    geojson: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FailOn {
     Conflict,
@@ -91,6 +136,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Screen(args)) => screen(args),
         Some(Command::View(args)) => view(args),
+        Some(Command::Plan(PlanCommand::Check(args))) => plan_check(args),
+        Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),
         None => view(ViewArgs {
             catalog: PathBuf::from("layers/catalog.toml"),
             parcels: Vec::new(),
@@ -211,4 +258,59 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn plan_check(args: PlanCheckArgs) -> Result<ExitCode, Error> {
+    let plan = LoadedPlan::load(Catalog::load(&args.catalog)?)?;
+    let check = PlanCheck::of(&plan);
+    if args.json {
+        println!("{}", check.to_json()?);
+    } else {
+        print!("{}", check.table());
+    }
+    for failure in check.failures() {
+        eprintln!("redline: {failure}");
+    }
+    Ok(if check.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PLAN_FAILS)
+    })
+}
+
+fn plan_diff(args: PlanDiffArgs) -> Result<ExitCode, Error> {
+    let catalog = Catalog::load(&args.catalog)?;
+    let fallback_crs = args
+        .crs
+        .as_deref()
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--crs: {e}")))?;
+    let old = Version::read(&args.old, &catalog.working_crs, fallback_crs.as_ref())?;
+    let new = Version::read(&args.new, &catalog.working_crs, fallback_crs.as_ref())?;
+    for problem in old.layer.problems.iter().chain(&new.layer.problems) {
+        eprintln!("redline: warning: {problem}");
+    }
+    let diff = PlanDiff::between(&old.covered, &new.covered);
+    if let Some(path) = &args.geojson {
+        let text = diff
+            .pieces_geojson(&catalog.working_crs)
+            .map_err(|message| Error::Output {
+                path: path.clone(),
+                message,
+            })?;
+        write_atomically(path, &[args.old.clone(), args.new.clone()], text.as_bytes())?;
+    }
+    print!("{}", diff.summary(&old, &new));
+    if let Some(path) = &args.geojson {
+        println!("pieces: {}", path.display());
+    }
+    if diff.area_decreased() {
+        eprintln!(
+            "redline: 面积减少 the net area decreased by {} m²; the plan requires it not to shrink (面积不减少)",
+            two_decimals(-diff.net_m2())
+        );
+        return Ok(ExitCode::from(EXIT_PLAN_FAILS));
+    }
+    Ok(ExitCode::SUCCESS)
 }

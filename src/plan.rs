@@ -1,5 +1,8 @@
 //! A catalog with its layers read: the protected zones in the working CRS.
 
+pub mod check;
+pub mod diff;
+
 use crate::catalog::{Catalog, Rule};
 use crate::error::{Error, Problem};
 use geo::Coord;

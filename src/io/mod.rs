@@ -240,6 +240,9 @@ fn settle_crs(path: &Path, raw: &RawFile, options: &ReadOptions) -> Result<Crs, 
     }
 }
 
+/// How the note on a feature whose id another feature already has begins.
+pub const DUPLICATE_ID_NOTE: &str = "编号重复 duplicate id";
+
 /// Duplicate ids are screened all the same (nothing is lost) but each
 /// carries a note, since a report row must point to exactly one parcel.
 fn note_duplicate_ids(features: &mut [Feature]) {
@@ -247,7 +250,7 @@ fn note_duplicate_ids(features: &mut [Feature]) {
     for f in features.iter_mut() {
         match first_seen.get(&f.id) {
             Some(first) => f.notes.push(format!(
-                "编号重复 duplicate id: feature {first} has the same id {:?}; give each feature a unique id",
+                "{DUPLICATE_ID_NOTE}: feature {first} has the same id {:?}; give each feature a unique id",
                 f.id
             )),
             None => {

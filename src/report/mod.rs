@@ -63,9 +63,34 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Fixed two decimals, the precision every report states.
 pub fn two_decimals(value: f64) -> String {
-    // -0.00 would read as a negative overlap.
-    let v = if value.abs() < 0.005 { 0.0 } else { value };
-    format!("{v:.2}")
+    fixed(value, 2)
+}
+
+/// Fixed `decimals` decimals.
+pub fn fixed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    // -0.00 would read as a loss (a negative overlap, a shrinking zone).
+    match text.strip_prefix('-') {
+        Some(unsigned) if unsigned.bytes().all(|b| b == b'0' || b == b'.') => unsigned.to_string(),
+        _ => text,
+    }
+}
+
+/// `text` padded with spaces to `width` terminal columns, a Chinese
+/// character taking two, so that tables line up.
+pub fn pad_end(text: &str, width: usize) -> String {
+    let pad = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(pad))
+}
+
+/// `text` right-aligned in `width` terminal columns.
+pub fn pad_start(text: &str, width: usize) -> String {
+    let pad = width.saturating_sub(display_width(text));
+    format!("{}{text}", " ".repeat(pad))
+}
+
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 #[cfg(test)]
@@ -85,6 +110,14 @@ mod tests {
         assert_eq!(two_decimals(-0.001), "0.00");
         assert_eq!(two_decimals(5000.0), "5000.00");
         assert_eq!(two_decimals(12.345), "12.35");
+        assert_eq!(fixed(-0.0000004, 6), "0.000000");
+        assert_eq!(fixed(-0.0000006, 6), "-0.000001");
+    }
+
+    #[test]
+    fn pads_chinese_as_two_columns() {
+        assert_eq!(pad_end("红线 red", 10), "红线 red  ");
+        assert_eq!(pad_start("27.50", 7), "  27.50");
     }
 
     #[test]
