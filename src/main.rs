@@ -12,7 +12,9 @@ use redline::error::Error;
 use redline::index::ZoneIndex;
 use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
 use redline::plan::LoadedPlan;
-use redline::report::{csv::findings_csv, write_atomically};
+use redline::report::csv::{findings_csv, summary_csv};
+use redline::report::geojson::{findings_geojson, GeoJsonCrs};
+use redline::report::{input_files, write_atomically};
 use redline::screen::{screen_files, Verdict};
 
 /// Exit code for bad usage or unreadable input.
@@ -57,9 +59,24 @@ struct ScreenArgs {
     /// Write the findings CSV here.
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
+    /// Write the summary CSV (one row per parcel) here.
+    #[arg(long, value_name = "FILE")]
+    summary_csv: Option<PathBuf>,
+    /// Write the findings as GeoJSON (overlap polygons, shortest lines to the water) here.
+    #[arg(long, value_name = "FILE")]
+    geojson: Option<PathBuf>,
+    /// Coordinates of --geojson: wgs84 (RFC 7946) or the plan's working CRS.
+    #[arg(long, value_enum, default_value = "wgs84")]
+    geojson_crs: GeoJsonCrsArg,
     /// Exit with code 3 when any parcel has this verdict or worse.
     #[arg(long, value_enum, value_name = "VERDICT")]
     fail_on: Option<FailOn>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GeoJsonCrsArg {
+    Wgs84,
+    Working,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,15 +137,35 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let screening = screen_files(&plan, &index, files);
 
-    if let Some(path) = &args.csv {
-        let bytes = findings_csv(&plan, &screening).map_err(|e| Error::Output {
+    let inputs = input_files(&plan, &args.parcels);
+    let write = |path: &PathBuf, bytes: Result<Vec<u8>, String>| {
+        let bytes = bytes.map_err(|message| Error::Output {
             path: path.clone(),
-            message: e.to_string(),
+            message,
         })?;
-        let mut inputs: Vec<PathBuf> = args.parcels.clone();
-        inputs.push(plan.catalog.path.clone());
-        inputs.extend(plan.catalog.layers.iter().map(|l| l.path.clone()));
-        write_atomically(path, &inputs, &bytes)?;
+        write_atomically(path, &inputs, &bytes)
+    };
+    if let Some(path) = &args.csv {
+        write(
+            path,
+            findings_csv(&plan, &screening).map_err(|e| e.to_string()),
+        )?;
+    }
+    if let Some(path) = &args.summary_csv {
+        write(
+            path,
+            summary_csv(&plan, &screening).map_err(|e| e.to_string()),
+        )?;
+    }
+    if let Some(path) = &args.geojson {
+        let crs = match args.geojson_crs {
+            GeoJsonCrsArg::Wgs84 => GeoJsonCrs::Wgs84,
+            GeoJsonCrsArg::Working => GeoJsonCrs::Working,
+        };
+        write(
+            path,
+            findings_geojson(&plan, &index, &screening, crs).map(String::into_bytes),
+        )?;
     }
 
     let screened = screening.screened().count();
@@ -153,8 +190,14 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
             println!("    {problem}");
         }
     }
-    if let Some(path) = &args.csv {
-        println!("findings: {}", path.display());
+    for (what, path) in [
+        ("findings", &args.csv),
+        ("summary", &args.summary_csv),
+        ("geojson", &args.geojson),
+    ] {
+        if let Some(path) = path {
+            println!("{what}: {}", path.display());
+        }
     }
 
     let worst = screening

@@ -5,11 +5,25 @@
 //! an output that would overwrite an input is refused.
 
 pub mod csv;
+pub mod geojson;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::plan::LoadedPlan;
+
+/// Every file a screening read: the catalog, each layer (and the boundary),
+/// then the parcel files. Outputs must never replace one of them, and the
+/// PDF report lists them with their hashes.
+pub fn input_files(plan: &LoadedPlan, parcel_files: &[PathBuf]) -> Vec<PathBuf> {
+    let catalog = &plan.catalog;
+    std::iter::once(catalog.path.clone())
+        .chain(catalog.layers.iter().map(|l| l.path.clone()))
+        .chain(catalog.boundary.clone())
+        .chain(parcel_files.iter().cloned())
+        .collect()
+}
 
 /// Writes `bytes` to `path` atomically; refuses to overwrite any of `inputs`.
 pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result<(), Error> {
