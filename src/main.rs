@@ -14,7 +14,8 @@ use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS}
 use redline::plan::LoadedPlan;
 use redline::report::csv::{findings_csv, summary_csv};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
-use redline::report::{input_files, write_atomically};
+use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
+use redline::report::{input_files, pdf, write_atomically, write_report};
 use redline::screen::{screen_files, Verdict};
 
 /// Exit code for bad usage or unreadable input.
@@ -68,6 +69,19 @@ struct ScreenArgs {
     /// Coordinates of --geojson: wgs84 (RFC 7946) or the plan's working CRS.
     #[arg(long, value_enum, default_value = "wgs84")]
     geojson_crs: GeoJsonCrsArg,
+    /// Write the PDF screening report here (an existing file is kept unless --force).
+    #[arg(long, value_name = "FILE")]
+    pdf: Option<PathBuf>,
+    /// The operator named in the PDF report (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    operator: Option<String>,
+    /// The time stated in the PDF report: seconds since 1970, or
+    /// 2025-06-01T09:30:00+08:00 (default: SOURCE_DATE_EPOCH, else now).
+    #[arg(long, value_name = "TIME")]
+    report_time: Option<String>,
+    /// Replace an existing PDF report.
+    #[arg(long)]
+    force: bool,
     /// Exit with code 3 when any parcel has this verdict or worse.
     #[arg(long, value_enum, value_name = "VERDICT")]
     fail_on: Option<FailOn>,
@@ -137,13 +151,13 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let screening = screen_files(&plan, &index, files);
 
-    let inputs = input_files(&plan, &args.parcels);
+    let input_paths = input_files(&plan, &args.parcels);
     let write = |path: &PathBuf, bytes: Result<Vec<u8>, String>| {
         let bytes = bytes.map_err(|message| Error::Output {
             path: path.clone(),
             message,
         })?;
-        write_atomically(path, &inputs, &bytes)
+        write_atomically(path, &input_paths, &bytes)
     };
     if let Some(path) = &args.csv {
         write(
@@ -166,6 +180,20 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
             path,
             findings_geojson(&plan, &index, &screening, crs).map(String::into_bytes),
         )?;
+    }
+    if let Some(path) = &args.pdf {
+        let meta = ReportMeta {
+            operator: args.operator.clone().unwrap_or_else(default_operator),
+            time: ReportTime::resolve(args.report_time.as_deref()).map_err(Error::Usage)?,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs: hash_inputs(&inputs(&plan, &args.parcels))?,
+        };
+        let bytes =
+            pdf::render(&plan, &index, &screening, &meta).map_err(|message| Error::Output {
+                path: path.clone(),
+                message,
+            })?;
+        write_report(path, &input_paths, &bytes, args.force)?;
     }
 
     let screened = screening.screened().count();
@@ -194,6 +222,7 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         ("findings", &args.csv),
         ("summary", &args.summary_csv),
         ("geojson", &args.geojson),
+        ("report", &args.pdf),
     ] {
         if let Some(path) = path {
             println!("{what}: {}", path.display());

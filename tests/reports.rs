@@ -219,3 +219,135 @@ fn geojson_has_a_feature_per_finding_with_the_csv_measures() {
         Err(_) => eprintln!("note: ogrinfo is not installed; the GDAL check was skipped"),
     }
 }
+
+/// The PDF report's text, page by page, as a reader's copy-paste gives it.
+fn pdf_text(bytes: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(bytes).unwrap();
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document.extract_text(&pages).unwrap()
+}
+
+const REPORT_TIME: &str = "2025-06-01T09:30:00+08:00";
+
+fn render_sample(out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "--pdf".as_ref(),
+        out.as_os_str(),
+        "--report-time".as_ref(),
+        REPORT_TIME.as_ref(),
+        "--operator".as_ref(),
+        "张三".as_ref(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    screen_sample(&args)
+}
+
+#[test]
+fn pdf_report_states_the_plan_the_conflicts_and_the_input_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, findings) = (dir.path().join("report.pdf"), dir.path().join("f.csv"));
+    let started = std::time::Instant::now();
+    render_sample(&pdf, &["--csv", findings.to_str().unwrap()]);
+    eprintln!(
+        "screened and rendered in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.len() < 3 * 1024 * 1024, "{} bytes", bytes.len());
+    let text = pdf_text(&bytes);
+    for expected in [
+        "重庆高新区生态环境保护“十四五”规划（示意数据）",
+        "2025-06-01 09:30:00（北京时间 UTC+8）",
+        "张三",
+        concat!("redline ", env!("CARGO_PKG_VERSION")),
+        "EPSG:4544",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing");
+    }
+    // Every conflict finding: its parcel and its overlap or distance as printed.
+    let detail = csv_rows(&findings);
+    let conflicts: Vec<_> = detail.iter().filter(|d| &d[9] == "conflict").collect();
+    assert!(conflicts.len() >= 9);
+    for d in conflicts {
+        assert!(text.contains(&d[0]), "{} missing", &d[0]);
+        let measure = if d[10].is_empty() { &d[12] } else { &d[10] };
+        assert!(text.contains(measure), "{}: {measure} missing", &d[0]);
+    }
+    // The SHA-256 of every input, whole on one line.
+    let mut inputs = vec![
+        sample("layers/catalog.toml"),
+        sample("layers/parcels/parcels.geojson"),
+        sample("layers/parcels/survey_parcels.dbf"),
+    ];
+    inputs.extend(
+        [
+            "eco_redline.shp",
+            "eco_redline.dbf",
+            "rivers.geojson",
+            "boundary.geojson",
+        ]
+        .iter()
+        .map(|f| sample(&format!("layers/{f}"))),
+    );
+    for input in inputs {
+        use sha2::Digest;
+        let hash: String = sha2::Sha256::digest(std::fs::read(&input).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(text.contains(&hash), "hash of {} missing", input.display());
+    }
+}
+
+#[test]
+fn pdf_report_is_reproducible_and_never_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    render_sample(&a, &[]);
+    render_sample(&b, &[]);
+    let first = std::fs::read(&a).unwrap();
+    assert!(
+        first == std::fs::read(&b).unwrap(),
+        "same inputs, different bytes"
+    );
+
+    // SOURCE_DATE_EPOCH fixes the time as --report-time does.
+    let c = dir.path().join("c.pdf");
+    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .env("SOURCE_DATE_EPOCH", "1748741400")
+        .args(["screen", "--catalog"])
+        .arg(sample("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(sample("layers/parcels/parcels.geojson"))
+        .arg(sample("layers/parcels/survey_parcels.shp"))
+        .args(["--operator", "张三", "--pdf"])
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(
+        first == std::fs::read(&c).unwrap(),
+        "SOURCE_DATE_EPOCH ignored"
+    );
+
+    // An existing report is kept without --force, replaced with it.
+    std::fs::write(&a, b"earlier report").unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .args(["screen", "--catalog"])
+        .arg(sample("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(sample("layers/parcels/parcels.geojson"))
+        .arg("--pdf")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("a.pdf") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), b"earlier report");
+    render_sample(&a, &["--force"]);
+    assert!(first == std::fs::read(&a).unwrap());
+}
