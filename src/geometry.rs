@@ -159,6 +159,7 @@ pub fn clean_area(multi_polygon: MultiPolygon) -> Result<Cleaned, String> {
             problems.join("; ")
         )
     })?;
+    let repaired = in_canonical_order(repaired);
     let after = repaired.unsigned_area();
     if repaired.0.is_empty() || after <= 0.0 {
         return Err(format!(
@@ -174,6 +175,46 @@ pub fn clean_area(multi_polygon: MultiPolygon) -> Result<Cleaned, String> {
         shape: Shape::Area(repaired),
         notes: vec![note],
     })
+}
+
+/// `MakeValid` returns its polygons, and the start of each ring, in an
+/// order that varies from run to run; outputs must not. Each ring starts at
+/// its smallest coordinate (orientation kept) and rings and polygons are
+/// sorted by it.
+fn in_canonical_order(multi_polygon: MultiPolygon) -> MultiPolygon {
+    fn order(a: &Coord, b: &Coord) -> std::cmp::Ordering {
+        a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+    }
+    fn canonical(ring: &LineString) -> LineString {
+        let open = &ring.0[..ring.0.len().saturating_sub(1)];
+        let Some(start) = (0..open.len()).min_by(|&i, &j| order(&open[i], &open[j])) else {
+            return ring.clone();
+        };
+        let mut coords: Vec<Coord> = open[start..]
+            .iter()
+            .chain(&open[..start])
+            .copied()
+            .collect();
+        coords.push(open[start]);
+        LineString::new(coords)
+    }
+    fn by_start(a: &LineString, b: &LineString) -> std::cmp::Ordering {
+        match (a.0.first(), b.0.first()) {
+            (Some(a), Some(b)) => order(a, b),
+            _ => a.0.len().cmp(&b.0.len()),
+        }
+    }
+    let mut polygons: Vec<Polygon> = multi_polygon
+        .0
+        .iter()
+        .map(|p| {
+            let mut interiors: Vec<LineString> = p.interiors().iter().map(canonical).collect();
+            interiors.sort_by(by_start);
+            Polygon::new(canonical(p.exterior()), interiors)
+        })
+        .collect();
+    polygons.sort_by(|a, b| by_start(a.exterior(), b.exterior()));
+    MultiPolygon::new(polygons)
 }
 
 fn clean_lines(lines: MultiLineString) -> Result<Cleaned, String> {
@@ -269,6 +310,16 @@ mod tests {
             "{}",
             cleaned.notes[0]
         );
+    }
+
+    #[test]
+    fn repairs_come_out_the_same_every_time() {
+        let bow_tie = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 10.0), (x: 10.0, y: 0.0), (x: 0.0, y: 10.0), (x: 0.0, y: 0.0)];
+        let first = clean(Geometry::Polygon(bow_tie.clone())).unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..20 {
+            let again = clean(Geometry::Polygon(bow_tie.clone())).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(again, first);
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clip;
 pub mod crs;
 pub mod error;
+pub mod finding_shape;
 pub mod geometry;
 pub mod index;
 pub mod io;

@@ -14,7 +14,10 @@ use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS}
 use redline::plan::check::PlanCheck;
 use redline::plan::diff::{PlanDiff, Version};
 use redline::plan::LoadedPlan;
-use redline::report::{csv::findings_csv, two_decimals, write_atomically};
+use redline::report::csv::{findings_csv, summary_csv};
+use redline::report::geojson::{findings_geojson, GeoJsonCrs};
+use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
+use redline::report::{input_files, pdf, two_decimals, write_atomically, write_report};
 use redline::screen::{screen_files, Verdict};
 
 /// Exit code for bad usage or unreadable input.
@@ -83,6 +86,28 @@ struct ScreenArgs {
     /// Write the findings CSV here.
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
+    /// Write the summary CSV (one row per parcel) here.
+    #[arg(long, value_name = "FILE")]
+    summary_csv: Option<PathBuf>,
+    /// Write the findings as GeoJSON (overlap polygons, shortest lines to the water) here.
+    #[arg(long, value_name = "FILE")]
+    geojson: Option<PathBuf>,
+    /// Coordinates of --geojson: wgs84 (RFC 7946) or the plan's working CRS.
+    #[arg(long, value_enum, default_value = "wgs84")]
+    geojson_crs: GeoJsonCrsArg,
+    /// Write the PDF screening report here (an existing file is kept unless --force).
+    #[arg(long, value_name = "FILE")]
+    pdf: Option<PathBuf>,
+    /// The operator named in the PDF report (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    operator: Option<String>,
+    /// The time stated in the PDF report: seconds since 1970, or
+    /// 2025-06-01T09:30:00+08:00 (default: SOURCE_DATE_EPOCH, else now).
+    #[arg(long, value_name = "TIME")]
+    report_time: Option<String>,
+    /// Replace an existing PDF report.
+    #[arg(long)]
+    force: bool,
     /// Exit with code 3 when any parcel has this verdict or worse.
     #[arg(long, value_enum, value_name = "VERDICT")]
     fail_on: Option<FailOn>,
@@ -123,6 +148,12 @@ struct PlanDiffArgs {
     /// Write the removed and added pieces here as GeoJSON (WGS84).
     #[arg(long, value_name = "FILE")]
     geojson: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GeoJsonCrsArg {
+    Wgs84,
+    Working,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,15 +237,49 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let screening = screen_files(&plan, &index, files);
 
-    if let Some(path) = &args.csv {
-        let bytes = findings_csv(&plan, &screening).map_err(|e| Error::Output {
+    let input_paths = input_files(&plan, &args.parcels);
+    let write = |path: &PathBuf, bytes: Result<Vec<u8>, String>| {
+        let bytes = bytes.map_err(|message| Error::Output {
             path: path.clone(),
-            message: e.to_string(),
+            message,
         })?;
-        let mut inputs: Vec<PathBuf> = args.parcels.clone();
-        inputs.push(plan.catalog.path.clone());
-        inputs.extend(plan.catalog.layers.iter().map(|l| l.path.clone()));
-        write_atomically(path, &inputs, &bytes)?;
+        write_atomically(path, &input_paths, &bytes)
+    };
+    if let Some(path) = &args.csv {
+        write(
+            path,
+            findings_csv(&plan, &screening).map_err(|e| e.to_string()),
+        )?;
+    }
+    if let Some(path) = &args.summary_csv {
+        write(
+            path,
+            summary_csv(&plan, &screening).map_err(|e| e.to_string()),
+        )?;
+    }
+    if let Some(path) = &args.geojson {
+        let crs = match args.geojson_crs {
+            GeoJsonCrsArg::Wgs84 => GeoJsonCrs::Wgs84,
+            GeoJsonCrsArg::Working => GeoJsonCrs::Working,
+        };
+        write(
+            path,
+            findings_geojson(&plan, &index, &screening, crs).map(String::into_bytes),
+        )?;
+    }
+    if let Some(path) = &args.pdf {
+        let meta = ReportMeta {
+            operator: args.operator.clone().unwrap_or_else(default_operator),
+            time: ReportTime::resolve(args.report_time.as_deref()).map_err(Error::Usage)?,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs: hash_inputs(&inputs(&plan, &args.parcels))?,
+        };
+        let bytes =
+            pdf::render(&plan, &index, &screening, &meta).map_err(|message| Error::Output {
+                path: path.clone(),
+                message,
+            })?;
+        write_report(path, &input_paths, &bytes, args.force)?;
     }
 
     let screened = screening.screened().count();
@@ -239,8 +304,15 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
             println!("    {problem}");
         }
     }
-    if let Some(path) = &args.csv {
-        println!("findings: {}", path.display());
+    for (what, path) in [
+        ("findings", &args.csv),
+        ("summary", &args.summary_csv),
+        ("geojson", &args.geojson),
+        ("report", &args.pdf),
+    ] {
+        if let Some(path) = path {
+            println!("{what}: {}", path.display());
+        }
     }
 
     let worst = screening

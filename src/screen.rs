@@ -336,26 +336,35 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     }
 }
 
-/// The exact area of `parcel` ∩ `zone_piece`. Both are first clipped exactly
-/// to the intersection of their bounds, so the overlay engine, whose integer
-/// grid is scaled to the extent of its inputs, works at the scale of that
-/// window (≤ a piece) rather than of a whole district-sized parcel.
+/// The exact area of `parcel` ∩ `zone_piece` (see [`window_overlap`]).
 fn overlap_in_common_window(
     parcel: &MultiPolygon,
     parcel_bounds: &Rect,
     zone_piece: &Polygon,
     piece_bounds: &Rect,
 ) -> f64 {
+    window_overlap(parcel, parcel_bounds, zone_piece, piece_bounds).map_or(0.0, |w| w.area())
+}
+
+/// `parcel` ∩ `zone_piece`, with both first clipped exactly to the
+/// intersection of their bounds, so the overlay engine, whose integer grid is
+/// scaled to the extent of its inputs, works at the scale of that window
+/// (≤ a piece) rather than of a whole district-sized parcel. `None` when the
+/// two cannot overlap.
+pub(crate) fn window_overlap(
+    parcel: &MultiPolygon,
+    parcel_bounds: &Rect,
+    zone_piece: &Polygon,
+    piece_bounds: &Rect,
+) -> Option<WindowOverlap> {
     let (a, b) = (parcel_bounds, piece_bounds);
     let min = geo::coord! { x: a.min().x.max(b.min().x), y: a.min().y.max(b.min().y) };
     let max = geo::coord! { x: a.max().x.min(b.max().x), y: a.max().y.min(b.max().y) };
     if min.x >= max.x || min.y >= max.y {
-        return 0.0;
+        return None;
     }
     let window = Rect::new(min, max);
-    let Some(zone_part) = clip_polygon(zone_piece, &window) else {
-        return 0.0;
-    };
+    let zone_part = clip_polygon(zone_piece, &window)?;
     let parcel_part = MultiPolygon::new(
         parcel
             .0
@@ -364,19 +373,63 @@ fn overlap_in_common_window(
             .collect(),
     );
     if parcel_part.0.is_empty() {
-        return 0.0;
+        return None;
     }
     // Where one side fills the window, the overlap is the other side, whose
     // area the shoelace formula gives exactly, with no overlay at all.
     let full = window.width() * window.height() * (1.0 - 1e-12);
-    let zone_area = zone_part.unsigned_area();
-    if zone_area >= full {
-        return parcel_part.unsigned_area();
+    let kind = if zone_part.unsigned_area() >= full {
+        Overlap::Part(parcel_part)
+    } else if parcel_part.unsigned_area() >= full {
+        Overlap::Part(MultiPolygon::new(vec![zone_part]))
+    } else {
+        Overlap::Overlay {
+            parcel_part,
+            zone_part,
+        }
+    };
+    Some(WindowOverlap { window, kind })
+}
+
+/// The overlap of a parcel and a zone piece inside their common window.
+pub(crate) struct WindowOverlap {
+    window: Rect,
+    kind: Overlap,
+}
+
+enum Overlap {
+    /// One side fills the window: the overlap is the other side's part.
+    Part(MultiPolygon),
+    /// Both sides are partial: the overlay decides.
+    Overlay {
+        parcel_part: MultiPolygon,
+        zone_part: Polygon,
+    },
+}
+
+impl WindowOverlap {
+    pub(crate) fn area(&self) -> f64 {
+        match &self.kind {
+            Overlap::Part(part) => part.unsigned_area(),
+            Overlap::Overlay {
+                parcel_part,
+                zone_part,
+            } => parcel_part.intersection(zone_part).unsigned_area(),
+        }
     }
-    if parcel_part.unsigned_area() >= full {
-        return zone_area;
+
+    /// The overlap as OGC-valid polygons. A clipped part may carry zero-width
+    /// bridges along the window's edges (see [`crate::clip`]); passing it
+    /// through the overlay with the window removes them.
+    pub(crate) fn shape(&self) -> MultiPolygon {
+        match &self.kind {
+            Overlap::Part(part) => part.intersection(&self.window.to_polygon()),
+            Overlap::Overlay {
+                parcel_part,
+                zone_part,
+            } => parcel_part.intersection(zone_part),
+        }
     }
-    parcel_part.intersection(&zone_part).unsigned_area()
 }
 
 /// Orders ids as people do: "Z-9" before "Z-10".

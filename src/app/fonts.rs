@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use eframe::egui::{Context, FontData, FontDefinitions, FontFamily};
 
-/// Noto Sans SC (SIL Open Font License, see `assets/fonts/NotoSansSC-OFL.txt`).
-pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC_400Regular.ttf");
+/// The same font the PDF report embeds: screen and paper read alike.
+use crate::report::pdf::CJK_FONT;
 
 pub fn install_cjk_font(ctx: &Context) {
     let mut fonts = FontDefinitions::default();

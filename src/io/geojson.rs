@@ -207,6 +207,7 @@ pub struct OutFeature {
 /// WGS84 lon/lat (RFC 7946); with it, the legacy `crs` member names the CRS
 /// of the coordinates, as Chinese GIS data often does. Keys are sorted and
 /// numbers printed in their shortest exact form, so the text is reproducible.
+/// An empty `GeometryCollection` is written as a null geometry.
 pub fn to_text(features: &[OutFeature], legacy_crs: Option<&Crs>) -> String {
     let features: Vec<JsonValue> = features
         .iter()
@@ -217,11 +218,16 @@ pub fn to_text(features: &[OutFeature], legacy_crs: Option<&Crs>) -> String {
                 object.insert("id".into(), id.clone().into());
             }
             object.insert("properties".into(), JsonValue::Object(f.properties.clone()));
-            object.insert(
-                "geometry".into(),
+            // An empty collection has no location: RFC 7946 §3.2 writes it as null.
+            let unlocated =
+                matches!(&f.geometry, Geometry::GeometryCollection(gc) if gc.0.is_empty());
+            let geometry = if unlocated {
+                JsonValue::Null
+            } else {
                 serde_json::to_value(geojson::Geometry::from(&f.geometry))
-                    .unwrap_or(JsonValue::Null),
-            );
+                    .unwrap_or(JsonValue::Null)
+            };
+            object.insert("geometry".into(), geometry);
             JsonValue::Object(object)
         })
         .collect();

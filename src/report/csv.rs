@@ -1,9 +1,13 @@
-//! The findings CSV: one row per parcel × zone feature, a stable contract
-//! for spreadsheets and for checking against other GIS tools.
+//! The CSV outputs: the findings CSV (one row per parcel × zone feature, a
+//! stable contract for spreadsheets and for checking against other GIS
+//! tools) and the summary CSV (one row per parcel, for the officer's list).
+//! Both share one dialect: UTF-8 with a byte-order mark, CRLF, RFC 4180.
 
+use crate::catalog::Rule;
+use crate::error::Problem;
 use crate::plan::LoadedPlan;
 use crate::report::{spreadsheet_safe, two_decimals};
-use crate::screen::{ParcelOutcome, Screening};
+use crate::screen::{FindingVerdict, ParcelOutcome, Screening};
 
 /// The contract's columns, in order.
 pub const FINDINGS_COLUMNS: [&str; 15] = [
@@ -29,12 +33,45 @@ pub const UNSCREENED_VERDICT: &str = "error";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// The findings CSV as bytes: UTF-8 with a byte-order mark (so Excel shows
-/// Chinese right), RFC 4180 quoting.
-pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::WriterBuilder::new()
+/// The summary CSV's columns, in order.
+pub const SUMMARY_COLUMNS: [&str; 11] = [
+    "parcel_id",
+    "parcel_name",
+    "parcel_area_m2",
+    "verdict",
+    "conflict_findings",
+    "review_findings",
+    "contact_findings",
+    "prohibit_overlap_m2",
+    "restrict_overlap_m2",
+    "min_setback_m",
+    "note",
+];
+
+/// A CSV writer into memory: a byte-order mark first (so Excel shows
+/// Chinese right), CRLF line ends, RFC 4180 quoting.
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(UTF8_BOM.to_vec());
+        .from_writer(UTF8_BOM.to_vec())
+}
+
+fn finish(out: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The id a parcel that could not be read is known by: its id, else its position.
+fn unscreened_id(problem: &Problem) -> String {
+    problem
+        .id
+        .clone()
+        .or_else(|| problem.index.map(|i| i.to_string()))
+        .unwrap_or_default()
+}
+
+/// The findings CSV as bytes.
+pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, csv::Error> {
+    let mut out = writer();
     out.write_record(FINDINGS_COLUMNS)?;
     for outcome in &screening.outcomes {
         match outcome {
@@ -76,13 +113,8 @@ pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>,
                 }
             }
             ParcelOutcome::Unscreened(problem) => {
-                let id = problem
-                    .id
-                    .clone()
-                    .or_else(|| problem.index.map(|i| i.to_string()))
-                    .unwrap_or_default();
                 let mut row = vec![
-                    spreadsheet_safe(&id).into_owned(),
+                    spreadsheet_safe(&unscreened_id(problem)).into_owned(),
                     String::new(),
                     String::new(),
                     UNSCREENED_VERDICT.to_string(),
@@ -93,5 +125,68 @@ pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>,
             }
         }
     }
-    out.into_inner().map_err(|e| e.into_error().into())
+    finish(out)
+}
+
+/// The summary CSV as bytes: one row per parcel with its verdict, how many
+/// findings of each kind, the overlap summed per rule (boundary contacts
+/// included: it is the true overlap) and the nearest water line's distance.
+/// Numbers are plain numbers with two decimals; text is neutralised.
+pub fn summary_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, csv::Error> {
+    let mut out = writer();
+    out.write_record(SUMMARY_COLUMNS)?;
+    for outcome in &screening.outcomes {
+        match outcome {
+            ParcelOutcome::Screened { parcel, result } => {
+                let count = |verdict: FindingVerdict| {
+                    result
+                        .findings
+                        .iter()
+                        .filter(|f| f.verdict == verdict)
+                        .count()
+                        .to_string()
+                };
+                let overlap = |rule: Rule| {
+                    let areas = result
+                        .findings
+                        .iter()
+                        .filter(|f| plan.catalog.layers[f.zone.layer].rule == rule)
+                        .filter_map(|f| f.overlap_m2);
+                    two_decimals(areas.sum())
+                };
+                let min_setback = result
+                    .findings
+                    .iter()
+                    .filter_map(|f| f.distance_m)
+                    .reduce(f64::min)
+                    .map(two_decimals)
+                    .unwrap_or_default();
+                out.write_record([
+                    spreadsheet_safe(&parcel.id).into_owned(),
+                    spreadsheet_safe(&parcel.name).into_owned(),
+                    two_decimals(result.area_m2),
+                    result.verdict.keyword().to_string(),
+                    count(FindingVerdict::Conflict),
+                    count(FindingVerdict::Review),
+                    count(FindingVerdict::Contact),
+                    overlap(Rule::Prohibit),
+                    overlap(Rule::Restrict),
+                    min_setback,
+                    spreadsheet_safe(&parcel.notes.join("; ")).into_owned(),
+                ])?;
+            }
+            ParcelOutcome::Unscreened(problem) => {
+                let mut row = vec![
+                    spreadsheet_safe(&unscreened_id(problem)).into_owned(),
+                    String::new(),
+                    String::new(),
+                    UNSCREENED_VERDICT.to_string(),
+                ];
+                row.extend(std::iter::repeat_n(String::new(), 6));
+                row.push(spreadsheet_safe(&problem.to_string()).into_owned());
+                out.write_record(&row)?;
+            }
+        }
+    }
+    finish(out)
 }

@@ -5,11 +5,41 @@
 //! an output that would overwrite an input is refused.
 
 pub mod csv;
+pub mod geojson;
+pub mod meta;
+pub mod pdf;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::plan::LoadedPlan;
+
+/// The paths of every file a screening read (see [`meta::inputs`]): an
+/// output must never replace one of them.
+pub fn input_files(plan: &LoadedPlan, parcel_files: &[PathBuf]) -> Vec<PathBuf> {
+    meta::inputs(plan, parcel_files)
+        .into_iter()
+        .map(|i| i.path)
+        .collect()
+}
+
+/// Writes a report that must not silently replace an earlier one: an
+/// existing file is kept unless `overwrite` (the command line's `--force`).
+pub fn write_report(
+    path: &Path,
+    inputs: &[PathBuf],
+    bytes: &[u8],
+    overwrite: bool,
+) -> Result<(), Error> {
+    if !overwrite && path.exists() {
+        return Err(Error::Output {
+            path: path.to_path_buf(),
+            message: "the file already exists and is kept; choose another name, or pass --force to replace it".to_string(),
+        });
+    }
+    write_atomically(path, inputs, bytes)
+}
 
 /// Writes `bytes` to `path` atomically; refuses to overwrite any of `inputs`.
 pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result<(), Error> {

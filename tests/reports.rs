@@ -1,0 +1,353 @@
+//! The report outputs of `redline screen` on the sample plan in `layers/`:
+//! summary CSV, findings GeoJSON and the PDF report, checked against the
+//! findings CSV, which is the contract the other outputs must agree with.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use geo::{Area, Geometry, Length};
+
+fn sample(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Runs `redline screen` on the 30 sample parcels with extra arguments.
+fn screen_sample(extra: &[&std::ffi::OsStr]) -> Output {
+    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .args(["screen", "--catalog"])
+        .arg(sample("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(sample("layers/parcels/parcels.geojson"))
+        .arg(sample("layers/parcels/survey_parcels.shp"))
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    run
+}
+
+fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
+    assert!(bytes.windows(2).any(|w| w == b"\r\n"), "no CRLF");
+    csv::Reader::from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+fn number(cell: &str) -> Option<f64> {
+    (!cell.is_empty()).then(|| cell.parse().unwrap())
+}
+
+#[test]
+fn summary_csv_has_one_row_per_parcel_with_the_findings_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let (findings, summary) = (dir.path().join("f.csv"), dir.path().join("s.csv"));
+    screen_sample(&[
+        "--csv".as_ref(),
+        findings.as_os_str(),
+        "--summary-csv".as_ref(),
+        summary.as_os_str(),
+    ]);
+    let rows = csv_rows(&summary);
+    assert_eq!(rows.len(), 30);
+    let header = csv::Reader::from_reader(&std::fs::read(&summary).unwrap()[3..])
+        .headers()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        redline::report::csv::SUMMARY_COLUMNS.to_vec()
+    );
+    let row = |id: &str| rows.iter().find(|r| &r[0] == id).unwrap().clone();
+    let r = row("XY-2025-011");
+    assert_eq!(
+        r.iter().take(10).collect::<Vec<_>>(),
+        [
+            "XY-2025-011",
+            "缙云山森林康养项目",
+            "22500.00",
+            "conflict",
+            "2",
+            "0",
+            "0",
+            "35108.71",
+            "0.00",
+            ""
+        ]
+    );
+    assert_eq!(&row("XY-2025-025")[9], "0.00");
+    assert_eq!(&row("XY-2025-008")[6], "1");
+    assert!(row("XY-2025-009")[10].contains("repaired"));
+
+    // Every total is the sum of the findings CSV's rows for that parcel.
+    let detail = csv_rows(&findings);
+    for r in &rows {
+        let sum = |rule: &str| -> f64 {
+            detail
+                .iter()
+                .filter(|d| d[0] == r[0] && &d[6] == rule)
+                .filter_map(|d| number(&d[10]))
+                .sum()
+        };
+        assert!(
+            (sum("prohibit") - number(&r[7]).unwrap()).abs() < 0.011,
+            "{r:?}"
+        );
+        assert!(
+            (sum("restrict") - number(&r[8]).unwrap()).abs() < 0.011,
+            "{r:?}"
+        );
+        let verdicts: Vec<&str> = detail
+            .iter()
+            .filter(|d| d[0] == r[0])
+            .map(|d| &d[3])
+            .collect();
+        assert!(verdicts.iter().all(|v| *v == &r[3]), "{r:?}");
+    }
+}
+
+/// Reads a GeoJSON FeatureCollection with serde_json and geojson.
+fn features(
+    path: &Path,
+) -> (
+    serde_json::Value,
+    Vec<(serde_json::Value, Option<Geometry>)>,
+) {
+    let root: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let features = root["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let geometry = (!f["geometry"].is_null()).then(|| {
+                let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+                Geometry::try_from(&g.value).unwrap()
+            });
+            (f["properties"].clone(), geometry)
+        })
+        .collect();
+    (root, features)
+}
+
+#[test]
+fn geojson_has_a_feature_per_finding_with_the_csv_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let findings = dir.path().join("f.csv");
+    let (wgs84, working) = (dir.path().join("w.geojson"), dir.path().join("p.geojson"));
+    screen_sample(&[
+        "--csv".as_ref(),
+        findings.as_os_str(),
+        "--geojson".as_ref(),
+        wgs84.as_os_str(),
+    ]);
+    screen_sample(&[
+        "--geojson".as_ref(),
+        working.as_os_str(),
+        "--geojson-crs".as_ref(),
+        "working".as_ref(),
+    ]);
+    let detail: Vec<_> = csv_rows(&findings)
+        .into_iter()
+        .filter(|d| !d[4].is_empty())
+        .collect();
+
+    let (root, projected) = features(&working);
+    assert_eq!(
+        root["crs"]["properties"]["name"],
+        "urn:ogc:def:crs:EPSG::4544"
+    );
+    assert_eq!(projected.len(), detail.len());
+    for (d, (properties, geometry)) in detail.iter().zip(&projected) {
+        assert_eq!(properties["parcel_id"], d[0]);
+        assert_eq!(properties["layer_id"], d[4]);
+        assert_eq!(properties["feature_id"], d[7]);
+        assert_eq!(properties["verdict"], d[9]);
+        match (number(&d[10]), number(&d[12])) {
+            (Some(overlap), None) => {
+                assert!((properties["overlap_m2"].as_f64().unwrap() - overlap).abs() < 0.005);
+                let area = geometry.as_ref().map_or(0.0, |g| g.unsigned_area());
+                assert!((area - overlap).abs() <= 0.01, "{d:?}: drawn {area}");
+            }
+            (None, Some(distance)) => {
+                assert!((properties["distance_m"].as_f64().unwrap() - distance).abs() < 0.005);
+                let Some(Geometry::LineString(line)) = geometry else {
+                    panic!("{d:?}: no line")
+                };
+                let length = geo::Euclidean.length(line);
+                assert!((length - distance).abs() <= 0.01, "{d:?}: drawn {length}");
+            }
+            other => panic!("{d:?}: {other:?}"),
+        }
+    }
+
+    // RFC 7946: lon/lat, no crs member, the same features.
+    let (root, lonlat) = features(&wgs84);
+    assert!(root.get("crs").is_none());
+    assert_eq!(lonlat.len(), detail.len());
+    for (_, geometry) in lonlat
+        .iter()
+        .filter_map(|(p, g)| g.as_ref().map(|g| (p, g)))
+    {
+        let b = geo::BoundingRect::bounding_rect(geometry).unwrap();
+        assert!(b.min().x > 105.0 && b.max().x < 107.0 && b.min().y > 29.0 && b.max().y < 30.5);
+    }
+
+    match Command::new("ogrinfo").arg("--version").output() {
+        Ok(_) => {
+            for path in [&wgs84, &working] {
+                let run = Command::new("ogrinfo")
+                    .args(["-ro", "-al", "-so"])
+                    .arg(path)
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&run.stdout);
+                assert!(run.status.success(), "{text}");
+                assert!(
+                    text.contains(&format!("Feature Count: {}", detail.len())),
+                    "{text}"
+                );
+            }
+        }
+        Err(_) => eprintln!("note: ogrinfo is not installed; the GDAL check was skipped"),
+    }
+}
+
+/// The PDF report's text, page by page, as a reader's copy-paste gives it.
+fn pdf_text(bytes: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(bytes).unwrap();
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document.extract_text(&pages).unwrap()
+}
+
+const REPORT_TIME: &str = "2025-06-01T09:30:00+08:00";
+
+fn render_sample(out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "--pdf".as_ref(),
+        out.as_os_str(),
+        "--report-time".as_ref(),
+        REPORT_TIME.as_ref(),
+        "--operator".as_ref(),
+        "张三".as_ref(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    screen_sample(&args)
+}
+
+#[test]
+fn pdf_report_states_the_plan_the_conflicts_and_the_input_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, findings) = (dir.path().join("report.pdf"), dir.path().join("f.csv"));
+    let started = std::time::Instant::now();
+    render_sample(&pdf, &["--csv", findings.to_str().unwrap()]);
+    eprintln!(
+        "screened and rendered in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.len() < 3 * 1024 * 1024, "{} bytes", bytes.len());
+    let text = pdf_text(&bytes);
+    for expected in [
+        "重庆高新区生态环境保护“十四五”规划（示意数据）",
+        "2025-06-01 09:30:00（北京时间 UTC+8）",
+        "张三",
+        concat!("redline ", env!("CARGO_PKG_VERSION")),
+        "EPSG:4544",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing");
+    }
+    // Every conflict finding: its parcel and its overlap or distance as printed.
+    let detail = csv_rows(&findings);
+    let conflicts: Vec<_> = detail.iter().filter(|d| &d[9] == "conflict").collect();
+    assert!(conflicts.len() >= 9);
+    for d in conflicts {
+        assert!(text.contains(&d[0]), "{} missing", &d[0]);
+        let measure = if d[10].is_empty() { &d[12] } else { &d[10] };
+        assert!(text.contains(measure), "{}: {measure} missing", &d[0]);
+    }
+    // The SHA-256 of every input, whole on one line.
+    let mut inputs = vec![
+        sample("layers/catalog.toml"),
+        sample("layers/parcels/parcels.geojson"),
+        sample("layers/parcels/survey_parcels.dbf"),
+    ];
+    inputs.extend(
+        [
+            "eco_redline.shp",
+            "eco_redline.dbf",
+            "rivers.geojson",
+            "boundary.geojson",
+        ]
+        .iter()
+        .map(|f| sample(&format!("layers/{f}"))),
+    );
+    for input in inputs {
+        use sha2::Digest;
+        let hash: String = sha2::Sha256::digest(std::fs::read(&input).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(text.contains(&hash), "hash of {} missing", input.display());
+    }
+}
+
+#[test]
+fn pdf_report_is_reproducible_and_never_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    render_sample(&a, &[]);
+    render_sample(&b, &[]);
+    let first = std::fs::read(&a).unwrap();
+    assert!(
+        first == std::fs::read(&b).unwrap(),
+        "same inputs, different bytes"
+    );
+
+    // SOURCE_DATE_EPOCH fixes the time as --report-time does.
+    let c = dir.path().join("c.pdf");
+    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .env("SOURCE_DATE_EPOCH", "1748741400")
+        .args(["screen", "--catalog"])
+        .arg(sample("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(sample("layers/parcels/parcels.geojson"))
+        .arg(sample("layers/parcels/survey_parcels.shp"))
+        .args(["--operator", "张三", "--pdf"])
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(
+        first == std::fs::read(&c).unwrap(),
+        "SOURCE_DATE_EPOCH ignored"
+    );
+
+    // An existing report is kept without --force, replaced with it.
+    std::fs::write(&a, b"earlier report").unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .args(["screen", "--catalog"])
+        .arg(sample("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(sample("layers/parcels/parcels.geojson"))
+        .arg("--pdf")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("a.pdf") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), b"earlier report");
+    render_sample(&a, &["--force"]);
+    assert!(first == std::fs::read(&a).unwrap());
+}
