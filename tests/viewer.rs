@@ -5,7 +5,8 @@
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use redline::app::{RedlineApp, ViewOptions};
+use redline::app::{Export, RedlineApp, ViewOptions};
+use redline::screen::ParcelOutcome;
 
 fn sample_viewer() -> Harness<'static, RedlineApp> {
     let mut harness = Harness::builder()
@@ -119,4 +120,57 @@ fn a_sketched_parcel_inside_the_red_line_is_screened_at_once() {
     let sketched = app.parcels.parcel(selected).unwrap();
     assert_eq!(sketched.id, "草图-1");
     assert!(shows(&harness, "40000.00 m² (100.00%)"));
+}
+
+#[test]
+fn a_selected_parcel_shows_its_overlaps_and_its_line_to_the_water() {
+    let mut harness = sample_viewer();
+    let app = harness.state_mut();
+    let straddling = app.parcels.find_id("XY-2025-011").unwrap();
+    app.select(Some(straddling));
+    // Two zones overlapped: the red line in part, the barrier in full. The
+    // drawn overlap has the area the detail view states.
+    assert_eq!(app.selection_overlaps.len(), 2);
+    let drawn_m2: f64 = app.selection_overlaps[0]
+        .fill
+        .indices
+        .chunks_exact(3)
+        .map(|t| {
+            let [a, b, c] =
+                [t[0], t[1], t[2]].map(|i| app.selection_overlaps[0].fill.vertices[i as usize].pos);
+            (((b - a).x * (c - a).y - (b - a).y * (c - a).x) as f64).abs() / 2.0
+        })
+        .sum();
+    let ParcelOutcome::Screened { result, .. } = &app.parcels.screening.outcomes[straddling] else {
+        panic!("screened")
+    };
+    let stated = result.findings[0].overlap_m2.unwrap();
+    assert!((drawn_m2 - stated).abs() < 0.5, "{drawn_m2} vs {stated}");
+    assert!(app.selection_setbacks.is_empty());
+
+    let near_river = app.parcels.find_id("XY-2025-003").unwrap();
+    app.select(Some(near_river));
+    assert!(app.selection_overlaps.is_empty());
+    assert_eq!(app.selection_setbacks.len(), 1);
+    let (from, to, distance_m) = app.selection_setbacks[0];
+    assert!((distance_m - 20.0).abs() < 0.005);
+    assert!(((to.x - from.x).hypot(to.y - from.y) - distance_m).abs() < 1e-6);
+}
+
+#[test]
+fn the_pdf_report_is_exported_from_the_viewer() {
+    let mut harness = sample_viewer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    let ctx = harness.ctx.clone();
+    let app = harness.state_mut();
+    app.export(&ctx, Export::Pdf, path.clone());
+    app.wait_for_jobs(&ctx);
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    assert!(
+        app.messages.iter().any(|m| m.contains("report.pdf")),
+        "{:?}",
+        app.messages
+    );
 }

@@ -5,6 +5,7 @@ use eframe::egui::{self, Color32, Key, Pos2, Sense, Shape as PaintShape, Stroke,
 use geo::{Area, Coord, Euclidean, Length, LineString, Polygon};
 
 use crate::geometry::Shape;
+use crate::report::two_decimals;
 use crate::screen::ParcelOutcome;
 
 use super::data::verdict_color;
@@ -18,6 +19,8 @@ const PAPER: Color32 = Color32::from_rgb(0xf6, 0xf4, 0xee);
 const INK: Color32 = Color32::from_rgb(0x30, 0x30, 0x30);
 const SELECTION: Color32 = Color32::from_rgb(0x00, 0xe5, 0xff);
 const TOOL_INK: Color32 = Color32::from_rgb(0x6a, 0x1b, 0x9a);
+const OVERLAP_INK: Color32 = Color32::from_rgb(0x8b, 0x00, 0x00);
+const SETBACK_INK: Color32 = Color32::from_rgb(0xc2, 0x18, 0x5b);
 
 pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
@@ -157,6 +160,33 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         map.outline(&graphic.outlines, Stroke::new(5.0, Color32::BLACK), true);
         map.outline(&graphic.outlines, Stroke::new(2.5, SELECTION), true);
     }
+    // What the officer must see at once: where exactly the parcel overlaps, and how far the water is.
+    for overlap in &app.selection_overlaps {
+        map.fill(&overlap.fill);
+        if let Some(hatch) = &app.hatch {
+            map.hatch(&overlap.fill, hatch, OVERLAP_INK);
+        }
+        map.outline(&overlap.outlines, Stroke::new(2.0, OVERLAP_INK), true);
+    }
+    for (from, to, distance_m) in &app.selection_setbacks {
+        let a = view.screen_from_working(canvas, *from);
+        let b = view.screen_from_working(canvas, *to);
+        painter.line_segment([a, b], Stroke::new(2.5, SETBACK_INK));
+        painter.circle_filled(b, 3.5, SETBACK_INK);
+        // On a white tag: the length must stay readable over any zone colour.
+        let galley = painter.layout_no_wrap(
+            format!("{} m", two_decimals(*distance_m)),
+            egui::FontId::proportional(15.0),
+            SETBACK_INK,
+        );
+        let at = b + Vec2::new(-galley.size().x - 10.0, -galley.size().y / 2.0);
+        painter.rect_filled(
+            egui::Rect::from_min_size(at, galley.size()).expand(3.0),
+            3.0,
+            Color32::from_white_alpha(230),
+        );
+        painter.galley(at, galley, SETBACK_INK);
+    }
     for hit in &app.identified {
         if let Some(graphic) = &hit.graphic {
             map.outline(&graphic.outlines, Stroke::new(2.5, SELECTION), true);
@@ -239,7 +269,9 @@ fn identify(app: &mut RedlineApp, pt: Coord, tolerance_m: f64) {
             _ => None,
         });
     if parcel_hit.is_some() {
-        app.selected = parcel_hit;
+        app.select(parcel_hit);
+        // The officer is looking at the spot already: no jump.
+        app.fit_to = None;
     }
     app.identified = plan
         .plan

@@ -239,6 +239,8 @@ pub enum JobOutput {
         /// Files that could not be read at all, each with its reason.
         errors: Vec<String>,
     },
+    /// A report written, or why not.
+    Written(Result<PathBuf, String>),
 }
 
 /// Work running on a worker thread; the UI polls it each frame.
@@ -288,6 +290,18 @@ impl Job {
             "正在读取规划图层",
             "Loading plan layers",
             move |_, _| JobOutput::Plan(PlanData::load(&catalog).map(Box::new)),
+        )
+    }
+
+    pub fn write(
+        ctx: &Context,
+        write: impl FnOnce() -> Result<PathBuf, String> + Send + 'static,
+    ) -> Job {
+        Job::spawn(
+            ctx,
+            "正在写出报告",
+            "Writing the report",
+            move |_, _| JobOutput::Written(write()),
         )
     }
 

@@ -265,6 +265,9 @@ impl<'a> MapPainter<'a> {
     }
 }
 
+/// A parcel's overlap with a zone: dark red under a hatch, above every zone colour.
+pub const OVERLAP_FILL: Color32 = Color32::from_rgba_premultiplied(0x60, 0x00, 0x00, 0x60);
+
 /// Spacing of hatch lines on screen, in points.
 const HATCH_PX: f32 = 10.0;
 

@@ -17,10 +17,16 @@ use geo::Coord;
 use serde::{Deserialize, Serialize};
 
 use crate::crs::Crs;
+use crate::finding_shape::{overlap_shape, setback_line};
 use crate::geometry::Shape;
 use crate::io::geojson::{to_text, OutFeature};
 use crate::io::sketch::{parse_coordinate_pairs, sketch_feature};
-use crate::report::{csv::findings_csv, write_atomically};
+use crate::report::csv::{findings_csv, summary_csv};
+use crate::report::geojson::{findings_geojson, GeoJsonCrs};
+use crate::report::meta::{
+    default_operator, hash_inputs, inputs as report_inputs, ReportMeta, ReportTime,
+};
+use crate::report::{input_files, pdf, write_atomically};
 use crate::screen::{screen_parcel, ParcelOutcome, Verdict};
 
 pub use data::PlanData;
@@ -78,6 +84,26 @@ struct Remembered {
     hidden_layers: Vec<String>,
 }
 
+/// The reports the File menu writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    FindingsCsv,
+    SummaryCsv,
+    GeoJson,
+    Pdf,
+}
+
+impl Export {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Export::FindingsCsv => "findings.csv",
+            Export::SummaryCsv => "summary.csv",
+            Export::GeoJson => "findings.geojson",
+            Export::Pdf => "report.pdf",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
     /// Click a feature to see its attributes, a parcel to select it.
@@ -107,6 +133,8 @@ pub struct TableState {
     /// `None` shows every parcel; `Some(None)` only those not screened.
     pub verdict_filter: Option<Option<Verdict>>,
     pub search: String,
+    /// Scroll the selected parcel's row into view on the next frame.
+    pub reveal_selected: bool,
     rows: Vec<usize>,
     rows_key: Option<RowsKey>,
 }
@@ -118,6 +146,7 @@ impl Default for TableState {
             descending: false,
             verdict_filter: None,
             search: String::new(),
+            reveal_selected: false,
             rows: Vec::new(),
             rows_key: None,
         }
@@ -164,6 +193,10 @@ pub struct RedlineApp {
     shot_result: Arc<Mutex<Option<Result<(), String>>>>,
     /// Layers actually drawn in the last frame, by id: what a test can check.
     pub drawn_layers: Vec<String>,
+    /// The selected parcel's overlaps (hatched on the map) and shortest
+    /// lines to the water with their lengths.
+    pub selection_overlaps: Vec<map::Graphic>,
+    pub selection_setbacks: Vec<(Coord, Coord, f64)>,
     /// Fit the map to this box on the next frame (only the canvas knows its size).
     pub fit_to: Option<geo::Rect>,
 }
@@ -206,6 +239,8 @@ impl RedlineApp {
             shot_result: Arc::default(),
             drawn_layers: Vec::new(),
             fit_to: None,
+            selection_overlaps: Vec::new(),
+            selection_setbacks: Vec::new(),
         };
         app.jobs.push(Job::load_plan(&cc.egui_ctx, options.catalog));
         app
@@ -266,6 +301,7 @@ impl RedlineApp {
                 self.open_parcels(ctx, pending);
             }
             JobOutput::Plan(Err(e)) => self.messages.push(e),
+            JobOutput::Written(result) => self.report_written(result),
             JobOutput::Parcels {
                 files,
                 screening,
@@ -311,13 +347,42 @@ impl RedlineApp {
         self.jobs.push(Job::screen(ctx, plan, files, crs));
     }
 
-    /// Selects a parcel and brings it into view with its surroundings.
+    /// Selects a parcel, brings it into view with its surroundings, and
+    /// prepares its overlaps and setback lines for drawing.
     pub fn select(&mut self, outcome: Option<usize>) {
         self.selected = outcome;
-        let bounds = outcome
-            .and_then(|i| self.parcels.parcel(i))
-            .and_then(|p| p.shape.bounding_rect());
-        if let Some(b) = bounds {
+        self.table.reveal_selected = true;
+        self.selection_overlaps.clear();
+        self.selection_setbacks.clear();
+        let (Some(plan), Some(ParcelOutcome::Screened { parcel, result })) = (
+            self.plan.clone(),
+            outcome.and_then(|i| self.parcels.screening.outcomes.get(i)),
+        ) else {
+            return;
+        };
+        let Shape::Area(mp) = &parcel.shape else {
+            return;
+        };
+        for finding in &result.findings {
+            if finding.overlap_m2.is_some() {
+                let overlap = overlap_shape(&plan.index, mp, finding.zone);
+                if !overlap.0.is_empty() {
+                    self.selection_overlaps.push(map::Graphic::from_polygons(
+                        &plan.frame,
+                        &overlap,
+                        map::OVERLAP_FILL,
+                    ));
+                }
+            }
+            if let (Some(distance), Some(line)) = (
+                finding.distance_m,
+                setback_line(&plan.plan, &plan.index, mp, finding.zone),
+            ) {
+                self.selection_setbacks
+                    .push((line.start, line.end, distance));
+            }
+        }
+        if let Some(b) = parcel.shape.bounding_rect() {
             let margin = b.width().max(b.height()).max(100.0) * 1.5;
             self.fit_to = Some(geo::Rect::new(
                 Coord {
@@ -395,25 +460,46 @@ impl RedlineApp {
 
     /// Every file the results depend on, which an export must never overwrite.
     fn inputs(&self) -> Vec<PathBuf> {
-        let mut inputs = self.parcels.files.clone();
-        if let Some(plan) = &self.plan {
-            inputs.push(plan.plan.catalog.path.clone());
-            inputs.extend(plan.plan.catalog.layers.iter().map(|l| l.path.clone()));
-            inputs.extend(plan.plan.catalog.boundary.iter().cloned());
+        match &self.plan {
+            Some(plan) => input_files(&plan.plan, &self.parcels.files),
+            None => self.parcels.files.clone(),
         }
-        inputs
     }
 
-    pub fn export_findings_csv(&mut self, path: &Path) {
+    /// Writes a report on a worker thread: a PDF of many parcels takes a while.
+    pub fn export(&mut self, ctx: &Context, kind: Export, path: PathBuf) {
         let Some(plan) = self.plan.clone() else {
             return;
         };
-        let result = findings_csv(&plan.plan, &self.parcels.screening)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                write_atomically(path, &self.inputs(), &bytes).map_err(|e| e.to_string())
-            });
-        self.report_written(path, result);
+        let screening = self.parcels.screening.clone();
+        let files = self.parcels.files.clone();
+        self.jobs.push(Job::write(ctx, move || {
+            let bytes = match kind {
+                Export::FindingsCsv => {
+                    findings_csv(&plan.plan, &screening).map_err(|e| e.to_string())?
+                }
+                Export::SummaryCsv => {
+                    summary_csv(&plan.plan, &screening).map_err(|e| e.to_string())?
+                }
+                Export::GeoJson => {
+                    findings_geojson(&plan.plan, &plan.index, &screening, GeoJsonCrs::Wgs84)?
+                        .into_bytes()
+                }
+                Export::Pdf => {
+                    let meta = ReportMeta {
+                        operator: default_operator(),
+                        time: ReportTime::resolve(None)?,
+                        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                        inputs: hash_inputs(&report_inputs(&plan.plan, &files))
+                            .map_err(|e| e.to_string())?,
+                    };
+                    pdf::render(&plan.plan, &plan.index, &screening, &meta)?
+                }
+            };
+            write_atomically(&path, &input_files(&plan.plan, &files), &bytes)
+                .map_err(|e| e.to_string())?;
+            Ok(path)
+        }));
     }
 
     /// Sketched parcels as GeoJSON in the working CRS, to send back or screen again.
@@ -448,14 +534,15 @@ impl RedlineApp {
             return;
         }
         let text = to_text(&features, Some(&plan.plan.catalog.working_crs));
-        let result =
-            write_atomically(path, &self.inputs(), text.as_bytes()).map_err(|e| e.to_string());
-        self.report_written(path, result);
+        let result = write_atomically(path, &self.inputs(), text.as_bytes())
+            .map(|()| path.to_path_buf())
+            .map_err(|e| e.to_string());
+        self.report_written(result);
     }
 
-    fn report_written(&mut self, path: &Path, result: Result<(), String>) {
+    fn report_written(&mut self, result: Result<PathBuf, String>) {
         self.messages.push(match result {
-            Ok(()) => format!("{} {}", self.tr("已保存", "saved"), path.display()),
+            Ok(path) => format!("{} {}", self.tr("已保存", "saved"), path.display()),
             Err(e) => e,
         });
     }
@@ -554,8 +641,8 @@ impl eframe::App for RedlineApp {
         panels::menu_bar_ui(self, ui);
         panels::status_bar_ui(self, ui);
         panels::layers_ui(self, ui);
-        panels::detail_ui(self, ui);
         panels::results_ui(self, ui);
+        panels::detail_ui(self, ui);
         egui::CentralPanel::no_frame().show(ui, |ui| canvas::map_ui(self, ui));
         panels::windows_ui(self, &ctx);
 

@@ -15,7 +15,7 @@ use super::data::union_rect;
 use super::data::verdict_color;
 use super::i18n::Lang;
 use super::map::{fill_color, solid_color};
-use super::{RedlineApp, SortKey, Tool};
+use super::{Export, RedlineApp, SortKey, Tool};
 
 pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
@@ -48,12 +48,28 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 ui.label(app.tr("导出到文件夹", "Export to folder"));
                 ui.text_edit_singleline(&mut app.export_folder);
                 let folder = PathBuf::from(app.export_folder.trim());
-                if ui
-                    .button(app.tr("导出筛查结果 CSV", "Export findings CSV"))
-                    .clicked()
-                {
-                    ui.close();
-                    app.export_findings_csv(&folder.join("findings.csv"));
+                for (kind, zh, en) in [
+                    (Export::Pdf, "导出 PDF 报告", "Export PDF report"),
+                    (
+                        Export::FindingsCsv,
+                        "导出筛查结果 CSV",
+                        "Export findings CSV",
+                    ),
+                    (
+                        Export::SummaryCsv,
+                        "导出地块汇总 CSV",
+                        "Export parcel summary CSV",
+                    ),
+                    (
+                        Export::GeoJson,
+                        "导出重叠图形 GeoJSON",
+                        "Export overlaps GeoJSON",
+                    ),
+                ] {
+                    if ui.button(app.tr(zh, en)).clicked() {
+                        ui.close();
+                        app.export(&ctx, kind, folder.join(kind.file_name()));
+                    }
                 }
                 if ui
                     .button(app.tr("保存手绘地块 GeoJSON", "Save sketched parcels GeoJSON"))
@@ -226,6 +242,24 @@ fn layer_row_ui(
             ui.checkbox(visible, &spec.name)
                 .on_hover_text(format!("{}\n{}", spec.id, spec.basis));
         }
+    });
+    let measure = if graphic.is_lines {
+        format!("{} {}", graphic.feature_count, app.tr("条", "lines"))
+    } else {
+        format!(
+            "{} {} · {:.2} km²",
+            graphic.feature_count,
+            app.tr("个", "features"),
+            graphic.area_km2
+        )
+    };
+    ui.horizontal(|ui| {
+        ui.add_space(24.0);
+        ui.label(
+            RichText::new(format!("{} · {}", spec.rule.label_zh(), measure))
+                .small()
+                .weak(),
+        );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .small_button(app.tr("缩放", "zoom"))
@@ -234,8 +268,7 @@ fn layer_row_ui(
             {
                 zoom_to_layer(app, plan, layer_index);
             }
-            let position = app.layer_order.iter().position(|&i| i == layer_index);
-            if let Some(p) = position {
+            if let Some(p) = app.layer_order.iter().position(|&i| i == layer_index) {
                 if ui
                     .small_button("↓")
                     .on_hover_text(app.tr("下移", "Draw lower"))
@@ -255,21 +288,6 @@ fn layer_row_ui(
             }
         });
     });
-    let measure = if graphic.is_lines {
-        format!("{} {}", graphic.feature_count, app.tr("条", "lines"))
-    } else {
-        format!(
-            "{} {} · {:.2} km²",
-            graphic.feature_count,
-            app.tr("个", "features"),
-            graphic.area_km2
-        )
-    };
-    ui.label(
-        RichText::new(format!("      {} · {}", spec.rule.label_zh(), measure))
-            .small()
-            .weak(),
-    );
 }
 
 fn zoom_to_layer(app: &mut RedlineApp, plan: &super::PlanData, layer_index: usize) {
@@ -289,6 +307,8 @@ fn worst_finding(app: &RedlineApp, outcome: &ParcelOutcome) -> String {
         .findings
         .iter()
         .filter(|f| f.verdict != FindingVerdict::Contact)
+        // The first of the worst, in catalog order: the red line before the barriers.
+        .rev()
         .max_by_key(|f| f.verdict);
     let Some(finding) = worst else {
         return String::new();
@@ -370,7 +390,7 @@ fn refresh_rows(app: &mut RedlineApp) {
     app.table.rows_key = Some(key);
 }
 
-const COLUMN_WIDTHS: [f32; 5] = [120.0, 200.0, 110.0, 80.0, 340.0];
+const COLUMN_WIDTHS: [f32; 5] = [110.0, 190.0, 100.0, 70.0, 360.0];
 
 pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     egui::Panel::bottom("results")
@@ -461,67 +481,74 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             let rows = app.table.rows.clone();
             let row_height = 20.0;
             let mut clicked = None;
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .show_rows(ui, row_height, rows.len(), |ui, range| {
-                    for &outcome_index in &rows[range] {
-                        let outcome = &app.parcels.screening.outcomes[outcome_index];
-                        let (id, name) = outcome_id_name(outcome);
-                        let verdict = outcome_verdict(outcome);
-                        let selected = app.selected == Some(outcome_index);
-                        ui.horizontal(|ui| {
-                            let cells = [
-                                id,
-                                name,
-                                match outcome {
-                                    ParcelOutcome::Screened { result, .. } => {
-                                        two_decimals(result.area_m2)
-                                    }
-                                    ParcelOutcome::Unscreened(_) => String::new(),
-                                },
-                            ];
-                            let mut row_clicked = false;
-                            for (text, width) in cells.iter().zip(COLUMN_WIDTHS) {
-                                row_clicked |= ui
-                                    .add_sized(
-                                        [width, row_height],
-                                        egui::Button::selectable(selected, text.as_str()),
-                                    )
-                                    .clicked();
-                            }
-                            let verdict_text = match verdict {
-                                Some(v) => app.lang.verdict(v).to_string(),
-                                None => app.tr("未筛查", "not screened").to_string(),
-                            };
+            let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+            // A parcel picked on the map or by --select is brought into the table's view.
+            if std::mem::take(&mut app.table.reveal_selected) {
+                if let Some(row) = rows.iter().position(|&r| Some(r) == app.selected) {
+                    let spacing = ui.spacing().item_spacing.y;
+                    scroll = scroll.vertical_scroll_offset(row as f32 * (row_height + spacing));
+                }
+            }
+            scroll.show_rows(ui, row_height, rows.len(), |ui, range| {
+                for &outcome_index in &rows[range] {
+                    let outcome = &app.parcels.screening.outcomes[outcome_index];
+                    let (id, name) = outcome_id_name(outcome);
+                    let verdict = outcome_verdict(outcome);
+                    let selected = app.selected == Some(outcome_index);
+                    ui.horizontal(|ui| {
+                        let cells = [
+                            id,
+                            name,
+                            match outcome {
+                                ParcelOutcome::Screened { result, .. } => {
+                                    two_decimals(result.area_m2)
+                                }
+                                ParcelOutcome::Unscreened(_) => String::new(),
+                            },
+                        ];
+                        let mut row_clicked = false;
+                        for (text, width) in cells.iter().zip(COLUMN_WIDTHS) {
                             row_clicked |= ui
                                 .add_sized(
-                                    [COLUMN_WIDTHS[3], row_height],
-                                    egui::Button::selectable(
-                                        selected,
-                                        RichText::new(verdict_text)
-                                            .color(verdict_color(verdict))
-                                            .strong(),
-                                    ),
+                                    [width, row_height],
+                                    egui::Button::selectable(selected, text.as_str()),
                                 )
                                 .clicked();
-                            let worst = match outcome {
-                                ParcelOutcome::Unscreened(problem) => problem.message.clone(),
-                                _ => worst_finding(app, outcome),
-                            };
-                            row_clicked |= ui
-                                .add_sized(
-                                    [COLUMN_WIDTHS[4], row_height],
-                                    egui::Button::selectable(selected, worst),
-                                )
-                                .clicked();
-                            if row_clicked {
-                                clicked = Some(outcome_index);
-                            }
-                        });
-                    }
-                });
+                        }
+                        let verdict_text = match verdict {
+                            Some(v) => app.lang.verdict(v).to_string(),
+                            None => app.tr("未筛查", "not screened").to_string(),
+                        };
+                        row_clicked |= ui
+                            .add_sized(
+                                [COLUMN_WIDTHS[3], row_height],
+                                egui::Button::selectable(
+                                    selected,
+                                    RichText::new(verdict_text)
+                                        .color(verdict_color(verdict))
+                                        .strong(),
+                                ),
+                            )
+                            .clicked();
+                        let worst = match outcome {
+                            ParcelOutcome::Unscreened(problem) => problem.message.clone(),
+                            _ => worst_finding(app, outcome),
+                        };
+                        row_clicked |= ui
+                            .add_sized(
+                                [COLUMN_WIDTHS[4], row_height],
+                                egui::Button::selectable(selected, worst),
+                            )
+                            .clicked();
+                        if row_clicked {
+                            clicked = Some(outcome_index);
+                        }
+                    });
+                }
+            });
             if let Some(i) = clicked {
                 app.select(Some(i));
+                app.table.reveal_selected = false;
             }
         });
 }

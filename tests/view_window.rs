@@ -1,0 +1,50 @@
+//! The real window under Xvfb: `redline view --screenshot` opens the sample
+//! plan with a conflict parcel selected and renders it to a PNG.
+#![cfg(feature = "viewer")]
+
+use std::process::Command;
+
+#[test]
+fn the_window_renders_the_sample_plan_with_a_parcel_selected() {
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        // .ci/run installs Xvfb; a developer machine may not have it.
+        eprintln!("xvfb-run is not installed (apt-get install xvfb xauth): window test not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot.png");
+    let output = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1600x1000x24"])
+        .arg(env!("CARGO_BIN_EXE_redline"))
+        .args([
+            "view",
+            "--parcels",
+            "layers/parcels/parcels.geojson",
+            "layers/parcels/survey_parcels.shp",
+            "--select",
+            "XY-2025-001",
+            "--screenshot",
+        ])
+        .arg(&shot)
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((frame.width, frame.height), (1440, 900));
+    // Zoomed to XY-2025-001 inside the red line: the map is red and hatched.
+    let reddish = pixels[..frame.buffer_size()]
+        .chunks_exact(4)
+        .filter(|p| p[0] > 150 && p[1] < 130 && p[2] < 130)
+        .count();
+    let share = reddish as f64 / (frame.width * frame.height) as f64;
+    assert!(share > 0.05, "only {:.1} % red pixels", share * 100.0);
+}
