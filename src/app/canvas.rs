@@ -137,6 +137,11 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             .push(plan.plan.catalog.layers[layer_index].id.clone());
     }
 
+    for (fill, bounds) in &app.parcels.fill_batches {
+        if map.is_visible(*bounds) {
+            map.fill(fill);
+        }
+    }
     for (outcome, graphic) in app
         .parcels
         .screening
@@ -147,7 +152,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         if let (ParcelOutcome::Screened { result, .. }, Some(graphic)) = (outcome, graphic) {
             map.graphic(
                 graphic,
-                true,
+                false,
                 Stroke::new(1.5, verdict_color(Some(result.verdict))),
             );
         }

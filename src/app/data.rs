@@ -164,13 +164,19 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
     }
 }
 
+/// Large enough to batch thousands of parcels, small enough to cull by box.
+const FILL_BATCH_VERTICES: usize = 60_000;
+
 /// Parcels loaded so far: every file's outcomes, in the order they came.
 #[derive(Default)]
 pub struct ParcelSet {
     pub files: Vec<PathBuf>,
     pub screening: Screening,
-    /// One per outcome; `None` for a parcel that could not be screened.
+    /// Outlines, one per outcome; `None` for a parcel that could not be screened.
     pub graphics: Vec<Option<Graphic>>,
+    /// The parcels' fills merged into a few large meshes with their boxes: a
+    /// district's 200 000 parcels are a handful of draw calls, not 200 000.
+    pub fill_batches: Vec<(Mesh, eframe::egui::Rect)>,
     /// Bumped on every change, so cached table rows know to refresh.
     pub generation: u64,
     /// Sketched parcels, numbered for their ids.
@@ -186,7 +192,20 @@ impl ParcelSet {
     ) {
         self.files.extend(files);
         self.screening.outcomes.extend(screening.outcomes);
-        self.graphics.extend(graphics);
+        for mut graphic in graphics {
+            if let Some(g) = graphic.as_mut() {
+                let bounds = g.bounds();
+                let fill = std::mem::take(&mut g.fill);
+                match self.fill_batches.last_mut() {
+                    Some((batch, batch_bounds)) if batch.vertices.len() < FILL_BATCH_VERTICES => {
+                        batch.append(fill);
+                        *batch_bounds = batch_bounds.union(bounds);
+                    }
+                    _ => self.fill_batches.push((fill, bounds)),
+                }
+            }
+            self.graphics.push(graphic);
+        }
         self.generation += 1;
     }
 
