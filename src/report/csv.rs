@@ -56,6 +56,20 @@ fn writer() -> csv::Writer<Vec<u8>> {
         .from_writer(UTF8_BOM.to_vec())
 }
 
+/// A parcel that could not be screened: its id, verdict `error`, the
+/// measure columns empty and the reason in `note`.
+fn unscreened_row(problem: &Problem, empty_columns: usize) -> Vec<String> {
+    let mut row = vec![
+        spreadsheet_safe(&unscreened_id(problem)).into_owned(),
+        String::new(),
+        String::new(),
+        UNSCREENED_VERDICT.to_string(),
+    ];
+    row.extend(std::iter::repeat_n(String::new(), empty_columns));
+    row.push(spreadsheet_safe(&problem.to_string()).into_owned());
+    row
+}
+
 fn finish(out: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
     out.into_inner().map_err(|e| e.into_error().into())
 }
@@ -113,15 +127,7 @@ pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>,
                 }
             }
             ParcelOutcome::Unscreened(problem) => {
-                let mut row = vec![
-                    spreadsheet_safe(&unscreened_id(problem)).into_owned(),
-                    String::new(),
-                    String::new(),
-                    UNSCREENED_VERDICT.to_string(),
-                ];
-                row.extend(std::iter::repeat_n(String::new(), 10));
-                row.push(spreadsheet_safe(&problem.to_string()).into_owned());
-                out.write_record(&row)?;
+                out.write_record(unscreened_row(problem, 10))?;
             }
         }
     }
@@ -176,15 +182,7 @@ pub fn summary_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, 
                 ])?;
             }
             ParcelOutcome::Unscreened(problem) => {
-                let mut row = vec![
-                    spreadsheet_safe(&unscreened_id(problem)).into_owned(),
-                    String::new(),
-                    String::new(),
-                    UNSCREENED_VERDICT.to_string(),
-                ];
-                row.extend(std::iter::repeat_n(String::new(), 6));
-                row.push(spreadsheet_safe(&problem.to_string()).into_owned());
-                out.write_record(&row)?;
+                out.write_record(unscreened_row(problem, 6))?;
             }
         }
     }
