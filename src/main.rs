@@ -20,6 +20,12 @@ use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, R
 use redline::report::{input_files, pdf, two_decimals, write_atomically, write_report};
 use redline::screen::{screen_files, Verdict};
 
+/// The sample parcels `redline` with no subcommand opens with the sample plan.
+const SAMPLE_PARCELS: [&str; 2] = [
+    "layers/parcels/parcels.geojson",
+    "layers/parcels/survey_parcels.shp",
+];
+
 /// Exit code for bad usage or unreadable input.
 const EXIT_INPUT: u8 = 2;
 /// Exit code when `--fail-on` is met.
@@ -169,9 +175,14 @@ fn main() -> ExitCode {
         Some(Command::View(args)) => view(args),
         Some(Command::Plan(PlanCommand::Check(args))) => plan_check(args),
         Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),
+        // A newcomer's first run: the sample plan with its sample parcels screened.
         None => view(ViewArgs {
             catalog: PathBuf::from("layers/catalog.toml"),
-            parcels: Vec::new(),
+            parcels: SAMPLE_PARCELS
+                .iter()
+                .map(PathBuf::from)
+                .filter(|p| p.exists())
+                .collect(),
             screenshot: None,
             select: None,
         }),
