@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Rule;
 use crate::screen::Verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -18,6 +19,13 @@ impl Lang {
         match self {
             Lang::Zh => zh,
             Lang::En => en,
+        }
+    }
+
+    pub fn rule(self, rule: Rule) -> &'static str {
+        match self {
+            Lang::Zh => rule.label_zh(),
+            Lang::En => rule.keyword(),
         }
     }
 

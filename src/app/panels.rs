@@ -256,7 +256,7 @@ fn layer_row_ui(
     ui.horizontal(|ui| {
         ui.add_space(24.0);
         ui.label(
-            RichText::new(format!("{} · {}", spec.rule.label_zh(), measure))
+            RichText::new(format!("{} · {}", app.lang.rule(spec.rule), measure))
                 .small()
                 .weak(),
         );
@@ -618,7 +618,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                             let feature = &plan.plan.layers[finding.zone.layer].features
                                 [finding.zone.feature];
                             ui.label(format!("{}\n{} {}", spec.name, feature.id, feature.name));
-                            ui.label(spec.rule.label_zh());
+                            ui.label(app.lang.rule(spec.rule));
                             let measure = match (finding.overlap_m2, finding.distance_m) {
                                 (Some(a), _) => format!(
                                     "{} m² ({}%)",
