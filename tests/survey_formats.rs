@@ -309,3 +309,35 @@ fn export_then_read_gives_the_same_coordinates_to_the_millimetre() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--crs"));
 }
+
+#[test]
+fn a_dxf_needs_a_crs_and_reads_closed_polylines_with_bulges() {
+    let path = data("parcel_bulge.dxf");
+    let err = read(&path, None).unwrap_err();
+    assert!(
+        err.contains("parcel_bulge.dxf") && err.contains("--parcels-crs"),
+        "{err}"
+    );
+    assert!(
+        err.contains("likely EPSG:4544") || err.contains("EPSG:4544"),
+        "{err}"
+    );
+    let crs = Crs::from_epsg(4544).unwrap();
+    let layer = read(&path, Some(&crs)).unwrap();
+    // Two closed outlines; the open road line is not a parcel.
+    assert_eq!(layer.features.len(), 2, "{:?}", layer.problems);
+    let bulged = &layer.features[0];
+    let layer_name = bulged.attributes.iter().find(|(k, _)| k == "图层");
+    assert_eq!(layer_name.map(|(_, v)| v.as_str()), Some("用地红线"));
+    assert_eq!(bulged.name, "某电子厂房扩建（二期）");
+    // 100 m x 200 m plus a half disc of radius 50 m on the top edge, the
+    // arc within 1 cm: at most arc length x 1 cm short of the exact area.
+    let exact = 20_000.0 + std::f64::consts::PI * 50.0 * 50.0 / 2.0;
+    let measured = bulged.shape.area_m2();
+    assert!(
+        measured <= exact && exact - measured < 157.1 * 0.01,
+        "{measured} vs {exact}"
+    );
+    assert!((layer.features[1].shape.area_m2() - 20_000.0).abs() < 0.01);
+    assert_eq!(layer.features[1].name, "");
+}

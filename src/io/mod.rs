@@ -5,6 +5,7 @@
 //! file's CRS, reproject, clean each geometry, and pick ids and names. A bad
 //! feature becomes a [`Problem`] and the rest of the file still loads.
 
+pub mod dxf;
 pub mod geojson;
 pub mod shapefile;
 pub mod sketch;
@@ -115,10 +116,11 @@ pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
         "geojson" | "json" => geojson::read(path),
         "shp" => shapefile::read(path),
         "txt" => survey_txt::read(path),
+        "dxf" => dxf::read(path),
         _ => Err(Error::format(
             path,
             "unknown file type; redline reads .geojson / .json, .shp (with .shx, .dbf, .prj), \
-             and coordinate text files (.txt, 建设用地报批坐标文件)",
+             coordinate text files (.txt, 建设用地报批坐标文件) and DXF drawings (.dxf)",
         )),
     }
 }
@@ -276,8 +278,8 @@ fn settle_crs(
         }
         (CrsClue::Drawing, Some(b)) => {
             let likely = match infer_gauss_kruger(&b, &GridHints::default(), Some(options.working_crs)) {
-                Ok((code, why)) => format!("from the coordinates it is likely EPSG:{code} ({why})"),
-                Err(why) => format!("from the coordinates: {why}"),
+                Ok((code, why)) => format!("From the coordinates it is likely EPSG:{code} ({why})"),
+                Err(why) => format!("From the coordinates: {why}"),
             };
             Err(Error::crs(
                 path,
