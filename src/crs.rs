@@ -183,6 +183,264 @@ pub fn cgcs2000_gauss_kruger_code(central_meridian: f64, false_easting: f64) -> 
     None
 }
 
+/// A CGCS2000 Gauss-Kruger zone as surveyors name it: the zone width (3 or
+/// 6 degrees), the zone number (带号) and whether eastings carry it as a
+/// prefix (35 625 937.71 rather than 625 937.71).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GkZone {
+    pub width: u8,
+    pub zone: u8,
+    pub prefixed: bool,
+}
+
+impl GkZone {
+    pub fn central_meridian(&self) -> f64 {
+        match self.width {
+            6 => f64::from(self.zone) * 6.0 - 3.0,
+            _ => f64::from(self.zone) * 3.0,
+        }
+    }
+
+    pub fn false_easting(&self) -> f64 {
+        if self.prefixed {
+            f64::from(self.zone) * 1_000_000.0 + 500_000.0
+        } else {
+            500_000.0
+        }
+    }
+
+    /// The EPSG code; a 6-degree zone without prefix has the same
+    /// projection as the 3-degree one on its central meridian, and that code
+    /// is returned.
+    pub fn epsg(&self) -> Option<u16> {
+        cgcs2000_gauss_kruger_code(self.central_meridian(), self.false_easting())
+    }
+
+    /// The zone of a CGCS2000 Gauss-Kruger EPSG code (4491-4554).
+    pub fn of_epsg(code: u16) -> Option<GkZone> {
+        let zone = |first: u16, base: u16| u8::try_from(code - first + base).ok();
+        let (width, zone, prefixed) = match code {
+            4491..=4501 => (6, zone(4491, 13)?, true),
+            4502..=4512 => (6, zone(4502, 13)?, false),
+            4513..=4533 => (3, zone(4513, 25)?, true),
+            4534..=4554 => (3, zone(4534, 25)?, false),
+            _ => return None,
+        };
+        Some(GkZone {
+            width,
+            zone,
+            prefixed,
+        })
+    }
+}
+
+/// CGCS2000 3-degree zones are numbered 25-45 and 6-degree zones 13-23, so a
+/// zone number alone tells the zoning.
+fn zone_width_of(zone: u32) -> Option<u8> {
+    match zone {
+        25..=45 => Some(3),
+        13..=23 => Some(6),
+        _ => None,
+    }
+}
+
+/// What a coordinate file says about its CRS in words, e.g. the header of a
+/// construction-land coordinate text file (坐标系, 几度分带, 带号).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GridHints {
+    /// 坐标系, e.g. "2000国家大地坐标系", "1980西安坐标系"; `None` when blank.
+    pub datum: Option<String>,
+    /// 几度分带: 3 or 6.
+    pub zone_width: Option<u32>,
+    /// 带号.
+    pub zone: Option<u32>,
+    /// 中央子午线 in degrees, which some files give instead of 带号.
+    pub central_meridian: Option<f64>,
+}
+
+/// Whether a northing (y) looks like an easting and an easting (x) like a
+/// northing: the two columns of a surveyor's file read the wrong way round.
+/// In China northings are 1 000 km to 6 200 km, eastings below 1 000 km or
+/// prefixed with a zone number of 13 or more, so the two cannot be confused.
+pub fn axes_look_swapped(bounds: &geo::Rect) -> bool {
+    let northing = |v: f64| (1.0e6..6.2e6).contains(&v);
+    let easting = |v: f64| (0.0..1.0e6).contains(&v) || (13.0e6..46.0e6).contains(&v);
+    let (min, max) = (bounds.min(), bounds.max());
+    northing(min.x) && northing(max.x) && easting(min.y) && easting(max.y)
+}
+
+/// The CRS of Gauss-Kruger (or lon/lat) coordinates from their magnitudes
+/// and what the file says. `Ok` is the EPSG code and, in words, why it was
+/// chosen; `Err` says why it cannot be told and what is likely, taking
+/// `likely` (the plan's working CRS) as the best guess for an unprefixed
+/// easting with no zone. `bounds` is in GIS order: x easting, y northing.
+pub fn infer_gauss_kruger(
+    bounds: &geo::Rect,
+    hints: &GridHints,
+    likely: Option<&Crs>,
+) -> Result<(u16, String), String> {
+    let datum_said = check_datum(hints.datum.as_deref())?;
+    let (min, max) = (bounds.min(), bounds.max());
+    let range = format!(
+        "eastings {:.2}..{:.2}, northings {:.2}..{:.2}",
+        min.x, max.x, min.y, max.y
+    );
+    if looks_like_lonlat(bounds) {
+        return Ok((
+            CGCS2000_GEOGRAPHIC,
+            format!("coordinates in degrees, taken as CGCS2000 lon/lat{datum_said}"),
+        ));
+    }
+    if !(1.0e6..6.2e6).contains(&min.y) || !(1.0e6..6.2e6).contains(&max.y) {
+        return Err(format!(
+            "the coordinates ({range}) are neither Gauss-Kruger metres in China nor lon/lat"
+        ));
+    }
+    let zone_of_hints = || -> Result<Option<GkZone>, String> {
+        let width = hints
+            .zone_width
+            .or_else(|| hints.zone.and_then(zone_width_of).map(u32::from));
+        match (hints.zone, width, hints.central_meridian) {
+            (Some(zone), Some(width @ (3 | 6)), _) => {
+                let zone_ok = u8::try_from(zone)
+                    .ok()
+                    .filter(|_| zone_width_of(zone) == Some(width as u8));
+                match zone_ok {
+                    Some(zone) => Ok(Some(GkZone {
+                        width: width as u8,
+                        zone,
+                        prefixed: false,
+                    })),
+                    None => Err(format!(
+                        "带号 {zone} is not a CGCS2000 {width}-degree zone (3-degree zones are 25-45, 6-degree 13-23)"
+                    )),
+                }
+            }
+            (_, _, Some(cm)) if cm % 3.0 == 0.0 && (75.0..=135.0).contains(&cm) => {
+                Ok(Some(GkZone {
+                    width: 3,
+                    zone: (cm / 3.0) as u8,
+                    prefixed: false,
+                }))
+            }
+            (Some(zone), _, _) => Err(format!(
+                "带号 {zone} is not a CGCS2000 zone (3-degree zones are 25-45, 6-degree 13-23)"
+            )),
+            _ => Ok(None),
+        }
+    };
+    if min.x >= 1.0e7 {
+        let (first, last) = ((min.x / 1.0e6).floor(), (max.x / 1.0e6).floor());
+        if first != last {
+            return Err(format!(
+                "the eastings carry two zone prefixes, {first} and {last} ({range}); one file holds one zone"
+            ));
+        }
+        let prefix = first as u32;
+        let Some(width) = zone_width_of(prefix) else {
+            return Err(format!(
+                "the eastings ({range}) start with {prefix}, which is not a CGCS2000 zone number (3-degree 25-45, 6-degree 13-23)"
+            ));
+        };
+        if let Some(said) = hints.zone_width.filter(|w| *w != u32::from(width)) {
+            return Err(format!(
+                "几度分带 says {said}-degree zones but the eastings' prefix {prefix} is a {width}-degree zone number"
+            ));
+        }
+        if let Some(said) = hints.zone.filter(|z| *z != prefix) {
+            return Err(format!(
+                "带号 says zone {said} but the eastings ({range}) carry the zone prefix {prefix}"
+            ));
+        }
+        let zone = GkZone {
+            width,
+            zone: prefix as u8,
+            prefixed: true,
+        };
+        return match zone.epsg() {
+            Some(code) => Ok((
+                code,
+                format!(
+                    "CGCS2000 {width}-degree Gauss-Kruger zone {prefix} (CM {}E) from the zone prefix of the eastings{datum_said}",
+                    zone.central_meridian()
+                ),
+            )),
+            None => Err(format!("no EPSG code for zone prefix {prefix}")),
+        };
+    }
+    if max.x >= 1.0e6 || min.x <= 0.0 {
+        return Err(format!(
+            "the eastings ({range}) are neither 6-digit Gauss-Kruger eastings nor zone-prefixed ones"
+        ));
+    }
+    if let Some(zone) = zone_of_hints()? {
+        return match zone.epsg() {
+            Some(code) => Ok((
+                code,
+                format!(
+                    "CGCS2000 {}-degree Gauss-Kruger zone {} (CM {}E), eastings without zone prefix, from the file's 带号/几度分带{datum_said}",
+                    zone.width,
+                    zone.zone,
+                    zone.central_meridian()
+                ),
+            )),
+            None => Err(format!("no EPSG code for zone {}", zone.zone)),
+        };
+    }
+    let guess = match likely.and_then(|c| GkZone::of_epsg(c.code())) {
+        Some(zone) if !zone.prefixed => format!(
+            "most likely the plan's own {} (CGCS2000 3-degree Gauss-Kruger CM {}E); otherwise EPSG:4534-4554 by central meridian (4534 + (CM - 75) / 3)",
+            likely.map(Crs::to_string).unwrap_or_default(),
+            zone.central_meridian()
+        ),
+        _ => "one of EPSG:4534-4554 (CGCS2000 3-degree Gauss-Kruger, no prefix; 4534 + (CM - 75) / 3, e.g. EPSG:4544 for CM 105E)".to_string(),
+    };
+    Err(format!(
+        "the coordinates ({range}) have no zone prefix on the eastings and the file gives no 带号, so the Gauss-Kruger zone cannot be told: {guess}"
+    ))
+}
+
+/// `Ok` with words to add to the reason when the datum is CGCS2000 (or
+/// WGS84, the same to a few centimetres) or unstated; `Err` for a datum
+/// redline cannot transform from, named.
+fn check_datum(said: Option<&str>) -> Result<String, String> {
+    let Some(text) = said.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(", 坐标系 not stated: CGCS2000 assumed".to_string());
+    };
+    let upper = text.to_uppercase();
+    if upper.contains("2000") || upper.contains("CGCS") {
+        return Ok(String::new());
+    }
+    if upper.contains("WGS") {
+        return Ok(format!(
+            ", 坐标系 {text} taken as CGCS2000 (the same to a few centimetres)"
+        ));
+    }
+    let cannot = |name: &str| {
+        Err(format!(
+            "坐标系={text} is {name}; redline measures in CGCS2000 and cannot transform it exactly \
+             (the shift is tens of metres and needs local parameters): have the surveyor deliver \
+             the file in 2000国家大地坐标系 (CGCS2000)"
+        ))
+    };
+    if upper.contains("西安")
+        || upper.contains("XIAN")
+        || upper.contains("XI'AN")
+        || upper.contains("1980")
+        || upper.contains("80")
+    {
+        return cannot("the Xi'an 1980 coordinate system (1980西安坐标系)");
+    }
+    if upper.contains("北京")
+        || upper.contains("BEIJING")
+        || upper.contains("1954")
+        || upper.contains("54")
+    {
+        return cannot("the Beijing 1954 coordinate system (1954北京坐标系)");
+    }
+    cannot("not a coordinate system redline knows (a local or city grid?)")
+}
+
 /// Moves coordinates from one CRS to another. Geographic coordinates are in
 /// degrees on both sides of this API (proj4rs itself wants radians).
 #[derive(Clone, Debug)]
@@ -335,6 +593,118 @@ mod tests {
         assert_eq!(cgcs2000_gauss_kruger_code(135.0, 500_000.0), Some(4554));
         assert_eq!(cgcs2000_gauss_kruger_code(105.0, 18_500_000.0), Some(4496));
         assert_eq!(cgcs2000_gauss_kruger_code(104.5, 500_000.0), None);
+    }
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> geo::Rect {
+        geo::Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 })
+    }
+
+    #[test]
+    fn infers_the_zone_from_a_prefix_or_the_header() {
+        let none = GridHints::default();
+        let prefixed = rect(35_625_937.71, 3_276_479.5, 35_626_037.71, 3_276_679.5);
+        assert_eq!(
+            infer_gauss_kruger(&prefixed, &none, None).map(|r| r.0),
+            Ok(4523)
+        );
+        let six = rect(18_625_937.71, 3_276_479.5, 18_626_037.71, 3_276_679.5);
+        assert_eq!(infer_gauss_kruger(&six, &none, None).map(|r| r.0), Ok(4496));
+        let plain = rect(625_937.71, 3_276_479.5, 626_037.71, 3_276_679.5);
+        let zone35 = GridHints {
+            zone: Some(35),
+            ..GridHints::default()
+        };
+        assert_eq!(
+            infer_gauss_kruger(&plain, &zone35, None).map(|r| r.0),
+            Ok(4544)
+        );
+        let zone18 = GridHints {
+            zone: Some(18),
+            zone_width: Some(6),
+            ..GridHints::default()
+        };
+        assert_eq!(
+            infer_gauss_kruger(&plain, &zone18, None).map(|r| r.0),
+            Ok(4544)
+        );
+        let cm = GridHints {
+            central_meridian: Some(108.0),
+            ..GridHints::default()
+        };
+        assert_eq!(infer_gauss_kruger(&plain, &cm, None).map(|r| r.0), Ok(4545));
+        // A 带号 that disagrees with the prefix is an error, not a guess.
+        let zone36 = GridHints {
+            zone: Some(36),
+            ..GridHints::default()
+        };
+        let err = infer_gauss_kruger(&prefixed, &zone36, None)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("36") && err.contains("35"), "{err}");
+        // No zone anywhere: the plan's CRS is suggested.
+        let working = Crs::from_epsg(4544).ok();
+        let err = infer_gauss_kruger(&plain, &none, working.as_ref())
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("EPSG:4544") && err.contains("带号"), "{err}");
+    }
+
+    #[test]
+    fn names_datums_it_cannot_transform() {
+        let plain = rect(625_937.71, 3_276_479.5, 626_037.71, 3_276_679.5);
+        let said = |datum: &str| GridHints {
+            datum: Some(datum.to_string()),
+            zone: Some(35),
+            ..GridHints::default()
+        };
+        assert!(infer_gauss_kruger(&plain, &said("2000国家大地坐标系"), None).is_ok());
+        assert!(infer_gauss_kruger(&plain, &said("CGCS2000"), None).is_ok());
+        let err = infer_gauss_kruger(&plain, &said("1980西安坐标系"), None)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("Xi'an 1980"), "{err}");
+        let err = infer_gauss_kruger(&plain, &said("1954北京坐标系"), None)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("Beijing 1954"), "{err}");
+    }
+
+    #[test]
+    fn knows_swapped_axes() {
+        assert!(axes_look_swapped(&rect(
+            3_276_479.5,
+            625_937.71,
+            3_276_679.5,
+            626_037.71
+        )));
+        assert!(axes_look_swapped(&rect(
+            3_276_479.5,
+            35_625_937.71,
+            3_276_679.5,
+            35_626_037.71
+        )));
+        assert!(!axes_look_swapped(&rect(
+            625_937.71,
+            3_276_479.5,
+            626_037.71,
+            3_276_679.5
+        )));
+        assert!(!axes_look_swapped(&rect(106.3, 29.6, 106.4, 29.7)));
+    }
+
+    #[test]
+    fn zones_and_codes_map_both_ways() {
+        for code in 4491..=4554 {
+            let zone = GkZone::of_epsg(code).unwrap_or_else(|| panic!("{code}"));
+            let expected = if (4502..=4512).contains(&code) {
+                // Same projection as the 3-degree zone on that meridian.
+                4534 + (zone.central_meridian() as u16 - 75) / 3
+            } else {
+                code
+            };
+            assert_eq!(zone.epsg(), Some(expected), "{code} {zone:?}");
+        }
+        assert_eq!(GkZone::of_epsg(4326), None);
     }
 
     #[test]

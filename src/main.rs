@@ -10,7 +10,7 @@ use redline::catalog::Catalog;
 use redline::crs::Crs;
 use redline::error::Error;
 use redline::index::ZoneIndex;
-use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::io::{read_layer, survey_txt, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
 use redline::plan::check::PlanCheck;
 use redline::plan::diff::{PlanDiff, Version};
 use redline::plan::LoadedPlan;
@@ -54,6 +54,39 @@ enum Command {
     /// Check the plan's own layers: targets met, two versions of a layer compared.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Write parcels as a coordinate text file (建设用地报批坐标文件) for the surveyor.
+    ExportTxt(ExportTxtArgs),
+}
+
+#[derive(clap::Args)]
+struct ExportTxtArgs {
+    /// Parcel files of any readable format; several may be given.
+    #[arg(long, required = true, num_args = 1..)]
+    parcels: Vec<PathBuf>,
+    /// The coordinate text file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// The CGCS2000 Gauss-Kruger zone to write in (default: the first file's own).
+    #[arg(long, value_name = "EPSG:CODE")]
+    crs: Option<String>,
+    /// CRS of parcel files that declare none, e.g. EPSG:4544.
+    #[arg(long, value_name = "EPSG:CODE")]
+    parcels_crs: Option<String>,
+    /// Text encoding of the file written.
+    #[arg(long, value_enum, default_value = "utf8")]
+    encoding: EncodingArg,
+    /// Attribute holding the parcel id (default: id, 地块编号, 编号).
+    #[arg(long)]
+    id_field: Option<String>,
+    /// Attribute holding the parcel name (default: 名称, name, 项目名称, 地块名称).
+    #[arg(long)]
+    name_field: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EncodingArg {
+    Utf8,
+    Gbk,
 }
 
 #[derive(clap::Args)]
@@ -77,7 +110,7 @@ struct ScreenArgs {
     /// The plan's catalog.toml.
     #[arg(long, default_value = "layers/catalog.toml")]
     catalog: PathBuf,
-    /// Parcel files (.geojson, .json, .shp); several may be given.
+    /// Parcel files (.geojson, .json, .shp, coordinate .txt); several may be given.
     #[arg(long, required = true, num_args = 1..)]
     parcels: Vec<PathBuf>,
     /// CRS of parcel files that declare none, e.g. EPSG:4544.
@@ -175,6 +208,7 @@ fn main() -> ExitCode {
         Some(Command::View(args)) => view(args),
         Some(Command::Plan(PlanCommand::Check(args))) => plan_check(args),
         Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),
+        Some(Command::ExportTxt(args)) => export_txt(args),
         // A newcomer's first run: the sample plan with its sample parcels screened.
         None => view(ViewArgs {
             catalog: PathBuf::from("layers/catalog.toml"),
@@ -395,5 +429,40 @@ fn plan_diff(args: PlanDiffArgs) -> Result<ExitCode, Error> {
         );
         return Ok(ExitCode::from(EXIT_PLAN_FAILS));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_txt(args: ExportTxtArgs) -> Result<ExitCode, Error> {
+    let parse = |flag: &str, name: &Option<String>| {
+        name.as_deref()
+            .map(Crs::parse)
+            .transpose()
+            .map_err(|e| Error::Usage(format!("{flag}: {e}")))
+    };
+    let crs = parse("--crs", &args.crs)?;
+    let parcels_crs = parse("--parcels-crs", &args.parcels_crs)?;
+    let exported = survey_txt::export(
+        &args.parcels,
+        &args.out,
+        &survey_txt::ExportOptions {
+            crs: crs.as_ref(),
+            fallback_crs: parcels_crs.as_ref(),
+            id_field: args.id_field.as_deref(),
+            name_field: args.name_field.as_deref(),
+            encoding: match args.encoding {
+                EncodingArg::Utf8 => survey_txt::TxtEncoding::Utf8,
+                EncodingArg::Gbk => survey_txt::TxtEncoding::Gbk,
+            },
+        },
+    )?;
+    for problem in &exported.problems {
+        eprintln!("redline: warning: not exported: {problem}");
+    }
+    println!(
+        "wrote {} parcel(s) in {} to {}",
+        exported.parcels,
+        exported.crs,
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

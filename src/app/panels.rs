@@ -28,7 +28,10 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 {
                     ui.close();
                     let files = rfd::FileDialog::new()
-                        .add_filter(app.tr("地块", "Parcels"), &["geojson", "json", "shp"])
+                        .add_filter(
+                            app.tr("地块", "Parcels"),
+                            &["geojson", "json", "shp", "txt"],
+                        )
                         .pick_files();
                     app.open_parcels(&ctx, files.unwrap_or_default());
                 }

@@ -5,9 +5,11 @@
 //! file's CRS, reproject, clean each geometry, and pick ids and names. A bad
 //! feature becomes a [`Problem`] and the rest of the file still loads.
 
+pub mod dxf;
 pub mod geojson;
 pub mod shapefile;
 pub mod sketch;
+pub mod survey_txt;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,9 @@ use geo::BoundingRect;
 use geo_types::Geometry;
 use rayon::prelude::*;
 
-use crate::crs::{looks_like_lonlat, Crs, Transformer, WGS84};
+use crate::crs::{
+    axes_look_swapped, infer_gauss_kruger, looks_like_lonlat, Crs, GridHints, Transformer, WGS84,
+};
 use crate::error::{Error, Problem};
 use crate::geometry::{clean, Shape};
 
@@ -41,6 +45,22 @@ pub struct RawFile {
     pub declared_crs: Option<Crs>,
     pub features: Vec<RawFeature>,
     pub problems: Vec<Problem>,
+    /// What the file says about its CRS when it declares none in a form a
+    /// machine can read.
+    pub crs_clue: CrsClue,
+}
+
+/// What a file without a machine-readable CRS tells about it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum CrsClue {
+    /// Nothing: lon/lat when the numbers can only be that, else the user says.
+    #[default]
+    Silent,
+    /// A coordinate text header's 坐标系 / 几度分带 / 带号, read together
+    /// with the numbers (a zone prefix on the eastings).
+    Header(GridHints),
+    /// A CAD drawing: no CRS at all, and lon/lat is no safe guess.
+    Drawing,
 }
 
 /// A usable feature in the working CRS.
@@ -95,9 +115,12 @@ pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
     match extension.as_str() {
         "geojson" | "json" => geojson::read(path),
         "shp" => shapefile::read(path),
+        "txt" => survey_txt::read(path),
+        "dxf" => dxf::read(path),
         _ => Err(Error::format(
             path,
-            "unknown file type; redline reads .geojson / .json and .shp (with .shx, .dbf, .prj)",
+            "unknown file type; redline reads .geojson / .json, .shp (with .shx, .dbf, .prj), \
+             coordinate text files (.txt, 建设用地报批坐标文件) and DXF drawings (.dxf)",
         )),
     }
 }
@@ -105,7 +128,7 @@ pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
 /// Reads a file into usable features in the working CRS.
 pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
     let raw = read_raw(path)?;
-    let source_crs = settle_crs(path, &raw, options)?;
+    let (source_crs, crs_note) = settle_crs(path, &raw, options)?;
     let transformer = Transformer::new(&source_crs, options.working_crs);
     let id_field = pick_field(&raw, options.id_field, options.id_candidates, path)?;
     let name_field = pick_field(&raw, options.name_field, options.name_candidates, path)?;
@@ -133,6 +156,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
                 .map_err(problem)?;
             let cleaned = clean(geometry).map_err(problem)?;
             let mut notes = rf.notes;
+            notes.extend(crs_note.clone());
             notes.extend(cleaned.notes);
             Ok(Feature {
                 index: rf.index,
@@ -202,30 +226,72 @@ fn pick_field(
     Ok(candidates.iter().find(|c| has(c)).map(|c| c.to_string()))
 }
 
-/// The file's CRS: what it declares, else the fallback, else lon/lat when the
-/// coordinates can only be that. Anything else is refused: an area computed
-/// in the wrong CRS is worse than no answer.
-fn settle_crs(path: &Path, raw: &RawFile, options: &ReadOptions) -> Result<Crs, Error> {
+/// The file's CRS: what it declares, else the fallback, else what its
+/// header and numbers tell (with a note saying what was assumed), else
+/// lon/lat when the coordinates can only be that. Anything else is refused:
+/// an area computed in the wrong CRS is worse than no answer.
+fn settle_crs(
+    path: &Path,
+    raw: &RawFile,
+    options: &ReadOptions,
+) -> Result<(Crs, Option<String>), Error> {
     if let Some(crs) = &raw.declared_crs {
-        return Ok(crs.clone());
+        return Ok((crs.clone(), None));
+    }
+    let bounds = raw_bounds(raw);
+    if raw.crs_clue != CrsClue::Silent {
+        if let Some(b) = bounds.filter(axes_look_swapped) {
+            return Err(Error::crs(
+                path,
+                format!(
+                    "the axes look swapped: the eastings ({:.2}..{:.2}) are the size of northings and the northings \
+                     ({:.2}..{:.2}) the size of eastings. In a coordinate text file X is the northing (北) and Y the \
+                     easting (东), as surveyors write them: swap the two coordinate columns and read it again",
+                    b.min().x,
+                    b.max().x,
+                    b.min().y,
+                    b.max().y
+                ),
+            ));
+        }
     }
     if let Some(crs) = options.fallback_crs {
-        return Ok(crs.clone());
+        return Ok((crs.clone(), None));
     }
-    let bounds = raw
-        .features
-        .iter()
-        .filter_map(|f| f.geometry.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        });
-    match bounds {
-        None => Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e)),
-        Some(b) if looks_like_lonlat(&b) => Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e)),
-        Some(b) => Err(Error::crs(
+    let wgs84 = || Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e));
+    match (&raw.crs_clue, bounds) {
+        (CrsClue::Header(hints), Some(b)) => {
+            match infer_gauss_kruger(&b, hints, Some(options.working_crs)) {
+                Ok((code, why)) => {
+                    let crs = Crs::from_epsg(code).map_err(|e| Error::crs(path, e))?;
+                    let note = format!(
+                        "坐标系推定 CRS assumed: {crs}, {why}; if wrong, declare it {}",
+                        options.crs_hint
+                    );
+                    Ok((crs, Some(note)))
+                }
+                Err(why) => Err(Error::crs(
+                    path,
+                    format!("{why}; declare the CRS {}", options.crs_hint),
+                )),
+            }
+        }
+        (CrsClue::Drawing, Some(b)) => {
+            let likely = match infer_gauss_kruger(&b, &GridHints::default(), Some(options.working_crs)) {
+                Ok((code, why)) => format!("From the coordinates it is likely EPSG:{code} ({why})"),
+                Err(why) => format!("From the coordinates: {why}"),
+            };
+            Err(Error::crs(
+                path,
+                format!(
+                    "a DXF drawing carries no coordinate system; declare it {}. {likely}",
+                    options.crs_hint
+                ),
+            ))
+        }
+        (_, None) => wgs84().map(|c| (c, None)),
+        (CrsClue::Silent, Some(b)) if looks_like_lonlat(&b) => wgs84().map(|c| (c, None)),
+        (CrsClue::Silent, Some(b)) => Err(Error::crs(
             path,
             format!(
                 "the file declares no CRS and its coordinates (x {:.1}..{:.1}, y {:.1}..{:.1}) are not longitude/latitude; \
@@ -237,6 +303,32 @@ fn settle_crs(path: &Path, raw: &RawFile, options: &ReadOptions) -> Result<Crs, 
                 options.crs_hint
             ),
         )),
+    }
+}
+
+fn raw_bounds(raw: &RawFile) -> Option<geo::Rect> {
+    raw.features
+        .iter()
+        .filter_map(|f| f.geometry.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+}
+
+/// Text whose encoding no file states: UTF-8 (a byte-order mark dropped)
+/// when the bytes are valid UTF-8, else GBK, what Chinese Windows writes.
+/// The same rule the shapefile reader falls back to.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => dbase::encoding_rs::GBK
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     }
 }
 
