@@ -82,6 +82,12 @@ pub fn first_non_finite(geometry: &Geometry) -> Option<Coord> {
 /// Makes a geometry measurable, as an area (parcels, zones) or as lines
 /// (river water lines). `Err` says why it cannot be used.
 pub fn clean(geometry: Geometry) -> Result<Cleaned, String> {
+    if geometry.coords_iter().next().is_none() {
+        return Err(
+            "the geometry is empty (it has no coordinates); draw or import its boundary"
+                .to_string(),
+        );
+    }
     if let Some(c) = first_non_finite(&geometry) {
         return Err(format!(
             "coordinate ({}, {}) is not a finite number; fix the coordinate in the source file",
@@ -140,7 +146,7 @@ pub fn clean_area(multi_polygon: MultiPolygon) -> Result<Cleaned, String> {
         .collect();
     // A bow-tie's signed halves cancel to zero: only a valid polygon's area
     // can be trusted before repair.
-    if problems.is_empty() && multi_polygon.unsigned_area() <= 0.0 {
+    if problems.is_empty() && is_degenerate(&multi_polygon) {
         return Err(
             "the polygon has zero area (all its points lie on a line or one spot); fix or remove it in the source file"
                 .to_string(),
@@ -161,7 +167,7 @@ pub fn clean_area(multi_polygon: MultiPolygon) -> Result<Cleaned, String> {
     })?;
     let repaired = in_canonical_order(repaired);
     let after = repaired.unsigned_area();
-    if repaired.0.is_empty() || after <= 0.0 {
+    if repaired.0.is_empty() || is_degenerate(&repaired) {
         return Err(format!(
             "the polygon has zero area ({}); fix or remove it in the source file",
             problems.join("; ")
@@ -175,6 +181,18 @@ pub fn clean_area(multi_polygon: MultiPolygon) -> Result<Cleaned, String> {
         shape: Shape::Area(repaired),
         notes: vec![note],
     })
+}
+
+/// Whether a polygon's area is nothing beside its extent: points on one line
+/// or one spot. Points collinear in lon/lat are not quite collinear once
+/// projected, so "zero" has to allow for the rounding of a reprojection: a
+/// mean width under a millionth of the extent (1 mm over 1 km) is no parcel.
+fn is_degenerate(multi_polygon: &MultiPolygon) -> bool {
+    let area = multi_polygon.unsigned_area();
+    let extent = multi_polygon
+        .bounding_rect()
+        .map_or(0.0, |b| b.width().hypot(b.height()));
+    area.is_nan() || area <= 1e-6 * extent * extent
 }
 
 /// `MakeValid` returns its polygons, and the start of each ring, in an

@@ -17,7 +17,9 @@ use redline::plan::LoadedPlan;
 use redline::report::csv::{findings_csv, summary_csv};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
-use redline::report::{input_files, pdf, two_decimals, write_atomically, write_report};
+use redline::report::{
+    check_output, input_files, pdf, two_decimals, write_atomically, write_report,
+};
 use redline::screen::{screen_files, Verdict};
 
 /// The sample parcels `redline` with no subcommand opens with the sample plan.
@@ -263,6 +265,14 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     for problem in plan.problems() {
         eprintln!("redline: warning: {problem}");
     }
+    // A bad output path is refused before a long screening, not after it.
+    let input_paths = input_files(&plan, &args.parcels);
+    for path in [&args.csv, &args.summary_csv, &args.geojson, &args.pdf]
+        .into_iter()
+        .flatten()
+    {
+        check_output(path, &input_paths)?;
+    }
     let index = ZoneIndex::build(&plan);
 
     let hint = "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)";
@@ -282,7 +292,6 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let screening = screen_files(&plan, &index, files);
 
-    let input_paths = input_files(&plan, &args.parcels);
     let write = |path: &PathBuf, bytes: Result<Vec<u8>, String>| {
         let bytes = bytes.map_err(|message| Error::Output {
             path: path.clone(),

@@ -89,6 +89,25 @@ impl LoadedPlan {
         hits
     }
 
+    /// The extent of the plan area in the working CRS: its boundary when the
+    /// catalog names one, else everything its layers hold.
+    pub fn extent(&self) -> Option<geo::Rect> {
+        let layers: Vec<&Layer> = match &self.boundary {
+            Some(boundary) if !boundary.features.is_empty() => vec![boundary],
+            _ => self.layers.iter().collect(),
+        };
+        layers
+            .iter()
+            .flat_map(|l| l.features.iter())
+            .filter_map(|f| f.shape.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
+    }
+
     /// Every problem met while loading the plan's layers.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
         self.layers

@@ -162,17 +162,42 @@ pub fn screen_files_counting(
     files: Vec<Layer>,
     done: &AtomicUsize,
 ) -> Screening {
+    let plan_extent = plan.extent();
     let mut outcomes = Vec::new();
     for file in files {
-        let results = screen_parcels_counting(plan, index, &file.features, done);
-        let mut screened: Vec<(usize, ParcelOutcome)> = file
+        let mut problems = file.problems;
+        if file.features.is_empty() && problems.is_empty() {
+            problems.push(Problem::file(
+                &file.path,
+                "the file holds no features, so no parcel was screened; check it is the right file and that the export kept its features",
+            ));
+        }
+        // A line has no area to screen: clear would be a wrong answer.
+        let (parcels, lines): (Vec<Feature>, Vec<Feature>) = file
             .features
             .into_iter()
+            .partition(|f| matches!(f.shape, Shape::Area(_)));
+        problems.extend(lines.into_iter().map(|f| {
+            Problem::feature(
+                &file.path,
+                f.index,
+                Some(&f.id),
+                "is a line, not a polygon; a parcel (用地红线) must be an area: close its boundary into a polygon",
+            )
+        }));
+        let results = screen_parcels_counting(plan, index, &parcels, done);
+        let mut screened: Vec<(usize, ParcelOutcome)> = parcels
+            .into_iter()
             .zip(results)
-            .map(|(parcel, result)| (parcel.index, ParcelOutcome::Screened { parcel, result }))
+            .map(|(mut parcel, result)| {
+                if let Some(note) = far_from_plan_note(plan_extent, &parcel.shape) {
+                    parcel.notes.push(note);
+                }
+                (parcel.index, ParcelOutcome::Screened { parcel, result })
+            })
             .collect();
         screened.extend(
-            file.problems
+            problems
                 .into_iter()
                 .map(|p| (p.index.unwrap_or(usize::MAX), ParcelOutcome::Unscreened(p))),
         );
@@ -180,6 +205,30 @@ pub fn screen_files_counting(
         outcomes.extend(screened.into_iter().map(|(_, o)| o));
     }
     Screening { outcomes }
+}
+
+/// A parcel farther than this from everything the plan holds is almost
+/// surely in the wrong CRS (a shifted zone, swapped axes, another datum);
+/// real parcels beside the plan's edge stay well inside it.
+pub const FAR_FROM_PLAN_M: f64 = 10_000.0;
+
+/// How the note on a parcel far from the plan area begins.
+pub const FAR_FROM_PLAN_NOTE: &str = "远离规划范围 far from the plan area";
+
+/// A note when `shape` lies more than [`FAR_FROM_PLAN_M`] from the plan's
+/// extent: screened clear, it would otherwise pass as a real answer.
+fn far_from_plan_note(plan_extent: Option<Rect>, shape: &Shape) -> Option<String> {
+    let (plan, parcel) = (plan_extent?, shape.bounding_rect()?);
+    let gap = |lo_a: f64, hi_a: f64, lo_b: f64, hi_b: f64| (lo_b - hi_a).max(lo_a - hi_b).max(0.0);
+    let dx = gap(plan.min().x, plan.max().x, parcel.min().x, parcel.max().x);
+    let dy = gap(plan.min().y, plan.max().y, parcel.min().y, parcel.max().y);
+    let distance_m = dx.hypot(dy);
+    (distance_m > FAR_FROM_PLAN_M).then(|| {
+        format!(
+            "{FAR_FROM_PLAN_NOTE}: parcel is {:.0} km from the plan area — wrong CRS? check the file's CRS (.prj, \"crs\" member or --parcels-crs) and its axis order",
+            distance_m / 1000.0
+        )
+    })
 }
 
 /// Screens parcels against the plan, in parallel; results are in parcel order

@@ -9,9 +9,9 @@ use std::path::Path;
 use geo_types::Geometry;
 use geojson::{GeometryValue, JsonObject, JsonValue};
 
-use super::{RawFeature, RawFile};
+use super::{RawFeature, RawFile, RejectedFeature};
 use crate::crs::Crs;
-use crate::error::{Error, Problem};
+use crate::error::Error;
 
 pub fn read(path: &Path) -> Result<RawFile, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -27,11 +27,14 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
 
 /// Parses GeoJSON text; `path` only names the source in messages.
 pub fn parse(path: &Path, text: &str) -> Result<RawFile, Error> {
-    let root: JsonValue = serde_json::from_str(text).map_err(|e| {
-        Error::format(
-            path,
-            format!("not valid JSON: {e}; the file is truncated or damaged, export it again"),
-        )
+    let text = quote_non_finite_numbers(text);
+    let root: JsonValue = serde_json::from_str(&text).map_err(|e| {
+        let fix = if e.is_eof() {
+            "the file is truncated: export it again"
+        } else {
+            "the file is damaged or not JSON: fix the text at that place, or export it again"
+        };
+        Error::format(path, format!("not valid JSON: {e}; {fix}"))
     })?;
     let JsonValue::Object(root) = root else {
         return Err(Error::format(
@@ -55,19 +58,15 @@ pub fn parse(path: &Path, text: &str) -> Result<RawFile, Error> {
             for (i, value) in features.iter().enumerate() {
                 match feature(i + 1, value) {
                     Ok(f) => out.features.push(f),
-                    Err(message) => out.problems.push(Problem::feature(
-                        path,
-                        i + 1,
-                        value.get("id").map(json_text).as_deref(),
-                        message,
-                    )),
+                    Err(r) => out.rejected.push(r),
                 }
             }
         }
         Some("Feature") => {
             let value = JsonValue::Object(root.clone());
             out.features.push(
-                feature(1, &value).map_err(|m| Error::format(path, format!("feature 1: {m}")))?,
+                feature(1, &value)
+                    .map_err(|r| Error::format(path, format!("feature 1: {}", r.message)))?,
             );
         }
         Some(_) => {
@@ -115,29 +114,41 @@ fn legacy_crs(path: &Path, root: &JsonObject) -> Result<Option<Crs>, Error> {
     }
 }
 
-fn feature(index: usize, value: &JsonValue) -> Result<RawFeature, String> {
+fn feature(index: usize, value: &JsonValue) -> Result<RawFeature, RejectedFeature> {
+    let native_id = value.get("id").filter(|v| !v.is_null()).map(json_text);
+    let reject = |attributes: Vec<(String, String)>, message: &str| RejectedFeature {
+        index,
+        native_id: native_id.clone(),
+        attributes,
+        message: message.to_string(),
+    };
     let JsonValue::Object(object) = value else {
-        return Err("is not a JSON object".to_string());
+        return Err(reject(Vec::new(), "is not a JSON object"));
     };
     if object.get("type").and_then(JsonValue::as_str) != Some("Feature") {
-        return Err("its \"type\" is not \"Feature\"".to_string());
+        return Err(reject(Vec::new(), "its \"type\" is not \"Feature\""));
     }
-    let native_id = object.get("id").filter(|v| !v.is_null()).map(json_text);
     let attributes = match object.get("properties") {
         Some(JsonValue::Object(props)) => props
             .iter()
             .map(|(k, v)| (k.clone(), json_text(v)))
             .collect(),
         Some(JsonValue::Null) | None => Vec::new(),
-        Some(_) => return Err("\"properties\" is not an object".to_string()),
+        Some(_) => return Err(reject(Vec::new(), "\"properties\" is not an object")),
     };
     let geometry_value = match object.get("geometry") {
         None | Some(JsonValue::Null) => {
-            return Err("has no geometry; draw or import its boundary".to_string())
+            return Err(reject(
+                attributes,
+                "has no geometry; draw or import its boundary",
+            ))
         }
         Some(g) => g,
     };
-    let (geometry, notes) = geometry(geometry_value)?;
+    let (geometry, notes) = match geometry(geometry_value) {
+        Ok(g) => g,
+        Err(message) => return Err(reject(attributes, &message)),
+    };
     Ok(RawFeature {
         index,
         native_id,
@@ -148,13 +159,125 @@ fn feature(index: usize, value: &JsonValue) -> Result<RawFeature, String> {
 }
 
 fn geometry(value: &JsonValue) -> Result<(Geometry, Vec<String>), String> {
-    let parsed = serde_json::from_value::<geojson::Geometry>(value.clone())
-        .map_err(|e| format!("bad geometry: {e}"))?;
+    if let Some(problem) = coordinates_problem(value) {
+        return Err(problem);
+    }
+    let parsed = serde_json::from_value::<geojson::Geometry>(value.clone()).map_err(|e| {
+        format!(
+            "bad geometry: {e}; a geometry is {{\"type\": \"Polygon\", \"coordinates\": [[[x, y], …]]}} \
+             (or MultiPolygon, LineString, MultiLineString)"
+        )
+    })?;
     let mut notes = Vec::new();
     let mut value = parsed.value;
     close_rings(&mut value, &mut notes)?;
     let geometry = Geometry::<f64>::try_from(&value).map_err(|e| format!("bad geometry: {e}"))?;
     Ok((geometry, notes))
+}
+
+/// What is wrong with a geometry's coordinates, checked before conversion:
+/// the GeoJSON library indexes positions without checking their length.
+fn coordinates_problem(geometry: &JsonValue) -> Option<String> {
+    let depth = match geometry.get("type").and_then(JsonValue::as_str)? {
+        "Point" => 1,
+        "LineString" | "MultiPoint" => 2,
+        "Polygon" | "MultiLineString" => 3,
+        "MultiPolygon" => 4,
+        "GeometryCollection" => {
+            return geometry
+                .get("geometries")?
+                .as_array()?
+                .iter()
+                .find_map(coordinates_problem)
+        }
+        _ => return None,
+    };
+    nesting_problem(geometry.get("coordinates")?, depth)
+}
+
+/// `depth` 1 is a position; more is an array of what is one level down.
+fn nesting_problem(value: &JsonValue, depth: usize) -> Option<String> {
+    let JsonValue::Array(items) = value else {
+        return Some(if depth == 1 {
+            format!("position {value} is not an array; write each position as [x, y]")
+        } else {
+            format!("{value} stands where an array of positions belongs; check the nesting of \"coordinates\"")
+        });
+    };
+    if depth > 1 {
+        return items
+            .iter()
+            .find_map(|item| nesting_problem(item, depth - 1));
+    }
+    if let Some(bad) = items.iter().find(|v| !v.is_number()) {
+        return Some(format!(
+            "coordinate {bad} is not a number; write each position as [x, y] with plain numbers \
+             (NaN, Infinity, quoted numbers and out-of-range values such as 1e999 are not coordinates)"
+        ));
+    }
+    (items.len() < 2).then(|| {
+        format!("position {value} has fewer than two numbers; write each position as [x, y]")
+    })
+}
+
+/// JSON has no NaN or Infinity, yet Python's `json` module and some GIS
+/// exports write them bare, and a literal such as `1e999` overflows: each
+/// would make the whole file unreadable. Quoting them (outside strings) turns
+/// them into a bad coordinate of one feature, reported and skipped, while the
+/// rest of the file loads. Text without them is returned untouched.
+fn quote_non_finite_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 2,
+                b'"' => {
+                    in_string = false;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        let starts_token = b == b'-' || b == b'N' || b == b'I' || b.is_ascii_digit();
+        if !starts_token {
+            i += 1;
+            continue;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')))
+            .map_or(bytes.len(), |n| i + n);
+        let token = &text[i..end];
+        let non_finite = matches!(token, "NaN" | "-NaN" | "Infinity" | "-Infinity")
+            || (b != b'N' && b != b'I' && token.parse::<f64>().is_ok_and(|v| !v.is_finite()));
+        if non_finite {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+            out.push_str(&text[copied..i]);
+            out.push('"');
+            out.push_str(token);
+            out.push('"');
+            copied = end;
+        }
+        i = end.max(i + 1);
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(out)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 /// RFC 7946 rings repeat their first position at the end. Files that forget
@@ -299,9 +422,12 @@ mod tests {
             {"type":"Feature","properties":{},"geometry":null}]}"#,
         );
         assert_eq!(f.features.len(), 1);
-        assert_eq!(f.problems.len(), 2);
-        assert_eq!(f.problems[0].locator(), "feature 2 (id bad)");
-        assert!(f.problems[1].message.contains("no geometry"));
+        assert_eq!(f.rejected.len(), 2);
+        assert_eq!(
+            (f.rejected[0].index, f.rejected[0].native_id.as_deref()),
+            (2, Some("bad"))
+        );
+        assert!(f.rejected[1].message.contains("no geometry"));
     }
 
     #[test]

@@ -14,7 +14,6 @@ pub mod survey_txt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use geo::BoundingRect;
 use geo_types::Geometry;
 use rayon::prelude::*;
 
@@ -38,12 +37,25 @@ pub struct RawFeature {
     pub notes: Vec<String>,
 }
 
+/// A feature a reader found but whose geometry it could not use. Its
+/// attributes are kept so that the problem names it by the id the user
+/// knows (an id field), not only by its position.
+#[derive(Debug, Clone)]
+pub struct RejectedFeature {
+    /// 1-based position in the file.
+    pub index: usize,
+    pub native_id: Option<String>,
+    pub attributes: Vec<(String, String)>,
+    pub message: String,
+}
+
 /// What a format reader returns: features, the CRS the file itself declares,
-/// and the features it had to skip.
+/// the features it had to skip, and problems no feature's attributes name.
 #[derive(Debug, Default)]
 pub struct RawFile {
     pub declared_crs: Option<Crs>,
     pub features: Vec<RawFeature>,
+    pub rejected: Vec<RejectedFeature>,
     pub problems: Vec<Problem>,
     /// What the file says about its CRS when it declares none in a form a
     /// machine can read.
@@ -137,13 +149,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
         .features
         .into_par_iter()
         .map(|rf| {
-            let id = id_field
-                .as_deref()
-                .and_then(|f| attribute(&rf.attributes, f))
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .or_else(|| rf.native_id.clone())
-                .unwrap_or_else(|| rf.index.to_string());
+            let id = feature_id(id_field.as_deref(), &rf.attributes, &rf.native_id, rf.index);
             let name = name_field
                 .as_deref()
                 .and_then(|f| attribute(&rf.attributes, f))
@@ -170,6 +176,10 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
         .collect();
 
     let mut problems = raw.problems;
+    problems.extend(raw.rejected.into_iter().map(|r| {
+        let id = feature_id(id_field.as_deref(), &r.attributes, &r.native_id, r.index);
+        Problem::feature(path, r.index, Some(&id), r.message)
+    }));
     let mut features = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         match outcome {
@@ -184,6 +194,21 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
         features,
         problems,
     })
+}
+
+/// A feature's id: its id field, else the format's own id, else its position.
+fn feature_id(
+    id_field: Option<&str>,
+    attributes: &[(String, String)],
+    native_id: &Option<String>,
+    index: usize,
+) -> String {
+    id_field
+        .and_then(|f| attribute(attributes, f))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .or_else(|| native_id.clone())
+        .unwrap_or_else(|| index.to_string())
 }
 
 fn attribute<'a>(attributes: &'a [(String, String)], field: &str) -> Option<&'a str> {
@@ -202,9 +227,14 @@ fn pick_field(
     path: &Path,
 ) -> Result<Option<String>, Error> {
     let has = |field: &str| {
-        raw.features
+        let attributes = raw
+            .features
             .iter()
-            .any(|f| f.attributes.iter().any(|(k, _)| k == field))
+            .map(|f| &f.attributes)
+            .chain(raw.rejected.iter().map(|r| &r.attributes));
+        attributes
+            .clone()
+            .any(|a| a.iter().any(|(k, _)| k == field))
     };
     if let Some(field) = named {
         if raw.features.is_empty() || has(field) {
@@ -226,11 +256,48 @@ fn pick_field(
     Ok(candidates.iter().find(|c| has(c)).map(|c| c.to_string()))
 }
 
+/// The file's CRS (see [`choose_crs`]), checked against its numbers: a
+/// lon/lat CRS over numbers that are not lon/lat is refused, saying when
+/// they are simply latitude first.
+fn settle_crs(
+    path: &Path,
+    raw: &RawFile,
+    options: &ReadOptions,
+) -> Result<(Crs, Option<String>), Error> {
+    let (crs, note) = choose_crs(path, raw, options)?;
+    let bounds = raw_bounds(raw);
+    if let Some(b) = bounds.filter(|b| crs.is_geographic() && !looks_like_lonlat(b)) {
+        let message = if looks_like_latlon(&b) {
+            format!(
+                "the coordinates are latitude first (the second number runs {:.4}..{:.4}, which no latitude can be, \
+                 while the first runs {:.4}..{:.4}): longitude and latitude are swapped; \
+                 write each position as [longitude, latitude] (RFC 7946), e.g. [106.3, 29.6]",
+                b.min().y,
+                b.max().y,
+                b.min().x,
+                b.max().x
+            )
+        } else {
+            format!(
+                "its CRS {crs} is longitude/latitude but the coordinates (x {:.1}..{:.1}, y {:.1}..{:.1}) are not; \
+                 declare the CRS the coordinates are really in {}",
+                b.min().x,
+                b.max().x,
+                b.min().y,
+                b.max().y,
+                options.crs_hint
+            )
+        };
+        return Err(Error::crs(path, message));
+    }
+    Ok((crs, note))
+}
+
 /// The file's CRS: what it declares, else the fallback, else what its
 /// header and numbers tell (with a note saying what was assumed), else
 /// lon/lat when the coordinates can only be that. Anything else is refused:
 /// an area computed in the wrong CRS is worse than no answer.
-fn settle_crs(
+fn choose_crs(
     path: &Path,
     raw: &RawFile,
     options: &ReadOptions,
@@ -290,7 +357,9 @@ fn settle_crs(
             ))
         }
         (_, None) => wgs84().map(|c| (c, None)),
-        (CrsClue::Silent, Some(b)) if looks_like_lonlat(&b) => wgs84().map(|c| (c, None)),
+        (CrsClue::Silent, Some(b)) if looks_like_lonlat(&b) || looks_like_latlon(&b) => {
+            wgs84().map(|c| (c, None))
+        }
         (CrsClue::Silent, Some(b)) => Err(Error::crs(
             path,
             format!(
@@ -306,16 +375,33 @@ fn settle_crs(
     }
 }
 
+/// The bounds of every finite coordinate of the file: one NaN must not hide
+/// the extent of the rest (it is refused per feature later).
 fn raw_bounds(raw: &RawFile) -> Option<geo::Rect> {
+    use geo::CoordsIter;
     raw.features
         .iter()
-        .filter_map(|f| f.geometry.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
+        .flat_map(|f| f.geometry.coords_iter())
+        .filter(|c| c.x.is_finite() && c.y.is_finite())
+        .fold(None, |acc: Option<geo::Rect>, c| {
+            Some(match acc {
+                None => geo::Rect::new(c, c),
+                Some(r) => geo::Rect::new(
+                    geo::coord! { x: r.min().x.min(c.x), y: r.min().y.min(c.y) },
+                    geo::coord! { x: r.max().x.max(c.x), y: r.max().y.max(c.y) },
+                ),
+            })
         })
+}
+
+/// Coordinates that are lon/lat only when read the other way round: the
+/// second number beyond ±90 but within ±180, the first within ±90.
+fn looks_like_latlon(bounds: &geo::Rect) -> bool {
+    let swapped = geo::Rect::new(
+        geo::coord! { x: bounds.min().y, y: bounds.min().x },
+        geo::coord! { x: bounds.max().y, y: bounds.max().x },
+    );
+    looks_like_lonlat(&swapped) && !looks_like_lonlat(bounds)
 }
 
 /// Text whose encoding no file states: UTF-8 (a byte-order mark dropped)

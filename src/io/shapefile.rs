@@ -16,7 +16,7 @@ use dbase::FieldValue;
 use geo_types::{Geometry, LineString, MultiLineString};
 use shapefile::{Shape, ShapeReader};
 
-use super::{RawFeature, RawFile};
+use super::{RawFeature, RawFile, RejectedFeature};
 use crate::crs::Crs;
 use crate::error::{Error, Problem};
 use crate::geometry::polygons_from_rings;
@@ -90,7 +90,8 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
                     index,
                     None,
                     format!(
-                        "the .shp is damaged from here on ({e}); the features before it were read"
+                        "the .shp is damaged from this feature on ({e}); the features before it were read, \
+                         the rest are lost: export the shapefile again"
                     ),
                 ));
                 break;
@@ -136,9 +137,12 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
                 geometry,
                 notes: Vec::new(),
             }),
-            Err(message) => out
-                .problems
-                .push(Problem::feature(path, index, None, message)),
+            Err(message) => out.rejected.push(RejectedFeature {
+                index,
+                native_id: None,
+                attributes,
+                message,
+            }),
         }
     }
     Ok(out)

@@ -43,6 +43,12 @@ pub fn write_report(
 
 /// Writes `bytes` to `path` atomically; refuses to overwrite any of `inputs`.
 pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result<(), Error> {
+    write_atomically_with(path, inputs, |file| file.write_all(bytes))
+}
+
+/// Refuses an output before any work is done: one that is an input, a
+/// folder, or in a folder that does not exist. Checked again when written.
+pub fn check_output(path: &Path, inputs: &[PathBuf]) -> Result<(), Error> {
     let fail = |message: String| Error::Output {
         path: path.to_path_buf(),
         message,
@@ -57,10 +63,43 @@ pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result
             ));
         }
     }
-    let dir = match path.parent() {
+    if path.is_dir() {
+        return Err(fail(
+            "it is a folder; give a file name, e.g. findings.csv".to_string(),
+        ));
+    }
+    let dir = parent_folder(path);
+    if !dir.is_dir() {
+        return Err(fail(format!(
+            "the folder {} does not exist (or is not a folder); create it or choose another place",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The folder a file is written in; `.` for a bare file name.
+fn parent_folder(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
+    }
+}
+
+/// Writes what `write` puts into a temporary file beside `path`, then
+/// renames it into place. When `write` fails (a full disk, a lost network
+/// share) the temporary file is removed and `path` is as it was.
+pub fn write_atomically_with(
+    path: &Path,
+    inputs: &[PathBuf],
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let fail = |message: String| Error::Output {
+        path: path.to_path_buf(),
+        message,
     };
+    check_output(path, inputs)?;
+    let dir = parent_folder(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".redline-");
     // A report is an ordinary file for the user's tools, not a private temp file.
@@ -72,7 +111,7 @@ pub fn write_atomically(path: &Path, inputs: &[PathBuf], bytes: &[u8]) -> Result
             dir.display()
         ))
     })?;
-    temp.write_all(bytes)
+    write(temp.as_file_mut())
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| fail(format!("{e} (disk full?); nothing was written")))?;
     temp.persist(path)

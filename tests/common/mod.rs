@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use redline::catalog::Catalog;
+use redline::crs::Crs;
 use redline::index::ZoneIndex;
-use redline::io::{read_layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::io::{read_layer, Layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
 use redline::plan::LoadedPlan;
 use redline::screen::{screen_files, Screening};
 
@@ -107,18 +108,29 @@ basis = "新建地块建筑红线后退水岸线30-50米以上"
     }
 }
 
-pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
-    let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
-    let index = ZoneIndex::build(&plan);
-    let options = ReadOptions {
-        working_crs: &plan.catalog.working_crs,
+/// How `redline screen` reads parcel files, with no CRS or fields given.
+pub fn parcel_options(working_crs: &Crs) -> ReadOptions<'_> {
+    ReadOptions {
+        working_crs,
         fallback_crs: None,
         id_field: None,
         id_candidates: PARCEL_ID_FIELDS,
         name_field: None,
         name_candidates: PARCEL_NAME_FIELDS,
         crs_hint: "with --parcels-crs",
-    };
+    }
+}
+
+/// Reads a parcel file into EPSG:4544, the test world's working CRS.
+pub fn read_parcels(path: &Path) -> Result<Layer, redline::Error> {
+    let working = Crs::from_epsg(4544).unwrap();
+    read_layer(path, &parcel_options(&working))
+}
+
+pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
+    let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
+    let index = ZoneIndex::build(&plan);
+    let options = parcel_options(&plan.catalog.working_crs);
     let files = parcels
         .iter()
         .map(|p| read_layer(p, &options).unwrap())
