@@ -8,6 +8,9 @@ use std::path::Path;
 
 use geo_types::Geometry;
 use geojson::{GeometryValue, JsonObject, JsonValue};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::{RawFeature, RawFile};
 use crate::crs::Crs;
@@ -25,8 +28,79 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     parse(path, text)
 }
 
+/// The top level of a FeatureCollection with each feature left as its text:
+/// a JSON tree of a 200 000-parcel file costs several times the file's size
+/// in memory, while one feature's tree at a time costs next to nothing, and
+/// features can then be parsed in parallel.
+#[derive(serde::Deserialize)]
+struct LazyCollection<'a> {
+    #[serde(rename = "type")]
+    kind: Option<&'a str>,
+    crs: Option<JsonValue>,
+    #[serde(borrow)]
+    features: Option<&'a RawValue>,
+}
+
 /// Parses GeoJSON text; `path` only names the source in messages.
 pub fn parse(path: &Path, text: &str) -> Result<RawFile, Error> {
+    if let Some(file) = parse_collection_lazily(path, text)? {
+        return Ok(file);
+    }
+    parse_tree(path, text)
+}
+
+/// A FeatureCollection read one feature at a time; `None` when the text is
+/// something else, which [`parse_tree`] then reads (and explains) as a whole.
+fn parse_collection_lazily(path: &Path, text: &str) -> Result<Option<RawFile>, Error> {
+    let Ok(root) = serde_json::from_str::<LazyCollection>(text) else {
+        return Ok(None);
+    };
+    if root.kind != Some("FeatureCollection") {
+        return Ok(None);
+    }
+    let Some(Ok(features)) = root
+        .features
+        .map(|f| serde_json::from_str::<Vec<&RawValue>>(f.get()))
+    else {
+        return Ok(None);
+    };
+    let mut crs_member = JsonObject::new();
+    if let Some(crs) = root.crs {
+        crs_member.insert("crs".to_string(), crs);
+    }
+    let declared_crs = legacy_crs(path, &crs_member)?;
+    let parsed: Vec<Result<RawFeature, Problem>> = features
+        .par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            // The whole text is valid JSON, so each element is too.
+            let value: JsonValue = serde_json::from_str(raw.get()).unwrap_or(JsonValue::Null);
+            feature(i + 1, &value).map_err(|message| {
+                Problem::feature(
+                    path,
+                    i + 1,
+                    value.get("id").map(json_text).as_deref(),
+                    message,
+                )
+            })
+        })
+        .collect();
+    let mut out = RawFile {
+        declared_crs,
+        ..RawFile::default()
+    };
+    for outcome in parsed {
+        match outcome {
+            Ok(f) => out.features.push(f),
+            Err(p) => out.problems.push(p),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Parses GeoJSON text as one JSON tree: a single Feature, a bare geometry,
+/// or anything malformed, which it names precisely.
+fn parse_tree(path: &Path, text: &str) -> Result<RawFile, Error> {
     let root: JsonValue = serde_json::from_str(text).map_err(|e| {
         Error::format(
             path,
@@ -148,8 +222,7 @@ fn feature(index: usize, value: &JsonValue) -> Result<RawFeature, String> {
 }
 
 fn geometry(value: &JsonValue) -> Result<(Geometry, Vec<String>), String> {
-    let parsed = serde_json::from_value::<geojson::Geometry>(value.clone())
-        .map_err(|e| format!("bad geometry: {e}"))?;
+    let parsed = geojson::Geometry::deserialize(value).map_err(|e| format!("bad geometry: {e}"))?;
     let mut notes = Vec::new();
     let mut value = parsed.value;
     close_rings(&mut value, &mut notes)?;
