@@ -6,11 +6,15 @@
 //! ("linework") does, and what was done is recorded as a note for the report.
 //! A feature that cannot be made measurable is an error, never dropped quietly.
 
+use geo::coordinate_position::CoordPos;
+use geo::dimensions::Dimensions;
 use geo::orient::Direction;
+use geo::validation::{GeometryIndex, InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{
     unary_union, Area, BoundingRect, Contains, Coord, CoordsIter, Distance, Euclidean, Geometry,
-    InteriorPoint, Intersects, LineString, MakeValid, MultiLineString, MultiPolygon, Orient, Point,
-    Polygon, Rect, RemoveRepeatedPoints, Validation,
+    HasDimensions, InteriorPoint, Intersects, Line, LineString, MakeValid, MultiLineString,
+    MultiPolygon, Orient, Point, Polygon, PreparedGeometry, Rect, Relate, RemoveRepeatedPoints,
+    Validation,
 };
 
 /// A feature's geometry once it is usable: an area, or lines (rivers).
@@ -139,11 +143,7 @@ fn collect_parts(
 /// Validates a polygonal geometry and repairs it when invalid.
 pub fn clean_area(multi_polygon: MultiPolygon) -> Result<Cleaned, String> {
     let multi_polygon = multi_polygon.remove_repeated_points();
-    let problems: Vec<String> = multi_polygon
-        .validation_errors()
-        .iter()
-        .map(|e| e.to_string())
-        .collect();
+    let problems = validation_problems(&multi_polygon);
     // A bow-tie's signed halves cancel to zero: only a valid polygon's area
     // can be trusted before repair.
     if problems.is_empty() && is_degenerate(&multi_polygon) {
@@ -193,6 +193,127 @@ fn is_degenerate(multi_polygon: &MultiPolygon) -> bool {
         .bounding_rect()
         .map_or(0.0, |b| b.width().hypot(b.height()));
     area.is_nan() || area <= 1e-6 * extent * extent
+}
+
+/// geo's `validation_errors`, in the same words and order, without its
+/// all-pairs ring self-intersection test: that test is quadratic in a ring's
+/// vertex count and took seconds per 10 000-vertex zone. Rings are tested
+/// here with the same predicate on the segment pairs whose bounds meet (the
+/// only pairs that can intersect); a ring that fails, or is too short, goes
+/// to geo for the complete list of problems.
+pub fn validation_problems(multi_polygon: &MultiPolygon) -> Vec<String> {
+    let rings_ok = multi_polygon.0.iter().all(|p| {
+        std::iter::once(p.exterior()).chain(p.interiors()).all(|r| {
+            r.0.is_empty() || (r.remove_repeated_points().0.len() >= 4 && !ring_self_intersects(r))
+        })
+    });
+    if !rings_ok {
+        return multi_polygon
+            .validation_errors()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+    }
+    let mut errors: Vec<InvalidMultiPolygon> = Vec::new();
+    for (i, polygon) in multi_polygon.0.iter().enumerate() {
+        for e in interior_ring_problems(polygon) {
+            errors.push(InvalidMultiPolygon::InvalidPolygon(GeometryIndex(i), e));
+        }
+        for (j, other) in multi_polygon.0.iter().enumerate().skip(i + 1) {
+            let im = polygon.relate(other);
+            if im.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
+                errors.push(InvalidMultiPolygon::ElementsOverlaps(
+                    GeometryIndex(i),
+                    GeometryIndex(j),
+                ));
+            }
+            if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
+                errors.push(InvalidMultiPolygon::ElementsTouchOnALine(
+                    GeometryIndex(i),
+                    GeometryIndex(j),
+                ));
+            }
+        }
+    }
+    errors.iter().map(|e| e.to_string()).collect()
+}
+
+/// geo's checks of a polygon's holes against its shell and each other
+/// (`Validation for Polygon`, after the ring checks), unchanged.
+fn interior_ring_problems(polygon: &Polygon) -> Vec<InvalidPolygon> {
+    let mut errors = Vec::new();
+    if polygon.is_empty() || polygon.interiors().iter().all(|r| r.is_empty()) {
+        return errors;
+    }
+    let exterior = Polygon::new(polygon.exterior().clone(), vec![]);
+    let prepared_exterior = PreparedGeometry::from(&exterior);
+    for (i, interior) in polygon.interiors().iter().enumerate() {
+        if interior.is_empty() {
+            continue;
+        }
+        let interior_polygon = Polygon::new(interior.clone(), vec![]);
+        let prepared_interior = PreparedGeometry::from(&interior_polygon);
+        let im = prepared_exterior.relate(&prepared_interior);
+        if !im.is_contains() {
+            errors.push(InvalidPolygon::InteriorRingNotContainedInExteriorRing(
+                RingRole::Interior(i),
+            ));
+        }
+        if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
+            errors.push(InvalidPolygon::IntersectingRingsOnALine(
+                RingRole::Exterior,
+                RingRole::Interior(i),
+            ));
+        }
+        for (j, other) in polygon.interiors().iter().enumerate().skip(i + 1) {
+            if other.is_empty() {
+                continue;
+            }
+            let im = prepared_interior.relate(&Polygon::new(other.clone(), vec![]));
+            if im.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
+                errors.push(InvalidPolygon::IntersectingRingsOnAnArea(
+                    RingRole::Interior(i),
+                    RingRole::Interior(j),
+                ));
+            }
+            if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
+                errors.push(InvalidPolygon::IntersectingRingsOnALine(
+                    RingRole::Interior(i),
+                    RingRole::Interior(j),
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// geo's ring self-intersection predicate (two distinct segments meet,
+/// other than where one ends and the other begins), tested only on pairs
+/// whose bounds overlap, found by a sweep along x.
+pub fn ring_self_intersects(ring: &LineString) -> bool {
+    let lines: Vec<Line> = ring.lines().collect();
+    let mut order: Vec<(usize, Rect)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i, l.bounding_rect()))
+        .collect();
+    order.sort_by(|a, b| a.1.min().x.total_cmp(&b.1.min().x));
+    let flagged = |a: &Line, b: &Line| a.intersects(b) && a.start != b.end && a.end != b.start;
+    for (k, (i, a_box)) in order.iter().enumerate() {
+        for (j, b_box) in &order[k + 1..] {
+            if b_box.min().x > a_box.max().x {
+                break;
+            }
+            if b_box.min().y > a_box.max().y || b_box.max().y < a_box.min().y {
+                continue;
+            }
+            let (a, b) = (&lines[*i], &lines[*j]);
+            if flagged(a, b) || flagged(b, a) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// `MakeValid` returns its polygons, and the start of each ring, in an
@@ -302,6 +423,62 @@ pub fn polygons_from_rings(rings: Vec<LineString>) -> MultiPolygon {
 mod tests {
     use super::*;
     use geo::polygon;
+
+    /// Rings on a coarse grid, so that shared vertices, collinear overlaps,
+    /// spikes and crossings all occur.
+    fn grid_ring(seed: u64, n: usize) -> LineString {
+        let mut state = seed;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % 5) as f64
+        };
+        let mut coords: Vec<(f64, f64)> = (0..n).map(|_| (next(), next())).collect();
+        coords.push(coords[0]);
+        LineString::from(coords)
+    }
+
+    #[test]
+    fn fast_validation_says_what_geo_says() {
+        let mut polygons: Vec<MultiPolygon> = Vec::new();
+        for seed in 0..400u64 {
+            let n = 3 + (seed % 6) as usize;
+            let ring = grid_ring(seed, n);
+            let naive = geo::Polygon::new(ring.clone(), vec![])
+                .validation_errors()
+                .iter()
+                .any(|e| matches!(e, InvalidPolygon::SelfIntersection(_)));
+            if ring.remove_repeated_points().0.len() >= 4 {
+                assert_eq!(ring_self_intersects(&ring), naive, "seed {seed}: {ring:?}");
+            }
+            polygons.push(MultiPolygon::new(vec![Polygon::new(ring, vec![])]));
+        }
+        let shell = square(0.0, 0.0, 10.0);
+        for hole in [
+            square(1.0, 1.0, 2.0),
+            square(0.0, 0.0, 2.0),
+            square(8.0, 8.0, 4.0),
+        ] {
+            polygons.push(MultiPolygon::new(vec![Polygon::new(
+                shell.clone(),
+                vec![hole.clone(), square(2.0, 2.0, 2.0)],
+            )]));
+            polygons.push(MultiPolygon::new(vec![
+                Polygon::new(shell.clone(), vec![]),
+                Polygon::new(hole, vec![]),
+                Polygon::new(square(10.0, 0.0, 3.0), vec![]),
+            ]));
+        }
+        for mp in &polygons {
+            let geo_says: Vec<String> = mp
+                .validation_errors()
+                .iter()
+                .map(|e| e.to_string())
+                .collect();
+            assert_eq!(validation_problems(mp), geo_says, "{mp:?}");
+        }
+    }
 
     fn square(x0: f64, y0: f64, side: f64) -> LineString {
         LineString::from(vec![

@@ -152,6 +152,10 @@ struct ScreenArgs {
     /// Exit with code 3 when any parcel has this verdict or worse.
     #[arg(long, value_enum, value_name = "VERDICT")]
     fail_on: Option<FailOn>,
+    /// Print the time of each phase (load plan, index, read parcels, screen,
+    /// write) to stderr, for the benchmark against the peers.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Subcommand)]
@@ -273,7 +277,9 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     {
         check_output(path, &input_paths)?;
     }
+    let loaded_plan = Instant::now();
     let index = ZoneIndex::build(&plan);
+    let indexed = Instant::now();
 
     let hint = "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)";
     let options = ReadOptions {
@@ -290,7 +296,9 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         .iter()
         .map(|p| read_layer(p, &options))
         .collect::<Result<Vec<_>, _>>()?;
+    let read_parcels = Instant::now();
     let screening = screen_files(&plan, &index, files);
+    let screened_at = Instant::now();
 
     let write = |path: &PathBuf, bytes: Result<Vec<u8>, String>| {
         let bytes = bytes.map_err(|message| Error::Output {
@@ -334,6 +342,19 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
                 message,
             })?;
         write_report(path, &input_paths, &bytes, args.force)?;
+    }
+    if args.timings {
+        let secs = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64();
+        let written = Instant::now();
+        eprintln!(
+            "timings: load_plan_s={:.3} index_s={:.3} read_parcels_s={:.3} screen_s={:.3} write_s={:.3} total_s={:.3}",
+            secs(started, loaded_plan),
+            secs(loaded_plan, indexed),
+            secs(indexed, read_parcels),
+            secs(read_parcels, screened_at),
+            secs(screened_at, written),
+            secs(started, written),
+        );
     }
 
     let screened = screening.screened().count();

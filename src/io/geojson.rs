@@ -8,6 +8,9 @@ use std::path::Path;
 
 use geo_types::Geometry;
 use geojson::{GeometryValue, JsonObject, JsonValue};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::{RawFeature, RawFile, RejectedFeature};
 use crate::crs::Crs;
@@ -25,10 +28,74 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     parse(path, text)
 }
 
+/// The top level of a FeatureCollection with each feature left as its text:
+/// a JSON tree of a 200 000-parcel file costs several times the file's size
+/// in memory, while one feature's tree at a time costs next to nothing, and
+/// features can then be parsed in parallel.
+#[derive(serde::Deserialize)]
+struct LazyCollection<'a> {
+    #[serde(rename = "type")]
+    kind: Option<&'a str>,
+    crs: Option<JsonValue>,
+    #[serde(borrow)]
+    features: Option<&'a RawValue>,
+}
+
 /// Parses GeoJSON text; `path` only names the source in messages.
 pub fn parse(path: &Path, text: &str) -> Result<RawFile, Error> {
     let text = quote_non_finite_numbers(text);
-    let root: JsonValue = serde_json::from_str(&text).map_err(|e| {
+    if let Some(file) = parse_collection_lazily(path, &text)? {
+        return Ok(file);
+    }
+    parse_tree(path, &text)
+}
+
+/// A FeatureCollection read one feature at a time; `None` when the text is
+/// something else, which [`parse_tree`] then reads (and explains) as a whole.
+fn parse_collection_lazily(path: &Path, text: &str) -> Result<Option<RawFile>, Error> {
+    let Ok(root) = serde_json::from_str::<LazyCollection>(text) else {
+        return Ok(None);
+    };
+    if root.kind != Some("FeatureCollection") {
+        return Ok(None);
+    }
+    let Some(Ok(features)) = root
+        .features
+        .map(|f| serde_json::from_str::<Vec<&RawValue>>(f.get()))
+    else {
+        return Ok(None);
+    };
+    let mut crs_member = JsonObject::new();
+    if let Some(crs) = root.crs {
+        crs_member.insert("crs".to_string(), crs);
+    }
+    let declared_crs = legacy_crs(path, &crs_member)?;
+    let parsed: Vec<Result<RawFeature, RejectedFeature>> = features
+        .par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            // The whole text is valid JSON, so each element is too.
+            let value: JsonValue = serde_json::from_str(raw.get()).unwrap_or(JsonValue::Null);
+            feature(i + 1, &value)
+        })
+        .collect();
+    let mut out = RawFile {
+        declared_crs,
+        ..RawFile::default()
+    };
+    for outcome in parsed {
+        match outcome {
+            Ok(f) => out.features.push(f),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Parses GeoJSON text as one JSON tree: a single Feature, a bare geometry,
+/// or anything malformed, which it names precisely.
+fn parse_tree(path: &Path, text: &str) -> Result<RawFile, Error> {
+    let root: JsonValue = serde_json::from_str(text).map_err(|e| {
         let fix = if e.is_eof() {
             "the file is truncated: export it again"
         } else {
@@ -162,7 +229,8 @@ fn geometry(value: &JsonValue) -> Result<(Geometry, Vec<String>), String> {
     if let Some(problem) = coordinates_problem(value) {
         return Err(problem);
     }
-    let parsed = serde_json::from_value::<geojson::Geometry>(value.clone()).map_err(|e| {
+    // Deserialised from the borrowed value: no copy of a large geometry.
+    let parsed = geojson::Geometry::deserialize(value).map_err(|e| {
         format!(
             "bad geometry: {e}; a geometry is {{\"type\": \"Polygon\", \"coordinates\": [[[x, y], …]]}} \
              (or MultiPolygon, LineString, MultiLineString)"
