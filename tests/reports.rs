@@ -351,3 +351,56 @@ fn pdf_report_is_reproducible_and_never_overwritten_without_force() {
     render_sample(&a, &["--force"]);
     assert!(first == std::fs::read(&a).unwrap());
 }
+
+/// Attribute text comes from outside files: in the PDF it is text, never
+/// markup; in the CSV a would-be formula is neutralised.
+#[test]
+fn hostile_attribute_text_is_printed_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample_parcels: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sample("layers/parcels/parcels.geojson")).unwrap(),
+    )
+    .unwrap();
+    let mut parcel = sample_parcels["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["地块编号"] == "XY-2025-001")
+        .unwrap()
+        .clone();
+    let name = "=HYPERLINK(\"http://x\",\"点我\")<b>粗体</b>";
+    parcel["properties"]["地块编号"] = "@SUM(A1)".into();
+    parcel["properties"]["名称"] = name.into();
+    let mut collection = sample_parcels.clone();
+    collection["features"] = serde_json::Value::Array(vec![parcel]);
+    let parcels = dir.path().join("hostile.geojson");
+    std::fs::write(&parcels, collection.to_string()).unwrap();
+    let (pdf, csv_path) = (dir.path().join("r.pdf"), dir.path().join("f.csv"));
+    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .args(["screen", "--catalog"])
+        .arg(sample("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(&parcels)
+        .arg("--pdf")
+        .arg(&pdf)
+        .arg("--csv")
+        .arg(&csv_path)
+        .args(["--report-time", REPORT_TIME])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let text: String = pdf_text(&std::fs::read(&pdf).unwrap())
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains("@SUM(A1)"), "{text}");
+    assert!(text.contains("<b>粗体</b>"), "{text}");
+    let rows = csv_rows(&csv_path);
+    assert_eq!(&rows[0][0], "'@SUM(A1)");
+    assert!(rows[0][1].starts_with("'=HYPERLINK("), "{:?}", &rows[0]);
+}
