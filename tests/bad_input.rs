@@ -608,3 +608,36 @@ fn one_bad_feature_among_a_thousand_costs_one_parcel_and_is_reported_everywhere(
         ],
     );
 }
+
+/// A damaged record header claiming two billion points must be refused,
+/// not allocated: the shapes before it are kept.
+#[test]
+fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = good_shapefile(dir.path());
+    let mut bytes = std::fs::read(&shp).unwrap();
+    // Second record: after the 100-byte header and the first record (8-byte
+    // record header + content length in 16-bit words, big-endian).
+    let first_len =
+        8 + 2 * u32::from_be_bytes([bytes[104], bytes[105], bytes[106], bytes[107]]) as usize;
+    let second = 100 + first_len;
+    // Its record header (8), shape type (4), box (32), parts (4), then points.
+    let points_at = second + 8 + 4 + 32 + 4;
+    bytes[points_at..points_at + 4].copy_from_slice(&2_000_000_000i32.to_le_bytes());
+    std::fs::write(&shp, bytes).unwrap();
+
+    let s = screen(std::slice::from_ref(&shp));
+    assert_eq!(screened_ids(&s), ["SHP-1"]);
+    let problems = unscreened(&s);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].index, Some(2));
+    assert_contains(
+        &problems[0].to_string(),
+        &[
+            "地块.shp",
+            "feature 2",
+            "damaged",
+            "export the shapefile again",
+        ],
+    );
+}
