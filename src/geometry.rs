@@ -384,13 +384,19 @@ pub fn polygons_from_rings(rings: Vec<LineString>) -> MultiPolygon {
         .collect();
     // Largest first, so every container precedes what it contains.
     rings.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if rings.len() == 1 {
+        // Most parcels are one ring; an interior point costs more than reading it.
+        let (_, ring) = rings.swap_remove(0);
+        return MultiPolygon::new(vec![Polygon::new(ring, vec![])]);
+    }
     let shells: Vec<Polygon> = rings
         .iter()
         .map(|(_, r)| Polygon::new(r.clone(), vec![]))
         .collect();
     let mut parent: Vec<Option<usize>> = vec![None; rings.len()];
     let mut depth = vec![0usize; rings.len()];
-    for i in 0..rings.len() {
+    // The largest ring is inside nothing.
+    for i in 1..rings.len() {
         let probe = shells[i].interior_point();
         for j in (0..i).rev() {
             let inside = probe.is_some_and(|p| shells[j].contains(&p));

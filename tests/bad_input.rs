@@ -476,6 +476,33 @@ fn a_dbf_with_fewer_records_than_shapes_reports_each_shape_without_attributes() 
 }
 
 #[test]
+fn a_record_marked_deleted_in_the_dbf_skips_its_shape_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = good_shapefile(dir.path());
+    let dbf = shp.with_extension("dbf");
+    let mut bytes = std::fs::read(&dbf).unwrap();
+    let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    let record_len = usize::from(u16::from_le_bytes([bytes[10], bytes[11]]));
+    bytes[header_len + record_len] = b'*';
+    std::fs::write(&dbf, bytes).unwrap();
+    let s = screen(&[shp]);
+    // Shape 3 keeps its own attributes, not shifted onto shape 2.
+    assert_eq!(screened_ids(&s), ["SHP-1", "SHP-3"]);
+    let problems = unscreened(&s);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].index, Some(2));
+    assert_contains(
+        &problems[0].to_string(),
+        &[
+            "地块.dbf",
+            "feature 2",
+            "marked deleted",
+            "restore the record",
+        ],
+    );
+}
+
+#[test]
 fn a_truncated_shp_keeps_the_shapes_before_the_damage() {
     let dir = tempfile::tempdir().unwrap();
     let shp = good_shapefile(dir.path());

@@ -6,13 +6,13 @@
 //! GBK. Polygon rings are assembled by containment, because files written by
 //! other tools often wind the outer ring the wrong way.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use dbase::encoding::{DynEncoding, EncodingRs};
 use dbase::encoding_rs;
 
-use dbase::FieldValue;
+use dbase::{FieldError, FieldIterator, FieldValue, ReadableRecord};
 use geo_types::{Geometry, LineString, MultiLineString};
 use shapefile::{Shape, ShapeReader};
 
@@ -60,21 +60,21 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     )
     .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
 
-    let dbf_bytes = std::fs::read(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
-    let encoding = dbf_encoding(path, &dbf_bytes)?;
+    let scan = scan_dbf(&dbf_path)?;
+    let encoding = dbf_encoding(path, &scan)?;
+    let dbf_file = std::fs::File::open(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
     let mut table = dbase::ReaderBuilder::new()
         .with_encoding(encoding)
-        .build(Cursor::new(dbf_bytes))
+        .build(std::io::BufReader::new(dbf_file))
         .map_err(|e| Error::format(&dbf_path, format!("not a readable .dbf: {e}")))?;
     let field_names: Vec<String> = table
         .fields()
         .iter()
         .map(|f| f.name().to_string())
         .collect();
-    let records: Vec<Result<dbase::Record, String>> = table
-        .iter_records()
-        .map(|r| r.map_err(|e| e.to_string()))
-        .collect();
+    // Records are read in step with the shapes, not collected first: a
+    // city's cadastre has hundreds of thousands of them.
+    let mut records = table.iter_records_as::<Row>();
 
     let mut out = RawFile {
         declared_crs,
@@ -97,16 +97,18 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
                 break;
             }
         };
-        let attributes = match records.get(i) {
-            Some(Ok(record)) => field_names
-                .iter()
-                .map(|name| {
-                    (
-                        name.clone(),
-                        record.get(name).map(field_text).unwrap_or_default(),
-                    )
-                })
-                .collect(),
+        if scan.deleted.get(i).copied().unwrap_or(false) {
+            out.problems.push(Problem::feature(
+                &dbf_path,
+                index,
+                None,
+                "its attribute record is marked deleted in the .dbf, so the shape is skipped as other GIS skip it; \
+                 if it is a real parcel, restore the record (or pack the table) and export again",
+            ));
+            continue;
+        }
+        let attributes = match records.next() {
+            Some(Ok(Row(values))) => field_names.iter().cloned().zip(values).collect(),
             Some(Err(e)) => {
                 out.problems.push(Problem::feature(
                     &dbf_path,
@@ -123,7 +125,7 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
                     None,
                     format!(
                         "the .dbf has {} records but the .shp has more shapes; this shape has no attributes and is skipped — export the shapefile again",
-                        records.len()
+                        scan.deleted.len()
                     ),
                 ));
                 continue;
@@ -156,7 +158,65 @@ fn find_sibling(path: &Path, ext: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn dbf_encoding(shp_path: &Path, dbf: &[u8]) -> Result<DynEncoding, Error> {
+/// One attribute record as text, in field order.
+struct Row(Vec<String>);
+
+impl ReadableRecord for Row {
+    fn read_using<Source: Read + Seek, MemoSource: Read + Seek>(
+        fields: &mut FieldIterator<Source, MemoSource>,
+    ) -> Result<Self, FieldError> {
+        fields
+            .map(|field| field.map(|f| field_text(&f.value)))
+            .collect::<Result<_, _>>()
+            .map(Row)
+    }
+}
+
+/// What one pass over the .dbf's bytes tells before its records are read.
+struct DbfScan {
+    /// Per record of the header's count: marked deleted (`*`). The `dbase`
+    /// reader skips deleted records, so the shapes beside them must be
+    /// skipped too, or every later shape would take its neighbour's attributes.
+    deleted: Vec<bool>,
+    /// The code-page (language driver) byte of the header.
+    code_page: u8,
+    /// The header and every record are valid UTF-8.
+    utf8: bool,
+}
+
+fn scan_dbf(dbf_path: &Path) -> Result<DbfScan, Error> {
+    let file = std::fs::File::open(dbf_path).map_err(|e| Error::io(dbf_path, e))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut header = [0u8; 32];
+    if reader.read_exact(&mut header).is_err() {
+        return Err(Error::format(
+            dbf_path,
+            "not a readable .dbf: shorter than its 32-byte header; export the shapefile again",
+        ));
+    }
+    let record_count = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+    let header_len = usize::from(u16::from_le_bytes([header[8], header[9]]));
+    let record_len = usize::from(u16::from_le_bytes([header[10], header[11]]));
+    let mut field_header = vec![0u8; header_len.saturating_sub(header.len())];
+    let complete_header = reader.read_exact(&mut field_header).is_ok();
+    let mut utf8 = complete_header && std::str::from_utf8(&field_header).is_ok();
+    // The count comes from the file: records that are not there end the scan,
+    // and the reader then reports each shape left without attributes.
+    let mut deleted = Vec::new();
+    let mut record = vec![0u8; record_len.max(1)];
+    while complete_header && deleted.len() < record_count && reader.read_exact(&mut record).is_ok()
+    {
+        deleted.push(record[0] == b'*');
+        utf8 = utf8 && std::str::from_utf8(&record).is_ok();
+    }
+    Ok(DbfScan {
+        deleted,
+        code_page: header[DBF_CODE_PAGE_OFFSET],
+        utf8,
+    })
+}
+
+fn dbf_encoding(shp_path: &Path, scan: &DbfScan) -> Result<DynEncoding, Error> {
     if let Some(cpg) = find_sibling(shp_path, "cpg") {
         let label = std::fs::read(&cpg).map_err(|e| Error::io(&cpg, e))?;
         let label = String::from_utf8_lossy(&label);
@@ -170,12 +230,12 @@ fn dbf_encoding(shp_path: &Path, dbf: &[u8]) -> Result<DynEncoding, Error> {
             )
         });
     }
-    match dbf.get(DBF_CODE_PAGE_OFFSET) {
-        Some(0x4D) | Some(0x7A) => return Ok(EncodingRs::from(encoding_rs::GBK).into()),
-        Some(0x57) | Some(0x03) => return Ok(EncodingRs::from(encoding_rs::WINDOWS_1252).into()),
+    match scan.code_page {
+        0x4D | 0x7A => return Ok(EncodingRs::from(encoding_rs::GBK).into()),
+        0x57 | 0x03 => return Ok(EncodingRs::from(encoding_rs::WINDOWS_1252).into()),
         _ => {}
     }
-    if std::str::from_utf8(dbf).is_ok() {
+    if scan.utf8 {
         Ok(EncodingRs::from(encoding_rs::UTF_8).into())
     } else {
         Ok(EncodingRs::from(encoding_rs::GBK).into())
