@@ -289,16 +289,38 @@ fn interior_ring_problems(polygon: &Polygon) -> Vec<InvalidPolygon> {
 
 /// geo's ring self-intersection predicate (two distinct segments meet,
 /// other than where one ends and the other begins), tested only on pairs
-/// whose bounds overlap, found by a sweep along x.
+/// whose bounds overlap: found by a sweep along x for the usual small ring,
+/// through an R-tree for a long one, where a sweep meets whole columns of
+/// segments overlapping in x (a densified boundary's sides) and turns
+/// quadratic.
 pub fn ring_self_intersects(ring: &LineString) -> bool {
+    /// Below this many segments the sweep's sorting beats building a tree.
+    const TREE_FROM_SEGMENTS: usize = 4096;
     let lines: Vec<Line> = ring.lines().collect();
+    let flagged = |i: usize, j: usize| {
+        let (a, b) = (&lines[i], &lines[j]);
+        let meet = |a: &Line, b: &Line| a.intersects(b) && a.start != b.end && a.end != b.start;
+        meet(a, b) || meet(b, a)
+    };
+    if lines.len() >= TREE_FROM_SEGMENTS {
+        let tree = rstar::RTree::bulk_load(
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| crate::index::entry(l.bounding_rect(), i))
+                .collect(),
+        );
+        return lines.iter().enumerate().any(|(i, line)| {
+            tree.locate_in_envelope_intersecting(&crate::index::envelope(&line.bounding_rect()))
+                .any(|e| e.data > i && flagged(i, e.data))
+        });
+    }
     let mut order: Vec<(usize, Rect)> = lines
         .iter()
         .enumerate()
         .map(|(i, l)| (i, l.bounding_rect()))
         .collect();
     order.sort_by(|a, b| a.1.min().x.total_cmp(&b.1.min().x));
-    let flagged = |a: &Line, b: &Line| a.intersects(b) && a.start != b.end && a.end != b.start;
     for (k, (i, a_box)) in order.iter().enumerate() {
         for (j, b_box) in &order[k + 1..] {
             if b_box.min().x > a_box.max().x {
@@ -307,8 +329,7 @@ pub fn ring_self_intersects(ring: &LineString) -> bool {
             if b_box.min().y > a_box.max().y || b_box.max().y < a_box.min().y {
                 continue;
             }
-            let (a, b) = (&lines[*i], &lines[*j]);
-            if flagged(a, b) || flagged(b, a) {
+            if flagged(*i, *j) {
                 return true;
             }
         }
@@ -443,6 +464,28 @@ mod tests {
         let mut coords: Vec<(f64, f64)> = (0..n).map(|_| (next(), next())).collect();
         coords.push(coords[0]);
         LineString::from(coords)
+    }
+
+    #[test]
+    fn a_long_ring_is_checked_through_the_tree() {
+        // A densified wavy circle, zig-zagging by 0.2 m: every side column of
+        // it overlaps in x, which made the sweep quadratic.
+        let n = 20_000;
+        let mut coords: Vec<Coord> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = 1000.0 + 50.0 * (40.0 * a).sin() + if i % 2 == 0 { 0.1 } else { -0.1 };
+                Coord {
+                    x: r * a.cos(),
+                    y: r * a.sin(),
+                }
+            })
+            .collect();
+        coords.push(coords[0]);
+        assert!(!ring_self_intersects(&LineString::new(coords.clone())));
+        // One vertex pulled across the ring to the far side: a bow-tie.
+        coords[5_000] = Coord { x: 0.0, y: -1100.0 };
+        assert!(ring_self_intersects(&LineString::new(coords)));
     }
 
     #[test]

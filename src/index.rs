@@ -46,7 +46,7 @@ pub struct Segment {
     pub line: Line,
 }
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+pub(crate) type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 pub struct ZoneIndex {
     /// Pieces of the polygon features of prohibit / restrict / setback layers.
@@ -59,7 +59,7 @@ pub struct ZoneIndex {
     pub max_setback_m: f64,
 }
 
-fn entry(bounds: Rect, index: usize) -> Entry {
+pub(crate) fn entry(bounds: Rect, index: usize) -> Entry {
     GeomWithData::new(
         Rectangle::from_corners(
             [bounds.min().x, bounds.min().y],
@@ -69,7 +69,7 @@ fn entry(bounds: Rect, index: usize) -> Entry {
     )
 }
 
-fn envelope(bounds: &Rect) -> AABB<[f64; 2]> {
+pub(crate) fn envelope(bounds: &Rect) -> AABB<[f64; 2]> {
     AABB::from_corners(
         [bounds.min().x, bounds.min().y],
         [bounds.max().x, bounds.max().y],

@@ -15,6 +15,7 @@ pub mod finding_shape;
 pub mod geometry;
 pub mod index;
 pub mod io;
+pub mod large_parcel;
 pub mod plan;
 pub mod report;
 pub mod screen;

@@ -21,6 +21,7 @@ use crate::error::Problem;
 use crate::geometry::Shape;
 use crate::index::{ZoneIndex, ZoneRef};
 use crate::io::{Feature, Layer};
+use crate::large_parcel::LargeParcel;
 use crate::plan::LoadedPlan;
 
 /// Overlaps that print as 0.00 m² are boundary contact whatever the catalog's
@@ -276,25 +277,39 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     };
     let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
     let zone_shape = |zone: ZoneRef| &plan.layers[zone.layer].features[zone.feature].shape;
-    let touches_zone = |zone: ZoneRef| match zone_shape(zone) {
-        Shape::Area(mp) => parcel.intersects(mp),
-        Shape::Lines(ml) => parcel.intersects(ml),
+    let large = LargeParcel::is_large(parcel).then(|| LargeParcel::new(parcel));
+    let touches_zone = |zone: ZoneRef| match (&large, zone_shape(zone)) {
+        (Some(large), shape) => large.intersects(shape),
+        (None, Shape::Area(mp)) => parcel.intersects(mp),
+        (None, Shape::Lines(ml)) => parcel.intersects(ml),
     };
+    // The parcel whole, or its pieces when it is large: the overlaps add up.
+    let pieces = large
+        .iter()
+        .flat_map(|l| l.pieces.iter().map(|(p, b)| (p, b)));
+    let parts = large
+        .is_none()
+        .then_some((parcel, &bounds))
+        .into_iter()
+        .chain(pieces);
 
     // Overlap per zone feature, summed over the pieces the parcel's bounds meet.
     let mut overlaps: BTreeMap<ZoneRef, (f64, Vec<&Polygon>)> = BTreeMap::new();
     let mut inside_setback_zone: BTreeMap<ZoneRef, bool> = BTreeMap::new();
-    for piece in index.pieces_near(&bounds) {
-        match rule_of(piece.zone) {
-            Rule::Prohibit | Rule::Restrict => {
-                let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
-                entry.0 += overlap_in_common_window(parcel, &bounds, &piece.polygon, &piece.bounds);
-                entry.1.push(&piece.polygon);
+    for (part, part_bounds) in parts {
+        for piece in index.pieces_near(part_bounds) {
+            match rule_of(piece.zone) {
+                Rule::Prohibit | Rule::Restrict => {
+                    let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
+                    entry.0 +=
+                        overlap_in_common_window(part, part_bounds, &piece.polygon, &piece.bounds);
+                    entry.1.push(&piece.polygon);
+                }
+                Rule::Setback { .. } => {
+                    inside_setback_zone.entry(piece.zone).or_insert(false);
+                }
+                Rule::Display => {}
             }
-            Rule::Setback { .. } => {
-                inside_setback_zone.entry(piece.zone).or_insert(false);
-            }
-            Rule::Display => {}
         }
     }
 
@@ -302,7 +317,9 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     let mut findings = Vec::new();
     for (zone, (overlap_m2, pieces)) in overlaps {
         // Pieces are cheap to test; the original confirms (see crate::clip).
-        let touched = || pieces.iter().any(|p| parcel.intersects(*p)) && touches_zone(zone);
+        let touched = || {
+            (large.is_some() || pieces.iter().any(|p| parcel.intersects(*p))) && touches_zone(zone)
+        };
         let verdict = if overlap_m2 > threshold {
             match rule_of(zone) {
                 Rule::Prohibit => FindingVerdict::Conflict,
@@ -325,11 +342,16 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     if index.max_setback_m > 0.0 {
         let mut nearest: BTreeMap<ZoneRef, f64> = BTreeMap::new();
         for segment in index.segments_near(&bounds, index.max_setback_m) {
-            let d = parcel
-                .0
-                .iter()
-                .map(|p| Euclidean.distance(&segment.line, p))
-                .fold(f64::INFINITY, f64::min);
+            let d = match &large {
+                Some(large) => large
+                    .distance_within(&segment.line, index.max_setback_m)
+                    .unwrap_or(f64::INFINITY),
+                None => parcel
+                    .0
+                    .iter()
+                    .map(|p| Euclidean.distance(&segment.line, p))
+                    .fold(f64::INFINITY, f64::min),
+            };
             let best = nearest.entry(segment.zone).or_insert(f64::INFINITY);
             *best = best.min(d);
         }
