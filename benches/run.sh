@@ -16,6 +16,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/catalog.sh"
 REPO=$(dirname "$HERE")
 BENCH=${BENCH:-$(cd "$REPO/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}
 PY=${PY:-/tmp/bench/.venv/bin/python}
@@ -43,49 +44,13 @@ log "building redline (release, core only)"
 (cd "$REPO" && cargo build --release --quiet --no-default-features --bin redline) || exit 1
 REDLINE=$CARGO_TARGET_DIR/release/redline
 
-# The catalog of the bench world: three polygon layers and the river, ids as gen.py writes them.
 case $FMT in
   shp) EXT=shp; DIR=$WORLD/shp;;
   geojson) EXT=geojson; DIR=$WORLD/geojson_4544;;
   *) echo "--fmt shp|geojson" >&2; exit 2;;
 esac
 CATALOG=$OUT/catalog_$FMT.toml
-cat > "$CATALOG" <<EOF
-# Written by redline's benches/run.sh for the gen.py world $WORLD.
-[plan]
-name = "bench world"
-crs = "EPSG:4544"
-sliver_m2 = 1.0
-
-[[layer]]
-id = "eco_redline"
-name = "eco_redline"
-path = "$DIR/eco_redline.$EXT"
-rule = "prohibit"
-id_field = "要素编号"
-
-[[layer]]
-id = "nature_reserve"
-name = "nature_reserve"
-path = "$DIR/nature_reserve.$EXT"
-rule = "restrict"
-id_field = "要素编号"
-
-[[layer]]
-id = "green_structure"
-name = "green_structure"
-path = "$DIR/green_structure.$EXT"
-rule = "restrict"
-id_field = "要素编号"
-
-[[layer]]
-id = "river"
-name = "river"
-path = "$DIR/river.$EXT"
-rule = "setback"
-id_field = "要素编号"
-setback_m = { conflict = 30.0, review = 50.0 }
-EOF
+write_catalog "$WORLD" "$DIR" "$EXT" > "$CATALOG"
 
 # --- reference answers (not timed against anyone)
 if [ ! -s "$WORLD/truth.csv" ]; then
