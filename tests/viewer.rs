@@ -9,6 +9,13 @@ use redline::app::{Export, RedlineApp, ViewOptions};
 use redline::screen::ParcelOutcome;
 
 fn sample_viewer() -> Harness<'static, RedlineApp> {
+    viewer_on(vec![
+        "layers/parcels/parcels.geojson".into(),
+        "layers/parcels/survey_parcels.shp".into(),
+    ])
+}
+
+fn viewer_on(parcels: Vec<std::path::PathBuf>) -> Harness<'static, RedlineApp> {
     let mut harness = Harness::builder()
         .with_size([1440.0, 900.0])
         .build_eframe(|cc| {
@@ -16,10 +23,7 @@ fn sample_viewer() -> Harness<'static, RedlineApp> {
                 cc,
                 ViewOptions {
                     catalog: "layers/catalog.toml".into(),
-                    parcels: vec![
-                        "layers/parcels/parcels.geojson".into(),
-                        "layers/parcels/survey_parcels.shp".into(),
-                    ],
+                    parcels,
                     ..ViewOptions::default()
                 },
             )
@@ -60,6 +64,30 @@ fn selecting_a_conflict_parcel_shows_its_red_line_overlap() {
         .query_by_label(&format!("XY-2025-001 {name}"))
         .is_some());
     assert!(shows(&harness, "生态保护红线面积不减少"));
+}
+
+#[test]
+fn a_broken_parcel_is_a_row_with_its_problem_and_the_rest_are_screened() {
+    let mut harness = viewer_on(vec!["tests/data/bad/rings.geojson".into()]);
+    let s = &harness.state().parcels.screening;
+    assert_eq!(s.outcomes.len(), 7);
+    assert_eq!(s.screened().count(), 2);
+    // Every parcel has its row; a broken one says why in the table, and its
+    // row can be picked like any other.
+    for id in ["R-1", "R-3", "R-7"] {
+        assert!(shows(&harness, id), "{id}");
+    }
+    assert!(shows(&harness, "未筛查"));
+    assert!(shows(&harness, "fewer than two numbers"));
+    harness.get_by_label("R-7").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    let selected = app.selected.expect("the broken parcel's row is selectable");
+    assert!(matches!(
+        &app.parcels.screening.outcomes[selected],
+        ParcelOutcome::Unscreened(p) if p.id.as_deref() == Some("R-7")
+    ));
+    assert!(shows(&harness, "feature 7"));
 }
 
 #[test]
