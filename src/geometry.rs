@@ -215,12 +215,23 @@ pub fn validation_problems(multi_polygon: &MultiPolygon) -> Vec<String> {
             .collect();
     }
     let mut errors: Vec<InvalidMultiPolygon> = Vec::new();
+    let bounds: Vec<Option<Rect>> = multi_polygon.0.iter().map(|p| p.bounding_rect()).collect();
     for (i, polygon) in multi_polygon.0.iter().enumerate() {
         for e in interior_ring_problems(polygon) {
             errors.push(InvalidMultiPolygon::InvalidPolygon(GeometryIndex(i), e));
         }
+        // Parts whose boxes do not meet can neither overlap nor touch, and
+        // relating them would build both parts' edge graphs for nothing.
+        let near =
+            |j: usize| matches!((bounds[i], bounds[j]), (Some(a), Some(b)) if a.intersects(&b));
+        let mut prepared = None;
         for (j, other) in multi_polygon.0.iter().enumerate().skip(i + 1) {
-            let im = polygon.relate(other);
+            if !near(j) {
+                continue;
+            }
+            let im = prepared
+                .get_or_insert_with(|| PreparedGeometry::from(polygon))
+                .relate(other);
             if im.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
                 errors.push(InvalidMultiPolygon::ElementsOverlaps(
                     GeometryIndex(i),
@@ -295,7 +306,7 @@ fn interior_ring_problems(polygon: &Polygon) -> Vec<InvalidPolygon> {
 /// quadratic.
 pub fn ring_self_intersects(ring: &LineString) -> bool {
     /// Below this many segments the sweep's sorting beats building a tree.
-    const TREE_FROM_SEGMENTS: usize = 4096;
+    const TREE_FROM_SEGMENTS: usize = 512;
     let lines: Vec<Line> = ring.lines().collect();
     let flagged = |i: usize, j: usize| {
         let (a, b) = (&lines[i], &lines[j]);
