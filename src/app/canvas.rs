@@ -97,6 +97,11 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             }
         }
     }
+    if let Some(bench) = &mut app.bench {
+        if let Some(scripted) = bench.camera(plan.bounds, canvas) {
+            view = scripted;
+        }
+    }
     app.view = Some(view);
 
     let map = MapPainter::new(&painter, canvas, &view, &plan.frame);
