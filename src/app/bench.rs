@@ -8,6 +8,9 @@
 //! - `frame`: eframe's CPU time of the frame — `update`, egui's end of pass,
 //!   tessellation and the GL upload, without the buffer swap
 //!   (`frame.info().cpu_usage`, reported one frame late);
+//! - `map GL draw calls`: the part of `frame` spent in the map's paint
+//!   callbacks; with a software GL (llvmpipe under Xvfb) vertices are
+//!   transformed there, on the UI thread; a GPU does it elsewhere;
 //! - `interval`: wall time from one frame's start to the next, which also
 //!   holds the swap and the (software, under Xvfb) rasteriser.
 
@@ -38,6 +41,7 @@ struct Sample {
     phase: usize,
     update_ms: f64,
     frame_ms: Option<f64>,
+    gl_ms: Option<f64>,
     interval_ms: Option<f64>,
 }
 
@@ -90,6 +94,7 @@ impl Bench {
         &mut self,
         start: Instant,
         cpu_usage: Option<f32>,
+        gl_time: Duration,
         has_plan: bool,
         loaded: bool,
     ) {
@@ -106,6 +111,7 @@ impl Bench {
         if let (Some(step), Some(previous)) = (self.step, self.frame_start) {
             if let Some(sample) = self.measured(step).and_then(|i| self.samples.get_mut(i)) {
                 sample.frame_ms = cpu_usage.map(|s| s as f64 * 1000.0);
+                sample.gl_ms = Some(gl_time.as_secs_f64() * 1000.0);
                 sample.interval_ms = Some((start - previous).as_secs_f64() * 1000.0);
             }
         }
@@ -156,6 +162,7 @@ impl Bench {
                 phase: phase_at(t).0,
                 update_ms: (end - start).as_secs_f64() * 1000.0,
                 frame_ms: None,
+                gl_ms: None,
                 interval_ms: None,
             });
         }
@@ -189,24 +196,42 @@ impl Bench {
             "{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
             "ms per frame", "frames", "median", "p95", "p99", "max"
         ));
-        let rows: [(&str, SampleValue); 3] = [
+        let rows: [(&str, SampleValue); 4] = [
             ("update (app ui, shapes)", |s| Some(s.update_ms)),
             ("frame build (update+tessellate+upload)", |s| s.frame_ms),
+            ("  of which map GL draw calls", |s| s.gl_ms),
             ("interval (with swap and rasteriser)", |s| s.interval_ms),
         ];
         for (name, value) in rows {
             let values: Vec<f64> = self.samples.iter().filter_map(value).collect();
             out.push_str(&stats_row(name, values));
         }
-        out.push_str("\nframe build by phase of the camera path\n");
+        out.push_str(&format!(
+            "\n{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
+            "by phase of the camera path (ms)", "frames", "build", "build", "update", "GL"
+        ));
+        out.push_str(&format!(
+            "{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
+            "", "", "median", "p99", "median", "median"
+        ));
         for (phase, (name, _)) in PHASES.iter().enumerate() {
-            let values: Vec<f64> = self
-                .samples
-                .iter()
-                .filter(|s| s.phase == phase)
-                .filter_map(|s| s.frame_ms)
-                .collect();
-            out.push_str(&stats_row(name, values));
+            let of_phase = || self.samples.iter().filter(|s| s.phase == phase);
+            let sorted = |mut v: Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v
+            };
+            let build = sorted(of_phase().filter_map(|s| s.frame_ms).collect());
+            let update = sorted(of_phase().map(|s| s.update_ms).collect());
+            let gl = sorted(of_phase().filter_map(|s| s.gl_ms).collect());
+            out.push_str(&format!(
+                "{:<40} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}\n",
+                name,
+                build.len(),
+                percentile(&build, 50.0),
+                percentile(&build, 99.0),
+                percentile(&update, 50.0),
+                percentile(&gl, 50.0),
+            ));
         }
         out
     }

@@ -6,6 +6,7 @@ mod bench;
 mod canvas;
 mod data;
 mod fonts;
+mod gpu;
 pub mod i18n;
 pub mod map;
 mod panels;
@@ -207,6 +208,8 @@ pub struct RedlineApp {
     pub cursor_working: Option<Coord>,
     pub export_folder: String,
     hatch: Option<TextureHandle>,
+    /// Map geometry uploaded to the GPU, drawn by paint callbacks.
+    gpu: Arc<gpu::GpuRenderer>,
     select_on_load: Option<String>,
     screenshot: Option<PathBuf>,
     shot_frames: u32,
@@ -255,6 +258,7 @@ impl RedlineApp {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
             hatch: None,
+            gpu: Arc::default(),
             select_on_load: options.select,
             screenshot: options.screenshot,
             shot_frames: 0,
@@ -681,7 +685,14 @@ impl eframe::App for RedlineApp {
         if let Some(bench) = &mut self.bench {
             let has_plan = self.plan.is_some();
             let loaded = has_plan && self.jobs.is_empty() && self.pending_parcels.is_empty();
-            bench.begin_frame(frame_start, frame.info().cpu_usage, has_plan, loaded);
+            let gl_time = self.gpu.take_paint_time();
+            bench.begin_frame(
+                frame_start,
+                frame.info().cpu_usage,
+                gl_time,
+                has_plan,
+                loaded,
+            );
         }
         if self.hatch.is_none() {
             self.hatch = Some(map::hatch_texture(&ctx));
