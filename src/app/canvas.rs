@@ -214,17 +214,21 @@ const MIN_OUTLINED_PX: f64 = 6.0;
 /// Below this size on screen a parcel is drawn as a dot of its colour.
 const MIN_FILLED_PX: f64 = 2.0;
 
-/// The parcels: fills on the GPU (dots when a parcel is a pixel or two); outlines antialiased by egui when few are
+/// The parcels: fills on the GPU; when a parcel is a pixel or two, an image
+/// of them (or dots); outlines antialiased by egui when few are
 /// in view (found through the R-tree), as thin GPU lines when many, none
 /// when parcels are dots.
-fn parcels_ui(app: &RedlineApp, map: &MapPainter, view: &MapView) {
+fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
+    let size_px = f64::from(app.parcels.typical_size_m) / view.m_per_px;
+    let as_image = size_px < MIN_FILLED_PX && parcels_image(app, map, view);
     let parcels = &app.parcels;
-    let size_px = f64::from(parcels.typical_size_m) / view.m_per_px;
     let mut batch = GpuBatch::new().with_point_size(size_px.clamp(1.0, MIN_FILLED_PX) as f32);
-    let shapes = if size_px < MIN_FILLED_PX {
-        &parcels.dot_batches
+    let shapes = if as_image {
+        &[][..]
+    } else if size_px < MIN_FILLED_PX {
+        &parcels.dot_batches[..]
     } else {
-        &parcels.fill_batches
+        &parcels.fill_batches[..]
     };
     for mesh in shapes {
         if map.is_visible(mesh.bounds) {
@@ -254,6 +258,32 @@ fn parcels_ui(app: &RedlineApp, map: &MapPainter, view: &MapView) {
             }
         }
     }
+}
+
+/// Parcels of a pixel or two as one image: the coarsest whose texels are at
+/// most a pixel. False when there is none for this scale.
+fn parcels_image(app: &mut RedlineApp, map: &MapPainter, view: &MapView) -> bool {
+    let ctx = map.painter.ctx().clone();
+    let Some(raster) = app
+        .parcels
+        .dot_rasters
+        .iter_mut()
+        .rev()
+        .find(|r| f64::from(r.cell_m) <= view.m_per_px)
+    else {
+        return false;
+    };
+    let local = raster.local;
+    let Some(texture) = raster.texture(&ctx) else {
+        return false;
+    };
+    map.painter.image(
+        texture.id(),
+        map.screen_from_local().mul_rect(local),
+        egui::Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+        Color32::WHITE,
+    );
+    true
 }
 
 /// The corners clicked so far, and the rubber band to the cursor.
