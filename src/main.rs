@@ -105,6 +105,10 @@ struct ViewArgs {
     /// Select the parcel with this id once screened.
     #[arg(long, value_name = "PARCEL_ID")]
     select: Option<String>,
+    /// Benchmark: once loaded, pan and zoom over the whole plan for N frames,
+    /// print frame times (median, p95, p99, max) and the time to the first picture, exit.
+    #[arg(long, value_name = "N")]
+    bench_frames: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -208,24 +212,29 @@ enum FailOn {
 }
 
 fn main() -> ExitCode {
+    let process_start = Instant::now();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Screen(args)) => screen(args),
-        Some(Command::View(args)) => view(args),
+        Some(Command::View(args)) => view(args, process_start),
         Some(Command::Plan(PlanCommand::Check(args))) => plan_check(args),
         Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),
         Some(Command::ExportTxt(args)) => export_txt(args),
         // A newcomer's first run: the sample plan with its sample parcels screened.
-        None => view(ViewArgs {
-            catalog: PathBuf::from("layers/catalog.toml"),
-            parcels: SAMPLE_PARCELS
-                .iter()
-                .map(PathBuf::from)
-                .filter(|p| p.exists())
-                .collect(),
-            screenshot: None,
-            select: None,
-        }),
+        None => view(
+            ViewArgs {
+                catalog: PathBuf::from("layers/catalog.toml"),
+                parcels: SAMPLE_PARCELS
+                    .iter()
+                    .map(PathBuf::from)
+                    .filter(|p| p.exists())
+                    .collect(),
+                screenshot: None,
+                select: None,
+                bench_frames: None,
+            },
+            process_start,
+        ),
     };
     match result {
         Ok(code) => code,
@@ -237,19 +246,21 @@ fn main() -> ExitCode {
 }
 
 #[cfg(feature = "viewer")]
-fn view(args: ViewArgs) -> Result<ExitCode, Error> {
+fn view(args: ViewArgs, process_start: Instant) -> Result<ExitCode, Error> {
     redline::app::run(redline::app::ViewOptions {
         catalog: args.catalog,
         parcels: args.parcels,
         screenshot: args.screenshot,
         select: args.select,
+        bench_frames: args.bench_frames,
+        process_start: Some(process_start),
     })
     .map_err(Error::Usage)?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(not(feature = "viewer"))]
-fn view(_: ViewArgs) -> Result<ExitCode, Error> {
+fn view(_: ViewArgs, _: Instant) -> Result<ExitCode, Error> {
     Err(Error::Usage(
         "this build has no viewer (built without the `viewer` feature); use `redline screen`"
             .to_string(),

@@ -48,3 +48,53 @@ fn the_window_renders_the_sample_plan_with_a_parcel_selected() {
     let share = reddish as f64 / (frame.width * frame.height) as f64;
     assert!(share > 0.05, "only {:.1} % red pixels", share * 100.0);
 }
+
+#[test]
+fn the_frame_benchmark_flies_over_the_sample_plan_and_prints_its_table() {
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        eprintln!("xvfb-run is not installed (apt-get install xvfb xauth): window test not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1600x1000x24"])
+        .arg(env!("CARGO_BIN_EXE_redline"))
+        .args([
+            "view",
+            "--parcels",
+            "layers/parcels/parcels.geojson",
+            "--bench-frames",
+            "30",
+        ])
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("parcels drawn"), "{stdout}");
+    // Each row: frames, median, p95, p99, max, in increasing order.
+    for row in ["update (app ui", "frame build", "interval"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("no row {row}:\n{stdout}"));
+        let numbers: Vec<f64> = line
+            .split_whitespace()
+            .rev()
+            .take(5)
+            .map(|n| n.parse().unwrap_or_else(|_| panic!("{line}")))
+            .collect();
+        let [max, p99, p95, median, frames] = numbers[..] else {
+            panic!("{line}")
+        };
+        assert_eq!(frames, 30.0, "{line}");
+        assert!(
+            0.0 < median && median <= p95 && p95 <= p99 && p99 <= max,
+            "{line}"
+        );
+    }
+}

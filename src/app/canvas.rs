@@ -9,6 +9,7 @@ use crate::report::two_decimals;
 use crate::screen::ParcelOutcome;
 
 use super::data::verdict_color;
+use super::gpu::GpuBatch;
 use super::map::{draw_scale_and_north, solid_color, Graphic, MapPainter, MapView};
 use super::{Identified, RedlineApp, Tool};
 
@@ -97,6 +98,11 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             }
         }
     }
+    if let Some(bench) = &mut app.bench {
+        if let Some(scripted) = bench.camera(plan.bounds, canvas) {
+            view = scripted;
+        }
+    }
     app.view = Some(view);
 
     let map = MapPainter::new(&painter, canvas, &view, &plan.frame);
@@ -107,6 +113,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             true,
         );
     }
+    let screen_from_local = map.screen_from_local();
     app.drawn_layers.clear();
     for &layer_index in app.layer_order.iter().rev() {
         if !app.layer_visible.get(layer_index).copied().unwrap_or(false) {
@@ -115,48 +122,45 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         let Some(layer) = plan.layers.get(layer_index) else {
             continue;
         };
-        if !map.is_visible(layer.graphic.bounds()) {
+        if !map.is_visible(layer.bounds) {
             continue;
         }
         let color = solid_color(layer.style.rgb);
+        // Fills stay on the GPU; each layer's outline is drawn over its own fill.
+        let mut fills = GpuBatch::new();
+        let in_view = |lods: &'_ super::data::FillLods| {
+            lods.at_scale(view.m_per_px)
+                .iter()
+                .filter(|m| map.is_visible(m.bounds))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
         for band in &layer.setback_bands {
-            map.fill(band);
-        }
-        if layer.is_lines {
-            map.outline(&layer.graphic.outlines, Stroke::new(2.0, color), false);
-        } else {
-            map.fill(&layer.graphic.fill);
-            if layer.style.hatch {
-                if let Some(hatch) = &app.hatch {
-                    map.hatch(&layer.graphic.fill, hatch, color.gamma_multiply(0.55));
-                }
+            for mesh in in_view(band) {
+                fills.push(&mesh);
             }
-            map.outline(&layer.graphic.outlines, Stroke::new(1.2, color), true);
         }
+        let zone = in_view(&layer.fill);
+        for mesh in &zone {
+            fills.push(mesh);
+        }
+        if layer.style.hatch {
+            for mesh in &zone {
+                fills.push_hatch(mesh, color.gamma_multiply(0.55));
+            }
+        }
+        fills.paint(&painter, canvas, screen_from_local, &app.gpu);
+        let width = if layer.is_lines { 2.0 } else { 1.2 };
+        map.outline(
+            layer.outlines.at_scale(view.m_per_px),
+            Stroke::new(width, color),
+            false,
+        );
         app.drawn_layers
             .push(plan.plan.catalog.layers[layer_index].id.clone());
     }
 
-    for (fill, bounds) in &app.parcels.fill_batches {
-        if map.is_visible(*bounds) {
-            map.fill(fill);
-        }
-    }
-    for (outcome, graphic) in app
-        .parcels
-        .screening
-        .outcomes
-        .iter()
-        .zip(&app.parcels.graphics)
-    {
-        if let (ParcelOutcome::Screened { result, .. }, Some(graphic)) = (outcome, graphic) {
-            map.graphic(
-                graphic,
-                false,
-                Stroke::new(1.5, verdict_color(Some(result.verdict))),
-            );
-        }
-    }
+    parcels_ui(app, &map, &view);
     if let Some(graphic) = app
         .selected
         .and_then(|i| app.parcels.graphics.get(i))
@@ -199,6 +203,87 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     }
     draw_tool_points(app, &map, &view, hover);
     draw_scale_and_north(&painter, canvas, view.m_per_px, INK);
+}
+
+/// Parcels in view beyond which outlines are drawn on the GPU, thin, not by egui.
+const MAX_EGUI_OUTLINES: usize = 3_000;
+
+/// Below this size on screen a parcel's outline only clutters the map.
+const MIN_OUTLINED_PX: f64 = 6.0;
+
+/// Below this size on screen a parcel is drawn as a dot of its colour.
+const MIN_FILLED_PX: f64 = 2.0;
+
+/// The parcels: fills on the GPU; when a parcel is a pixel or two, an image
+/// of them (or dots); outlines antialiased by egui when few are
+/// in view (found through the R-tree), as thin GPU lines when many, none
+/// when parcels are dots.
+fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
+    let size_px = f64::from(app.parcels.typical_size_m) / view.m_per_px;
+    let as_image = size_px < MIN_FILLED_PX && parcels_image(app, map, view);
+    let parcels = &app.parcels;
+    let mut batch = GpuBatch::new().with_point_size(size_px.clamp(1.0, MIN_FILLED_PX) as f32);
+    let shapes = if as_image {
+        &[][..]
+    } else if size_px < MIN_FILLED_PX {
+        &parcels.dot_batches[..]
+    } else {
+        &parcels.fill_batches[..]
+    };
+    for mesh in shapes {
+        if map.is_visible(mesh.bounds) {
+            batch.push(mesh);
+        }
+    }
+    let in_view = parcels.in_view(map.visible_local(), MAX_EGUI_OUTLINES + 1);
+    let few = in_view.len() <= MAX_EGUI_OUTLINES;
+    if !few && size_px >= MIN_OUTLINED_PX {
+        for lines in &parcels.outline_batches {
+            if map.is_visible(lines.bounds) {
+                batch.push(lines);
+            }
+        }
+    }
+    batch.paint(map.painter, map.canvas, map.screen_from_local(), &app.gpu);
+    if few {
+        for i in in_view {
+            if let (Some(ParcelOutcome::Screened { result, .. }), Some(Some(graphic))) =
+                (parcels.screening.outcomes.get(i), parcels.graphics.get(i))
+            {
+                map.graphic(
+                    graphic,
+                    false,
+                    Stroke::new(1.5, verdict_color(Some(result.verdict))),
+                );
+            }
+        }
+    }
+}
+
+/// Parcels of a pixel or two as one image: the coarsest whose texels are at
+/// most a pixel. False when there is none for this scale.
+fn parcels_image(app: &mut RedlineApp, map: &MapPainter, view: &MapView) -> bool {
+    let ctx = map.painter.ctx().clone();
+    let Some(raster) = app
+        .parcels
+        .dot_rasters
+        .iter_mut()
+        .rev()
+        .find(|r| f64::from(r.cell_m) <= view.m_per_px)
+    else {
+        return false;
+    };
+    let local = raster.local;
+    let Some(texture) = raster.texture(&ctx) else {
+        return false;
+    };
+    map.painter.image(
+        texture.id(),
+        map.screen_from_local().mul_rect(local),
+        egui::Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+        Color32::WHITE,
+    );
+    true
 }
 
 /// The corners clicked so far, and the rubber band to the cursor.

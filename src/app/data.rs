@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
-use eframe::egui::{Color32, Context, Mesh};
-use geo::{Buffer, Coord, MultiLineString, Rect};
+use eframe::egui::{Color32, ColorImage, Context, Mesh, TextureHandle, TextureOptions};
+use geo::{Buffer, Coord, MultiLineString, MultiPolygon, Rect};
 
 use crate::catalog::{Catalog, Rule};
 use crate::crs::{Crs, Transformer};
@@ -19,7 +19,8 @@ use crate::style::{
     verdict_rgb, LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA, UNSCREENED_RGB,
 };
 
-use super::map::{fill_color, Graphic, LocalFrame};
+use super::gpu::GpuMesh;
+use super::map::{fill_color, Graphic, LocalFrame, OutlineLods};
 
 /// The box around two boxes.
 pub fn union_rect(a: Rect, b: Rect) -> Rect {
@@ -41,8 +42,13 @@ pub struct LayerGraphic {
     /// Areas filled, or lines stroked (rivers).
     pub graphic: Graphic,
     pub is_lines: bool,
+    /// The fill, drawn on the GPU, simplified per zoom level.
+    pub fill: FillLods,
+    /// The outlines (or lines) simplified per zoom level.
+    pub outlines: OutlineLods,
+    pub bounds: eframe::egui::Rect,
     /// Setback bands around water lines: review distance, then conflict distance.
-    pub setback_bands: Vec<Mesh>,
+    pub setback_bands: Vec<FillLods>,
     pub feature_count: usize,
     pub area_km2: f64,
 }
@@ -115,13 +121,86 @@ impl PlanData {
     }
 }
 
+/// A fill triangulated at several levels of detail: a zoomed-out map draws
+/// polygons simplified by at most a pixel, with far fewer triangles. Each
+/// level is cut into meshes of a few polygons with their boxes, so that a
+/// zoomed-in map draws only those in view.
+pub struct FillLods {
+    /// (tolerance in metres, meshes), finest first; the first is the full detail.
+    levels: Vec<(f64, Vec<GpuMesh>)>,
+    bounds: eframe::egui::Rect,
+}
+
+/// Vertices per mesh of a zone fill: a few polygons each.
+const ZONE_MESH_VERTICES: usize = 4_000;
+
+impl FillLods {
+    /// Simplification tolerances of the levels after the full one, in metres.
+    const TOLERANCES_M: [f64; 4] = [4.0, 16.0, 64.0, 256.0];
+
+    pub fn new(frame: &LocalFrame, areas: &[MultiPolygon], color: Color32) -> FillLods {
+        use geo::Simplify;
+        let meshes = |areas: &[MultiPolygon]| {
+            let mut meshes = Vec::new();
+            let mut graphic = Graphic::default();
+            for polygon in areas.iter().flat_map(|mp| &mp.0) {
+                graphic.add_polygons(frame, &MultiPolygon(vec![polygon.clone()]), color);
+                if graphic.fill.vertices.len() >= ZONE_MESH_VERTICES {
+                    meshes.push(GpuMesh::triangles(std::mem::take(&mut graphic).fill));
+                }
+            }
+            if !graphic.fill.is_empty() {
+                meshes.push(GpuMesh::triangles(graphic.fill));
+            }
+            meshes
+        };
+        let full = meshes(areas);
+        let bounds = full
+            .iter()
+            .fold(eframe::egui::Rect::NOTHING, |r, m| r.union(m.bounds));
+        let mut levels = vec![(0.0, full)];
+        let mut simplified = areas.to_vec();
+        for tolerance in FillLods::TOLERANCES_M {
+            simplified = simplified.iter().map(|mp| mp.simplify(tolerance)).collect();
+            levels.push((tolerance, meshes(&simplified)));
+        }
+        FillLods { levels, bounds }
+    }
+
+    /// The coarsest level whose error is at most a pixel at this scale.
+    pub fn at_scale(&self, m_per_px: f64) -> &[GpuMesh] {
+        self.levels
+            .iter()
+            .rev()
+            .find(|(tolerance, _)| *tolerance <= m_per_px)
+            .or(self.levels.first())
+            .map(|(_, meshes)| meshes.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The full-detail fill's box, in local coordinates.
+    pub fn bounds(&self) -> eframe::egui::Rect {
+        self.bounds
+    }
+}
+
 fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Layer) -> LayerGraphic {
     let fill = fill_color(style.rgb, style.fill_alpha);
     let mut graphic = Graphic::default();
     let mut lines = MultiLineString(Vec::new());
+    let mut areas = Vec::new();
     for feature in &layer.features {
         match &feature.shape {
-            Shape::Area(mp) => graphic.add_polygons(frame, mp, fill),
+            Shape::Area(mp) => {
+                for polygon in &mp.0 {
+                    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                        graphic
+                            .outlines
+                            .push(super::map::Path::new(frame, ring.0.iter().copied()));
+                    }
+                }
+                areas.push(mp.clone());
+            }
             Shape::Lines(ml) => lines.0.extend(ml.0.iter().cloned()),
         }
     }
@@ -144,15 +223,20 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
         .map(|(distance, alpha)| {
             // Drawing only: the screening measures exact distances, not buffers.
             let band = lines.buffer(distance);
-            Graphic::from_polygons(frame, &band, fill_color(style.rgb, alpha)).fill
+            FillLods::new(frame, &[band], fill_color(style.rgb, alpha))
         })
         .collect(),
         _ => Vec::new(),
     };
+    let fill = FillLods::new(frame, &areas, fill);
+    let outlines = OutlineLods::new(&graphic.outlines);
     LayerGraphic {
         style,
+        bounds: graphic.bounds(),
         graphic,
         is_lines,
+        fill,
+        outlines,
         setback_bands,
         feature_count: layer.features.len(),
         area_km2: layer
@@ -165,7 +249,132 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
 }
 
 /// Large enough to batch thousands of parcels, small enough to cull by box.
-const FILL_BATCH_VERTICES: usize = 60_000;
+const BATCH_VERTICES: usize = 20_000;
+
+/// Indexes of `boxes` along a Z-order curve of their centres: neighbours
+/// on the map end up next to each other. Empty boxes come last.
+fn spatial_order(boxes: &[eframe::egui::Rect]) -> Vec<usize> {
+    let valid = |b: &eframe::egui::Rect| b.is_finite() && b.min.x <= b.max.x && b.min.y <= b.max.y;
+    let all = boxes
+        .iter()
+        .filter(|b| valid(b))
+        .fold(eframe::egui::Rect::NOTHING, |a, b| a.union(*b));
+    let key = |b: &eframe::egui::Rect| -> u64 {
+        if !valid(b) || !valid(&all) {
+            return u64::MAX;
+        }
+        let c = b.center();
+        let scale = |v: f32, lo: f32, span: f32| {
+            (((v - lo) / span.max(1e-3)).clamp(0.0, 1.0) * 65_535.0) as u64
+        };
+        let (x, y) = (
+            scale(c.x, all.min.x, all.width()),
+            scale(c.y, all.min.y, all.height()),
+        );
+        (0..16).fold(0, |k, bit| {
+            k | ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
+        })
+    };
+    let mut order: Vec<usize> = (0..boxes.len()).collect();
+    order.sort_by_cached_key(|&i| key(&boxes[i]));
+    order
+}
+
+/// A parcel's box in the R-tree, with its outcome's index.
+pub type ParcelBox = rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f32; 2]>, usize>;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerdictCounts {
+    pub conflict: usize,
+    pub review: usize,
+    pub clear: usize,
+    pub unscreened: usize,
+}
+
+/// Parcels as an image: one texel per cell of the map, in the colour of the
+/// worst verdict among the parcels covering the cell's centre (or centred in it).
+pub struct DotRaster {
+    pub cell_m: f32,
+    /// The image's extent, in local coordinates.
+    pub local: eframe::egui::Rect,
+    image: Option<ColorImage>,
+    texture: Option<TextureHandle>,
+}
+
+impl DotRaster {
+    /// Cell sizes of the bands, in metres.
+    const CELLS_M: [f32; 4] = [64.0, 128.0, 256.0, 512.0];
+    /// Larger images are not made: that band draws dots instead.
+    const MAX_TEXELS: usize = 4096;
+
+    fn levels(sources: &[(eframe::egui::Rect, Verdict, Color32)]) -> Vec<DotRaster> {
+        let all = sources
+            .iter()
+            .fold(eframe::egui::Rect::NOTHING, |a, (b, _, _)| a.union(*b));
+        if !all.is_finite() {
+            return Vec::new();
+        }
+        DotRaster::CELLS_M
+            .iter()
+            .filter_map(|&cell| {
+                let w = (all.width() / cell).ceil() as usize + 1;
+                let h = (all.height() / cell).ceil() as usize + 1;
+                if w > DotRaster::MAX_TEXELS || h > DotRaster::MAX_TEXELS {
+                    return None;
+                }
+                let mut texels: Vec<Option<(Verdict, Color32)>> = vec![None; w * h];
+                let index =
+                    |v: f32, lo: f32, n: usize| (((v - lo) / cell).max(0.0) as usize).min(n - 1);
+                for (b, verdict, color) in sources {
+                    // Texels whose centres the box covers, and the one at its centre.
+                    let first = |lo: f32, origin: f32| {
+                        ((lo - origin) / cell - 0.5).ceil().max(0.0) as usize
+                    };
+                    let last = |hi: f32, origin: f32| ((hi - origin) / cell - 0.5).floor();
+                    let c = b.center();
+                    let mut cells = vec![(index(c.x, all.min.x, w), index(c.y, all.min.y, h))];
+                    let (x1, y1) = (last(b.max.x, all.min.x), last(b.max.y, all.min.y));
+                    if x1 >= 0.0 && y1 >= 0.0 {
+                        for y in first(b.min.y, all.min.y)..=(y1 as usize).min(h - 1) {
+                            for x in first(b.min.x, all.min.x)..=(x1 as usize).min(w - 1) {
+                                cells.push((x, y));
+                            }
+                        }
+                    }
+                    for (x, y) in cells {
+                        let texel = &mut texels[y * w + x];
+                        if texel.is_none_or(|(v, _)| *verdict > v) {
+                            *texel = Some((*verdict, *color));
+                        }
+                    }
+                }
+                let pixels = texels
+                    .iter()
+                    .map(|t| t.map_or(Color32::TRANSPARENT, |(_, c)| c))
+                    .collect();
+                Some(DotRaster {
+                    cell_m: cell,
+                    local: eframe::egui::Rect::from_min_size(
+                        all.min,
+                        eframe::egui::vec2(w as f32 * cell, h as f32 * cell),
+                    ),
+                    image: Some(ColorImage::new([w, h], pixels)),
+                    texture: None,
+                })
+            })
+            .collect()
+    }
+
+    /// The image as a texture, made the first time it is needed.
+    pub fn texture(&mut self, ctx: &Context) -> Option<&TextureHandle> {
+        if self.texture.is_none() {
+            let image = self.image.take()?;
+            let name = format!("parcels-{}m", self.cell_m);
+            self.texture = Some(ctx.load_texture(name, image, TextureOptions::NEAREST));
+        }
+        self.texture.as_ref()
+    }
+}
 
 /// Parcels loaded so far: every file's outcomes, in the order they came.
 #[derive(Default)]
@@ -174,9 +383,24 @@ pub struct ParcelSet {
     pub screening: Screening,
     /// Outlines, one per outcome; `None` for a parcel that could not be screened.
     pub graphics: Vec<Option<Graphic>>,
-    /// The parcels' fills merged into a few large meshes with their boxes: a
+    /// The parcels' fills merged into a few large meshes kept on the GPU: a
     /// district's 200 000 parcels are a handful of draw calls, not 200 000.
-    pub fill_batches: Vec<(Mesh, eframe::egui::Rect)>,
+    pub fill_batches: Vec<GpuMesh>,
+    /// Their outlines as thin lines in the verdict's colour, batched the same way.
+    pub outline_batches: Vec<GpuMesh>,
+    /// One dot per parcel at its centre: how parcels of a pixel or two are drawn.
+    pub dot_batches: Vec<GpuMesh>,
+    /// The same dots as images, one per zoom band: a whole-world view is one quad.
+    pub dot_rasters: Vec<DotRaster>,
+    dot_sources: Vec<(eframe::egui::Rect, Verdict, Color32)>,
+    /// Each parcel's box (local coordinates), to find those in view.
+    pub boxes: rstar::RTree<ParcelBox>,
+    /// The median parcel's size (its box's longer side, metres): below a few
+    /// pixels outlines only clutter the map.
+    pub typical_size_m: f32,
+    sizes: Vec<f32>,
+    /// Parcels per verdict, counted once per change, not per frame.
+    pub counts: VerdictCounts,
     /// Bumped on every change, so cached table rows know to refresh.
     pub generation: u64,
     /// Sketched parcels, numbered for their ids.
@@ -191,22 +415,96 @@ impl ParcelSet {
         graphics: Vec<Option<Graphic>>,
     ) {
         self.files.extend(files);
-        self.screening.outcomes.extend(screening.outcomes);
-        for mut graphic in graphics {
-            if let Some(g) = graphic.as_mut() {
-                let bounds = g.bounds();
-                let fill = std::mem::take(&mut g.fill);
-                match self.fill_batches.last_mut() {
-                    Some((batch, batch_bounds)) if batch.vertices.len() < FILL_BATCH_VERTICES => {
-                        batch.append(fill);
-                        *batch_bounds = batch_bounds.union(bounds);
-                    }
-                    _ => self.fill_batches.push((fill, bounds)),
-                }
+        let first = self.screening.outcomes.len();
+        let mut graphics = graphics;
+        let bounds: Vec<eframe::egui::Rect> = graphics
+            .iter()
+            .map(|g| {
+                g.as_ref()
+                    .map_or(eframe::egui::Rect::NOTHING, Graphic::bounds)
+            })
+            .collect();
+        // Batches of neighbours, so that a zoomed-in view culls all but a few.
+        let mut fill = Mesh::default();
+        let mut lines = Mesh::default();
+        let mut dots = Mesh::default();
+        let mut boxes = Vec::new();
+        for i in spatial_order(&bounds) {
+            let (Some(g), Some(ParcelOutcome::Screened { result, .. })) =
+                (graphics[i].as_mut(), screening.outcomes.get(i))
+            else {
+                continue;
+            };
+            let b = bounds[i];
+            let fill_color = g.fill.vertices.first().map(|v| v.color);
+            fill.append(std::mem::take(&mut g.fill));
+            add_outline_lines(&mut lines, &g.outlines, verdict_color(Some(result.verdict)));
+            if let Some(color) = fill_color {
+                dots.indices.push(dots.vertices.len() as u32);
+                dots.colored_vertex(b.center(), color);
             }
-            self.graphics.push(graphic);
+            boxes.push(ParcelBox::new(
+                rstar::primitives::Rectangle::from_corners([b.min.x, b.min.y], [b.max.x, b.max.y]),
+                first + i,
+            ));
+            self.sizes.push(b.size().max_elem());
+            if let Some(color) = fill_color {
+                self.dot_sources.push((b, result.verdict, color));
+            }
+            if fill.vertices.len() >= BATCH_VERTICES || lines.vertices.len() >= BATCH_VERTICES {
+                self.push_batches(&mut fill, &mut lines, &mut dots);
+            }
         }
+        self.push_batches(&mut fill, &mut lines, &mut dots);
+        self.graphics.extend(graphics);
+        self.screening.outcomes.extend(screening.outcomes);
+        if self.boxes.size() == 0 {
+            self.boxes = rstar::RTree::bulk_load(boxes);
+        } else {
+            for b in boxes {
+                self.boxes.insert(b);
+            }
+        }
+        self.dot_rasters = DotRaster::levels(&self.dot_sources);
+        let mut sizes = self.sizes.clone();
+        self.typical_size_m = if sizes.is_empty() {
+            0.0
+        } else {
+            let middle = sizes.len() / 2;
+            *sizes.select_nth_unstable_by(middle, f32::total_cmp).1
+        };
+        self.counts = VerdictCounts {
+            conflict: self.screening.count(Verdict::Conflict),
+            review: self.screening.count(Verdict::Review),
+            clear: self.screening.count(Verdict::Clear),
+            unscreened: self.screening.unscreened().count(),
+        };
         self.generation += 1;
+    }
+
+    fn push_batches(&mut self, fill: &mut Mesh, lines: &mut Mesh, dots: &mut Mesh) {
+        if !fill.is_empty() {
+            self.fill_batches
+                .push(GpuMesh::triangles(std::mem::take(fill)));
+        }
+        if !lines.is_empty() {
+            self.outline_batches
+                .push(GpuMesh::lines(std::mem::take(lines)));
+        }
+        if !dots.is_empty() {
+            self.dot_batches.push(GpuMesh::points(std::mem::take(dots)));
+        }
+    }
+
+    /// Up to `limit` parcels whose boxes meet `local` (a rectangle in local coordinates).
+    pub fn in_view(&self, local: eframe::egui::Rect, limit: usize) -> Vec<usize> {
+        let envelope =
+            rstar::AABB::from_corners([local.min.x, local.min.y], [local.max.x, local.max.y]);
+        self.boxes
+            .locate_in_envelope_intersecting(&envelope)
+            .take(limit)
+            .map(|b| b.data)
+            .collect()
     }
 
     pub fn parcel(&self, outcome: usize) -> Option<&Feature> {
@@ -241,6 +539,19 @@ pub fn parcel_graphics(frame: &LocalFrame, screening: &Screening) -> Vec<Option<
             ParcelOutcome::Unscreened(_) => None,
         })
         .collect()
+}
+
+/// Rings as line segments (index pairs) of one colour.
+fn add_outline_lines(lines: &mut Mesh, rings: &[super::map::Path], color: Color32) {
+    for ring in rings {
+        let base = lines.vertices.len() as u32;
+        for p in &ring.points {
+            lines.colored_vertex(*p, color);
+        }
+        for k in 1..ring.points.len() as u32 {
+            lines.indices.extend([base + k - 1, base + k]);
+        }
+    }
 }
 
 pub fn verdict_color(verdict: Option<Verdict>) -> Color32 {
@@ -371,5 +682,49 @@ impl Job {
                 }
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eframe::egui::{pos2, Rect};
+
+    #[test]
+    fn a_texel_shows_the_worst_verdict_of_its_parcels() {
+        let clear = Color32::from_rgb(0, 200, 0);
+        let conflict = Color32::from_rgb(200, 0, 0);
+        let parcel = |x: f32, y: f32| Rect::from_min_max(pos2(x, y), pos2(x + 20.0, y + 20.0));
+        let sources = [
+            (parcel(0.0, 0.0), Verdict::Clear, clear),
+            (parcel(10.0, 10.0), Verdict::Conflict, conflict),
+            (parcel(1000.0, 1000.0), Verdict::Clear, clear),
+        ];
+        let levels = DotRaster::levels(&sources);
+        assert_eq!(levels.len(), DotRaster::CELLS_M.len());
+        let finest = &levels[0];
+        let image = finest.image.as_ref().unwrap();
+        assert_eq!(finest.cell_m, 64.0);
+        assert_eq!(image.pixels[0], conflict);
+        // The far parcel's centre, 1010 m from the corner: texel 15 of each axis.
+        let [w, _] = image.size;
+        assert_eq!(image.pixels[15 * w + 15], clear);
+        let drawn = image.pixels.iter().filter(|p| **p != Color32::TRANSPARENT);
+        assert_eq!(drawn.count(), 2);
+    }
+
+    #[test]
+    fn neighbours_come_next_to_each_other_in_spatial_order() {
+        let at = |x: f32, y: f32| Rect::from_min_max(pos2(x, y), pos2(x + 1.0, y + 1.0));
+        let boxes = [
+            at(0.0, 0.0),
+            at(900.0, 900.0),
+            at(2.0, 1.0),
+            at(901.0, 899.0),
+        ];
+        let order = spatial_order(&boxes);
+        let position = |i: usize| order.iter().position(|&j| j == i).unwrap();
+        assert_eq!(position(0).abs_diff(position(2)), 1);
+        assert_eq!(position(1).abs_diff(position(3)), 1);
     }
 }

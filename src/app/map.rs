@@ -62,7 +62,7 @@ impl MapView {
     }
 
     /// The transform from [`LocalFrame`] coordinates to the screen.
-    fn screen_from_local(&self, frame: &LocalFrame, canvas: Rect) -> TSTransform {
+    pub fn screen_from_local(&self, frame: &LocalFrame, canvas: Rect) -> TSTransform {
         let scaling = (1.0 / self.m_per_px) as f32;
         let center_local = frame.local_from_working(self.center);
         TSTransform::new(
@@ -97,11 +97,77 @@ pub struct Path {
 }
 
 impl Path {
-    fn new(frame: &LocalFrame, coords: impl Iterator<Item = Coord>) -> Path {
+    pub fn new(frame: &LocalFrame, coords: impl Iterator<Item = Coord>) -> Path {
         let points: Vec<Pos2> = coords.map(|c| frame.local_from_working(c)).collect();
         let bounds = Rect::from_points(&points);
         Path { points, bounds }
     }
+}
+
+/// Outlines at several levels of detail, each simplified to within a
+/// tolerance and cut into short runs, so that a frame draws about as many
+/// points as there are pixels along the lines, and only the runs in view.
+#[derive(Debug, Clone, Default)]
+pub struct OutlineLods {
+    /// (tolerance in metres, runs), finest first; the first is the full detail.
+    levels: Vec<(f32, Vec<Path>)>,
+}
+
+/// Longest run of an outline: a view zoomed into a long ring culls the rest.
+const RUN_POINTS: usize = 128;
+
+impl OutlineLods {
+    pub fn new(paths: &[Path]) -> OutlineLods {
+        use geo::Simplify;
+        let mut levels = vec![(0.0, cut_into_runs(paths))];
+        let mut lines: Vec<geo::LineString<f32>> = paths
+            .iter()
+            .map(|p| p.points.iter().map(|q| (q.x, q.y)).collect())
+            .collect();
+        let mut tolerance = 1.0_f32;
+        while tolerance <= 1024.0 {
+            lines = lines.iter().map(|l| l.simplify(tolerance)).collect();
+            let simplified: Vec<Path> = lines
+                .iter()
+                .map(|l| {
+                    let points: Vec<Pos2> = l.0.iter().map(|c| Pos2::new(c.x, c.y)).collect();
+                    let bounds = Rect::from_points(&points);
+                    Path { points, bounds }
+                })
+                .collect();
+            levels.push((tolerance, cut_into_runs(&simplified)));
+            tolerance *= 2.0;
+        }
+        OutlineLods { levels }
+    }
+
+    /// The coarsest level still finer than half a pixel at this scale.
+    pub fn at_scale(&self, m_per_px: f64) -> &[Path] {
+        self.levels
+            .iter()
+            .rev()
+            .find(|(tolerance, _)| f64::from(*tolerance) <= m_per_px * 0.5)
+            .or(self.levels.first())
+            .map(|(_, runs)| runs.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+/// Paths cut into runs of at most [`RUN_POINTS`], each run starting where
+/// the last ended, drawn as open lines.
+fn cut_into_runs(paths: &[Path]) -> Vec<Path> {
+    let mut runs = Vec::new();
+    for path in paths {
+        let mut start = 0;
+        while start + 1 < path.points.len() {
+            let end = (start + RUN_POINTS).min(path.points.len());
+            let points = path.points[start..end].to_vec();
+            let bounds = Rect::from_points(&points);
+            runs.push(Path { points, bounds });
+            start = end - 1;
+        }
+    }
+    runs
 }
 
 /// A shape ready to draw: its triangles and its outlines.
@@ -196,6 +262,15 @@ impl<'a> MapPainter<'a> {
             transform,
             visible_local,
         }
+    }
+
+    pub fn screen_from_local(&self) -> TSTransform {
+        self.transform
+    }
+
+    /// What the canvas shows, in local coordinates.
+    pub fn visible_local(&self) -> Rect {
+        self.visible_local
     }
 
     pub fn is_visible(&self, local_bounds: Rect) -> bool {

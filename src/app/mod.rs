@@ -2,15 +2,18 @@
 //! number it shows comes from the core; it runs core work on worker threads
 //! and only draws and reacts to the user here.
 
+mod bench;
 mod canvas;
 mod data;
 mod fonts;
+mod gpu;
 pub mod i18n;
 pub mod map;
 mod panels;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use eframe::egui::{self, Context, TextureHandle};
 use geo::Coord;
@@ -43,12 +46,22 @@ pub struct ViewOptions {
     pub screenshot: Option<PathBuf>,
     /// Select this parcel (by id) once it is screened.
     pub select: Option<String>,
+    /// Once loaded, fly a scripted camera for this many frames, print the
+    /// frame times and exit.
+    pub bench_frames: Option<usize>,
+    /// When the process started, for the time to the first picture.
+    pub process_start: Option<Instant>,
 }
+
+/// What a benchmark run hands back to `run`: its table, or why it has none.
+type BenchResult = Arc<Mutex<Option<Result<String, String>>>>;
 
 /// Opens the viewer window and returns when it is closed.
 pub fn run(options: ViewOptions) -> Result<(), String> {
     let shot_result: Arc<Mutex<Option<Result<(), String>>>> = Arc::default();
     let app_shot_result = shot_result.clone();
+    let bench_result: BenchResult = Arc::default();
+    let app_bench_result = bench_result.clone();
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("redline 生态空间管控筛查")
@@ -58,16 +71,25 @@ pub fn run(options: ViewOptions) -> Result<(), String> {
         ..Default::default()
     };
     let wants_shot = options.screenshot.is_some();
+    let wants_bench = options.bench_frames.is_some();
     eframe::run_native(
         "redline",
         native,
         Box::new(move |cc| {
             let mut app = RedlineApp::new(cc, options);
             app.shot_result = app_shot_result;
+            app.bench_result = app_bench_result;
             Ok(Box::new(app))
         }),
     )
     .map_err(|e| format!("cannot open the viewer window: {e}"))?;
+    if wants_bench {
+        let outcome = bench_result.lock().map_err(|e| e.to_string())?.take();
+        let table = outcome.unwrap_or_else(|| {
+            Err("the window closed before the benchmark finished".to_string())
+        })?;
+        print!("{table}");
+    }
     if wants_shot {
         let outcome = shot_result.lock().map_err(|e| e.to_string())?.take();
         return outcome.unwrap_or_else(|| {
@@ -186,11 +208,15 @@ pub struct RedlineApp {
     pub cursor_working: Option<Coord>,
     pub export_folder: String,
     hatch: Option<TextureHandle>,
+    /// Map geometry uploaded to the GPU, drawn by paint callbacks.
+    gpu: Arc<gpu::GpuRenderer>,
     select_on_load: Option<String>,
     screenshot: Option<PathBuf>,
     shot_frames: u32,
     shot_requested: bool,
     shot_result: Arc<Mutex<Option<Result<(), String>>>>,
+    bench: Option<bench::Bench>,
+    bench_result: BenchResult,
     /// Layers actually drawn in the last frame, by id: what a test can check.
     pub drawn_layers: Vec<String>,
     /// The selected parcel's overlaps (hatched on the map) and shortest
@@ -232,11 +258,16 @@ impl RedlineApp {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
             hatch: None,
+            gpu: Arc::default(),
             select_on_load: options.select,
             screenshot: options.screenshot,
             shot_frames: 0,
             shot_requested: false,
             shot_result: Arc::default(),
+            bench: options
+                .bench_frames
+                .map(|n| bench::Bench::new(n, options.process_start.unwrap_or_else(Instant::now))),
+            bench_result: Arc::default(),
             drawn_layers: Vec::new(),
             fit_to: None,
             selection_overlaps: Vec::new(),
@@ -604,6 +635,30 @@ impl RedlineApp {
     }
 }
 
+impl RedlineApp {
+    /// In benchmark mode: the frame's time, and the table once all are measured.
+    fn bench_step(&mut self, ctx: &Context) {
+        let Some(bench) = &mut self.bench else {
+            return;
+        };
+        if self.plan.is_none() && self.jobs.is_empty() {
+            // The plan failed to load: its reason is in the messages.
+            if let Ok(mut slot) = self.bench_result.lock() {
+                *slot = Some(Err(self.messages.join("\n")));
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        let parcels = self.parcels.screening.outcomes.len();
+        let layers = self.layer_visible.iter().filter(|v| **v).count();
+        if let Some(table) = bench.end_frame(ctx, Instant::now(), parcels, layers) {
+            if let Ok(mut slot) = self.bench_result.lock() {
+                *slot = Some(Ok(table));
+            }
+        }
+    }
+}
+
 fn encode_png(image: &egui::ColorImage) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     let [width, height] = image.size;
@@ -623,9 +678,22 @@ fn encode_png(image: &egui::ColorImage) -> Result<Vec<u8>, String> {
 }
 
 impl eframe::App for RedlineApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let frame_start = Instant::now();
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
+        if let Some(bench) = &mut self.bench {
+            let has_plan = self.plan.is_some();
+            let loaded = has_plan && self.jobs.is_empty() && self.pending_parcels.is_empty();
+            let gl_time = self.gpu.take_paint_time();
+            bench.begin_frame(
+                frame_start,
+                frame.info().cpu_usage,
+                gl_time,
+                has_plan,
+                loaded,
+            );
+        }
         if self.hatch.is_none() {
             self.hatch = Some(map::hatch_texture(&ctx));
         }
@@ -651,6 +719,7 @@ impl eframe::App for RedlineApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         self.screenshot_step(&ctx);
+        self.bench_step(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

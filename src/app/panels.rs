@@ -402,17 +402,17 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(app.tr("筛查结果", "Results"));
-                let s = &app.parcels.screening;
+                let counts = &app.parcels.counts;
                 ui.label(format!(
                     "{} {} · {} {} · {} {} · {} {}",
                     app.lang.verdict(Verdict::Conflict),
-                    s.count(Verdict::Conflict),
+                    counts.conflict,
                     app.lang.verdict(Verdict::Review),
-                    s.count(Verdict::Review),
+                    counts.review,
                     app.lang.verdict(Verdict::Clear),
-                    s.count(Verdict::Clear),
+                    counts.clear,
                     app.tr("未筛查", "not screened"),
-                    s.unscreened().count(),
+                    counts.unscreened,
                 ));
                 ui.separator();
                 let all = app.tr("全部", "all").to_string();

@@ -1,0 +1,443 @@
+//! Map geometry kept on the GPU. egui re-tessellates and re-uploads every
+//! shape every frame; for a city's 200 000 parcels and zones of 200 000
+//! vertices that is seconds a frame. Here the triangles (and the parcels'
+//! outlines as lines) are uploaded once, the first time they are drawn, and
+//! each frame only draws them with the view's transform: a frame's cost no
+//! longer grows with the data.
+//!
+//! Drawn through an `egui_glow` paint callback, so it keeps its place among
+//! egui's shapes. Renderers without glow (the test harness) simply skip it;
+//! the app's state does not depend on it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use eframe::egui::{self, emath::TSTransform, epaint::Vertex, Color32, Mesh, Rect};
+use eframe::egui_glow;
+use eframe::glow::{self, HasContext};
+
+/// How a mesh's indices are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Primitive {
+    Triangles,
+    /// Index pairs.
+    Lines,
+    /// One square dot per index, of the batch's point size.
+    Points,
+}
+
+/// A mesh to keep on the GPU: filled triangles, line segments or dots.
+#[derive(Clone)]
+pub struct GpuMesh {
+    id: u64,
+    pub mesh: Arc<Mesh>,
+    pub primitive: Primitive,
+    /// Its box in local coordinates, for culling.
+    pub bounds: Rect,
+}
+
+impl GpuMesh {
+    pub fn triangles(mesh: Mesh) -> GpuMesh {
+        GpuMesh::new(mesh, Primitive::Triangles)
+    }
+
+    pub fn lines(mesh: Mesh) -> GpuMesh {
+        GpuMesh::new(mesh, Primitive::Lines)
+    }
+
+    pub fn points(mesh: Mesh) -> GpuMesh {
+        GpuMesh::new(mesh, Primitive::Points)
+    }
+
+    fn new(mesh: Mesh, primitive: Primitive) -> GpuMesh {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let bounds = mesh.calc_bounds();
+        GpuMesh {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            mesh: Arc::new(mesh),
+            primitive,
+            bounds,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.mesh.indices.is_empty()
+    }
+}
+
+/// One draw: a mesh, in its own colours or as a screen-space hatch of one colour.
+#[derive(Clone)]
+struct Draw {
+    mesh: GpuMesh,
+    hatch: Option<Color32>,
+}
+
+/// What the map asks to draw in one go, in order, with one transform.
+pub struct GpuBatch {
+    draws: Vec<Draw>,
+    point_size: f32,
+}
+
+impl GpuBatch {
+    pub fn new() -> GpuBatch {
+        GpuBatch {
+            draws: Vec::new(),
+            point_size: 1.0,
+        }
+    }
+
+    /// Size of dots, in points.
+    pub fn with_point_size(mut self, point_size: f32) -> GpuBatch {
+        self.point_size = point_size;
+        self
+    }
+
+    pub fn push(&mut self, mesh: &GpuMesh) {
+        if !mesh.is_empty() {
+            self.draws.push(Draw {
+                mesh: mesh.clone(),
+                hatch: None,
+            });
+        }
+    }
+
+    /// Diagonal lines of `color` over the mesh's triangles, fixed on screen.
+    pub fn push_hatch(&mut self, mesh: &GpuMesh, color: Color32) {
+        if !mesh.is_empty() && mesh.primitive == Primitive::Triangles {
+            self.draws.push(Draw {
+                mesh: mesh.clone(),
+                hatch: Some(color),
+            });
+        }
+    }
+
+    /// Adds the draws to the painter as one paint callback over `canvas`.
+    pub fn paint(
+        self,
+        painter: &egui::Painter,
+        canvas: Rect,
+        screen_from_local: TSTransform,
+        renderer: &Arc<GpuRenderer>,
+    ) {
+        if self.draws.is_empty() {
+            return;
+        }
+        let renderer = renderer.clone();
+        let callback = egui_glow::CallbackFn::new(move |info, painter| {
+            renderer.paint(
+                painter.gl(),
+                &info,
+                screen_from_local,
+                self.point_size,
+                &self.draws,
+            );
+        });
+        painter.add(egui::PaintCallback {
+            rect: canvas,
+            callback: Arc::new(callback),
+        });
+    }
+}
+
+/// A mesh on the GPU.
+struct Uploaded {
+    /// Holds the vertex and index buffers.
+    vertex_array: glow::VertexArray,
+    count: i32,
+}
+
+struct Program {
+    program: glow::Program,
+    u_screen_size: Option<glow::UniformLocation>,
+    u_translate: Option<glow::UniformLocation>,
+    u_scale: Option<glow::UniformLocation>,
+    u_hatch: Option<glow::UniformLocation>,
+    u_hatch_color: Option<glow::UniformLocation>,
+    u_hatch_px: Option<glow::UniformLocation>,
+    u_point_size: Option<glow::UniformLocation>,
+}
+
+#[derive(Default)]
+struct State {
+    program: Option<Result<Program, String>>,
+    uploaded: HashMap<u64, Uploaded>,
+    /// Time spent in the callbacks since last taken: the benchmark reports it
+    /// (a software GL such as llvmpipe transforms vertices on this thread).
+    paint_time: std::time::Duration,
+}
+
+/// The GPU side: the program and the uploaded meshes. Shared by every frame's callbacks.
+#[derive(Default)]
+pub struct GpuRenderer {
+    state: Mutex<State>,
+}
+
+/// Spacing of hatch lines on screen, in points, as egui's hatch texture.
+const HATCH_PX: f32 = 10.0;
+
+impl GpuRenderer {
+    /// Time spent drawing since the last call.
+    pub fn take_paint_time(&self) -> std::time::Duration {
+        self.state
+            .lock()
+            .map(|mut s| std::mem::take(&mut s.paint_time))
+            .unwrap_or_default()
+    }
+
+    fn paint(
+        &self,
+        gl: &glow::Context,
+        info: &egui::PaintCallbackInfo,
+        screen_from_local: TSTransform,
+        point_size: f32,
+        draws: &[Draw],
+    ) {
+        let started = std::time::Instant::now();
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let state = &mut *state;
+        unsafe { self.draw(gl, state, info, screen_from_local, point_size, draws) };
+        state.paint_time += started.elapsed();
+    }
+
+    unsafe fn draw(
+        &self,
+        gl: &glow::Context,
+        state: &mut State,
+        info: &egui::PaintCallbackInfo,
+        screen_from_local: TSTransform,
+        point_size: f32,
+        draws: &[Draw],
+    ) {
+        if state.program.is_none() {
+            state.program = Some(unsafe { compile(gl) });
+        }
+        let Some(Ok(program)) = &state.program else {
+            if let Some(Err(e)) = &state.program {
+                log_once(e);
+            }
+            return;
+        };
+        let ppp = info.pixels_per_point;
+        let size_pt = info.screen_size_px.map(|s| s as f32 / ppp);
+        unsafe {
+            // egui's callback viewport is the callback's rect; draw in whole-screen points.
+            gl.viewport(
+                0,
+                0,
+                info.screen_size_px[0] as i32,
+                info.screen_size_px[1] as i32,
+            );
+            gl.use_program(Some(program.program));
+            gl.uniform_2_f32(program.u_screen_size.as_ref(), size_pt[0], size_pt[1]);
+            gl.uniform_2_f32(
+                program.u_translate.as_ref(),
+                screen_from_local.translation.x,
+                screen_from_local.translation.y,
+            );
+            gl.uniform_1_f32(program.u_scale.as_ref(), screen_from_local.scaling);
+            gl.uniform_1_f32(program.u_hatch_px.as_ref(), HATCH_PX * ppp);
+            gl.uniform_1_f32(program.u_point_size.as_ref(), point_size * ppp);
+            if !gl.version().is_embedded {
+                gl.enable(glow::PROGRAM_POINT_SIZE);
+            }
+        }
+        for draw in draws {
+            let uploaded = match state.uploaded.get(&draw.mesh.id) {
+                Some(u) => u,
+                None => match unsafe { upload(gl, &draw.mesh.mesh) } {
+                    Ok(u) => state.uploaded.entry(draw.mesh.id).or_insert(u),
+                    Err(e) => {
+                        log_once(&e);
+                        continue;
+                    }
+                },
+            };
+            let hatch = draw.hatch.unwrap_or(Color32::TRANSPARENT);
+            unsafe {
+                gl.uniform_1_i32(program.u_hatch.as_ref(), draw.hatch.is_some() as i32);
+                gl.uniform_4_f32(
+                    program.u_hatch_color.as_ref(),
+                    hatch.r() as f32 / 255.0,
+                    hatch.g() as f32 / 255.0,
+                    hatch.b() as f32 / 255.0,
+                    hatch.a() as f32 / 255.0,
+                );
+                gl.bind_vertex_array(Some(uploaded.vertex_array));
+                let mode = match draw.mesh.primitive {
+                    Primitive::Triangles => glow::TRIANGLES,
+                    Primitive::Lines => glow::LINES,
+                    Primitive::Points => glow::POINTS,
+                };
+                gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);
+            }
+        }
+        unsafe {
+            gl.bind_vertex_array(None);
+        }
+    }
+}
+
+fn log_once(message: &str) {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| eprintln!("redline: map drawing on the GPU failed: {message}"));
+}
+
+const VERTEX_SHADER: &str = r#"
+uniform vec2 u_screen_size;
+uniform vec2 u_translate;
+uniform float u_scale;
+uniform float u_point_size;
+IN vec2 a_pos;
+IN vec4 a_color;
+OUT vec4 v_color;
+void main() {
+    vec2 pt = a_pos * u_scale + u_translate;
+    gl_Position = vec4(2.0 * pt.x / u_screen_size.x - 1.0, 1.0 - 2.0 * pt.y / u_screen_size.y, 0.0, 1.0);
+    gl_PointSize = u_point_size;
+    v_color = a_color;
+}
+"#;
+
+const FRAGMENT_SHADER: &str = r#"
+uniform int u_hatch;
+uniform vec4 u_hatch_color;
+uniform float u_hatch_px;
+IN vec4 v_color;
+void main() {
+    vec4 color = v_color;
+    if (u_hatch != 0) {
+        // Lines running down to the right on screen, 1/8 of the spacing wide.
+        if (mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) >= u_hatch_px / 8.0) {
+            discard;
+        }
+        color = u_hatch_color;
+    }
+    FRAG_COLOR = color;
+}
+"#;
+
+unsafe fn compile(gl: &glow::Context) -> Result<Program, String> {
+    let version = egui_glow::ShaderVersion::get(gl);
+    let new_interface = version.is_new_shader_interface();
+    let header = format!(
+        "{}\n{}\n",
+        version.version_declaration(),
+        if version.is_embedded() {
+            "precision mediump float;"
+        } else {
+            ""
+        }
+    );
+    let (vin, vout, fin) = if new_interface {
+        ("in", "out", "in")
+    } else {
+        ("attribute", "varying", "varying")
+    };
+    let vertex = format!(
+        "{header}{}",
+        VERTEX_SHADER
+            .replace("IN ", &format!("{vin} "))
+            .replace("OUT ", &format!("{vout} "))
+    );
+    let fragment = format!(
+        "{header}{}{}",
+        if new_interface {
+            "out vec4 out_color;\n"
+        } else {
+            ""
+        },
+        FRAGMENT_SHADER.replace("IN ", &format!("{fin} ")).replace(
+            "FRAG_COLOR",
+            if new_interface {
+                "out_color"
+            } else {
+                "gl_FragColor"
+            }
+        )
+    );
+    unsafe {
+        let program = gl.create_program()?;
+        let mut shaders = Vec::new();
+        for (kind, source) in [
+            (glow::VERTEX_SHADER, vertex),
+            (glow::FRAGMENT_SHADER, fragment),
+        ] {
+            let shader = gl.create_shader(kind)?;
+            gl.shader_source(shader, &source);
+            gl.compile_shader(shader);
+            if !gl.get_shader_compile_status(shader) {
+                return Err(gl.get_shader_info_log(shader));
+            }
+            gl.attach_shader(program, shader);
+            shaders.push(shader);
+        }
+        gl.bind_attrib_location(program, 0, "a_pos");
+        gl.bind_attrib_location(program, 1, "a_color");
+        gl.link_program(program);
+        if !gl.get_program_link_status(program) {
+            return Err(gl.get_program_info_log(program));
+        }
+        for shader in shaders {
+            gl.detach_shader(program, shader);
+            gl.delete_shader(shader);
+        }
+        let uniform = |name| gl.get_uniform_location(program, name);
+        Ok(Program {
+            program,
+            u_screen_size: uniform("u_screen_size"),
+            u_translate: uniform("u_translate"),
+            u_scale: uniform("u_scale"),
+            u_hatch: uniform("u_hatch"),
+            u_hatch_color: uniform("u_hatch_color"),
+            u_hatch_px: uniform("u_hatch_px"),
+            u_point_size: uniform("u_point_size"),
+        })
+    }
+}
+
+unsafe fn upload(gl: &glow::Context, mesh: &Mesh) -> Result<Uploaded, String> {
+    // SAFETY: `Vertex` is `#[repr(C)]` plain data: pos, uv (f32 pairs), colour (4 bytes).
+    let vertex_bytes = unsafe {
+        std::slice::from_raw_parts(
+            mesh.vertices.as_ptr().cast::<u8>(),
+            std::mem::size_of_val(mesh.vertices.as_slice()),
+        )
+    };
+    let index_bytes = unsafe {
+        std::slice::from_raw_parts(
+            mesh.indices.as_ptr().cast::<u8>(),
+            std::mem::size_of_val(mesh.indices.as_slice()),
+        )
+    };
+    unsafe {
+        let vertex_array = gl.create_vertex_array()?;
+        gl.bind_vertex_array(Some(vertex_array));
+        let vertices = gl.create_buffer()?;
+        gl.bind_buffer(glow::ARRAY_BUFFER, Some(vertices));
+        gl.buffer_data_u8_slice(glow::ARRAY_BUFFER, vertex_bytes, glow::STATIC_DRAW);
+        let stride = std::mem::size_of::<Vertex>() as i32;
+        gl.enable_vertex_attrib_array(0);
+        gl.vertex_attrib_pointer_f32(0, 2, glow::FLOAT, false, stride, 0);
+        gl.enable_vertex_attrib_array(1);
+        gl.vertex_attrib_pointer_f32(
+            1,
+            4,
+            glow::UNSIGNED_BYTE,
+            true,
+            stride,
+            std::mem::offset_of!(Vertex, color) as i32,
+        );
+        let indices = gl.create_buffer()?;
+        gl.bind_buffer(glow::ELEMENT_ARRAY_BUFFER, Some(indices));
+        gl.buffer_data_u8_slice(glow::ELEMENT_ARRAY_BUFFER, index_bytes, glow::STATIC_DRAW);
+        gl.bind_vertex_array(None);
+        gl.bind_buffer(glow::ARRAY_BUFFER, None);
+        Ok(Uploaded {
+            vertex_array,
+            count: mesh.indices.len() as i32,
+        })
+    }
+}
