@@ -6,7 +6,7 @@
 //! GBK. Polygon rings are assembled by containment, because files written by
 //! other tools often wind the outer ring the wrong way.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use dbase::encoding::{DynEncoding, EncodingRs};
@@ -43,25 +43,65 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     let shx_path = require("shx", "the shape index")?;
     let dbf_path = require("dbf", "the attribute table")?;
 
-    let declared_crs = match find_sibling(path, "prj") {
+    let prj = match find_sibling(path, "prj") {
         Some(prj) => {
-            let wkt = std::fs::read(&prj).map_err(|e| Error::io(&prj, e))?;
-            let wkt = String::from_utf8_lossy(&wkt);
-            Some(Crs::from_wkt(&wkt).map_err(|e| Error::crs(&prj, e))?)
+            let bytes = std::fs::read(&prj).map_err(|e| Error::io(&prj, e))?;
+            Some((prj, bytes))
+        }
+        None => None,
+    };
+    let cpg = match find_sibling(path, "cpg") {
+        Some(cpg) => {
+            let bytes = std::fs::read(&cpg).map_err(|e| Error::io(&cpg, e))?;
+            Some((cpg, bytes))
+        }
+        None => None,
+    };
+    let shp_file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let shx_file = std::fs::File::open(&shx_path).map_err(|e| Error::io(&shx_path, e))?;
+    let dbf_bytes = std::fs::read(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
+    read_parts(
+        path,
+        Parts {
+            shp: std::io::BufReader::new(shp_file),
+            shx: std::io::BufReader::new(shx_file),
+            dbf: (dbf_path, dbf_bytes),
+            prj,
+            cpg,
+        },
+    )
+}
+
+/// The parts of a shapefile once found and opened: the .shp and .shx as
+/// readers, the .dbf, .prj and .cpg as their path (for messages) and bytes.
+pub struct Parts<R> {
+    pub shp: R,
+    pub shx: R,
+    pub dbf: (PathBuf, Vec<u8>),
+    pub prj: Option<(PathBuf, Vec<u8>)>,
+    pub cpg: Option<(PathBuf, Vec<u8>)>,
+}
+
+/// Reads a shapefile from its parts; `path` (the .shp) only names the source
+/// in messages.
+pub fn read_parts<R: Read + Seek>(path: &Path, parts: Parts<R>) -> Result<RawFile, Error> {
+    let declared_crs = match &parts.prj {
+        Some((prj, wkt)) => {
+            let wkt = String::from_utf8_lossy(wkt);
+            Some(Crs::from_wkt(&wkt).map_err(|e| Error::crs(prj, e))?)
         }
         None => None,
     };
 
-    let shp_file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let shx_file = std::fs::File::open(&shx_path).map_err(|e| Error::io(&shx_path, e))?;
-    let mut shapes = ShapeReader::with_shx(
-        std::io::BufReader::new(shp_file),
-        std::io::BufReader::new(shx_file),
-    )
-    .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
+    let (mut shp, mut shx) = (parts.shp, parts.shx);
+    let oversized = oversized_record(&mut shp, &mut shx)
+        .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
+    let mut shapes = ShapeReader::with_shx(shp, shx)
+        .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
 
-    let dbf_bytes = std::fs::read(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
-    let encoding = dbf_encoding(path, &dbf_bytes)?;
+    let (dbf_path, dbf_bytes) = parts.dbf;
+    let encoding = dbf_encoding(parts.cpg.as_ref(), &dbf_bytes)?;
+    let dbf_len = dbf_bytes.len();
     let mut table = dbase::ReaderBuilder::new()
         .with_encoding(encoding)
         .build(Cursor::new(dbf_bytes))
@@ -71,29 +111,47 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
         .iter()
         .map(|f| f.name().to_string())
         .collect();
-    let records: Vec<Result<dbase::Record, String>> = table
-        .iter_records()
-        .map(|r| r.map_err(|e| e.to_string()))
-        .collect();
+    // A damaged header can claim more records than the file holds (billions),
+    // and past the end the reader returns the same error for ever: read no
+    // more records than the bytes can hold, and stop at the first that cannot
+    // be read from the file at all. The shapes left without one are named.
+    let header = table.header();
+    let fit = dbf_len.saturating_sub(usize::from(header.offset_to_first_record))
+        / usize::from(header.size_of_record).max(1);
+    let mut records: Vec<Result<dbase::Record, String>> = Vec::new();
+    for record in table.iter_records().take(fit.saturating_add(1)) {
+        match record {
+            Ok(r) => records.push(Ok(r)),
+            Err(e) => {
+                let end = matches!(e.kind(), dbase::ErrorKind::IoError(_));
+                records.push(Err(e.to_string()));
+                if end {
+                    break;
+                }
+            }
+        }
+    }
 
     let mut out = RawFile {
         declared_crs,
         ..RawFile::default()
     };
-    for (i, shape) in shapes.iter_shapes().enumerate() {
+    let damaged = |reason: String| {
+        format!(
+            "the .shp is damaged from this feature on ({reason}); the features before it were read, \
+             the rest are lost: export the shapefile again"
+        )
+    };
+    let readable = oversized.as_ref().map_or(usize::MAX, |(k, _)| k - 1);
+    let mut stopped = false;
+    for (i, shape) in shapes.iter_shapes().take(readable).enumerate() {
         let index = i + 1;
         let shape = match shape {
             Ok(s) => s,
             Err(e) => {
-                out.problems.push(Problem::feature(
-                    path,
-                    index,
-                    None,
-                    format!(
-                        "the .shp is damaged from this feature on ({e}); the features before it were read, \
-                         the rest are lost: export the shapefile again"
-                    ),
-                ));
+                stopped = true;
+                out.problems
+                    .push(Problem::feature(path, index, None, damaged(e.to_string())));
                 break;
             }
         };
@@ -145,7 +203,76 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
             }),
         }
     }
+    if let (Some((k, reason)), false) = (oversized, stopped) {
+        out.problems
+            .push(Problem::feature(path, k, None, damaged(reason)));
+    }
     Ok(out)
+}
+
+/// The first record (1-based, in .shx order, as the shapes are read) whose
+/// part or point count cannot fit in the record or the file, and why. The
+/// shapefile crate reserves memory for the counts before it finds the data
+/// missing: a damaged count would reserve gigabytes. Records too short to
+/// hold their counts are left to the crate to report.
+fn oversized_record<R: Read + Seek>(
+    shp: &mut R,
+    shx: &mut R,
+) -> std::io::Result<Option<(usize, String)>> {
+    let shp_len = shp.seek(SeekFrom::End(0))?;
+    shp.seek(SeekFrom::Start(0))?;
+    let mut index = Vec::new();
+    shx.read_to_end(&mut index)?;
+    let be = |b: &[u8]| u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let le = |b: &[u8]| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut found = None;
+    // Records mostly follow one another: skip forward through the buffer
+    // rather than seek, which would drop a `BufReader`'s buffer each time.
+    let mut at = 0u64;
+    for (k, entry) in index
+        .get(100..)
+        .unwrap_or_default()
+        .chunks_exact(8)
+        .enumerate()
+    {
+        let offset = be(&entry[..4]) * 2;
+        // Record header (8), shape type (4), box (32), two counts (8).
+        let mut head = [0u8; 52];
+        if offset.saturating_add(52) > shp_len {
+            break;
+        }
+        if offset >= at {
+            std::io::copy(&mut (&mut *shp).take(offset - at), &mut std::io::sink())?;
+        } else {
+            shp.seek(SeekFrom::Start(offset))?;
+        }
+        shp.read_exact(&mut head)?;
+        at = offset + 52;
+        let room = (be(&head[4..8]) * 2).min(shp_len - offset - 8);
+        let (parts, points, need) = match le(&head[8..12]) {
+            // Polyline, polygon and their M / Z kinds, multipatch.
+            3 | 5 | 13 | 15 | 23 | 25 | 31 => {
+                let (parts, points) = (le(&head[44..48]), le(&head[48..52]));
+                (parts, points, 44 + 4 * parts + 16 * points)
+            }
+            // Multipoint and its M / Z kinds.
+            8 | 18 | 28 => {
+                let points = le(&head[44..48]);
+                (0, points, 40 + 16 * points)
+            }
+            _ => continue,
+        };
+        if parts < 0 || points < 0 || need > i64::try_from(room).unwrap_or(i64::MAX) {
+            found = Some((
+                k + 1,
+                format!("its record claims {parts} parts and {points} points, more than its {room} bytes hold"),
+            ));
+            break;
+        }
+    }
+    shp.seek(SeekFrom::Start(0))?;
+    shx.seek(SeekFrom::Start(0))?;
+    Ok(found)
 }
 
 /// Finds `name.EXT` beside the .shp whatever the case of the extension.
@@ -156,13 +283,12 @@ fn find_sibling(path: &Path, ext: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn dbf_encoding(shp_path: &Path, dbf: &[u8]) -> Result<DynEncoding, Error> {
-    if let Some(cpg) = find_sibling(shp_path, "cpg") {
-        let label = std::fs::read(&cpg).map_err(|e| Error::io(&cpg, e))?;
-        let label = String::from_utf8_lossy(&label);
+fn dbf_encoding(cpg: Option<&(PathBuf, Vec<u8>)>, dbf: &[u8]) -> Result<DynEncoding, Error> {
+    if let Some((cpg, label)) = cpg {
+        let label = String::from_utf8_lossy(label);
         return DynEncoding::from_name(label.trim()).ok_or_else(|| {
             Error::format(
-                &cpg,
+                cpg,
                 format!(
                     "names an encoding redline does not know ({:?}); write GBK or UTF-8 in it",
                     label.trim()
@@ -212,9 +338,26 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
             .map(|points| LineString::from(points.into_iter().map(&xy).collect::<Vec<_>>()))
             .collect()
     }
-    let polygon = |r: Vec<LineString>| Geometry::MultiPolygon(polygons_from_rings(r));
-    let lines = |r: Vec<LineString>| Geometry::MultiLineString(MultiLineString::new(r));
-    Ok(match shape {
+    // A NaN or infinite coordinate must be refused before any geometry
+    // algorithm sees it: assembling rings runs them (see `polygons_from_rings`).
+    let finite = |r: &[LineString]| -> Result<(), String> {
+        match r.iter().flat_map(|l| l.coords()).find(|c| !(c.x.is_finite() && c.y.is_finite())) {
+            Some(c) => Err(format!(
+                "coordinate ({}, {}) is not a finite number; the .shp is damaged at this feature: export the shapefile again",
+                c.x, c.y
+            )),
+            None => Ok(()),
+        }
+    };
+    let polygon = |r: Vec<LineString>| -> Result<Geometry, String> {
+        finite(&r)?;
+        Ok(Geometry::MultiPolygon(polygons_from_rings(r)))
+    };
+    let lines = |r: Vec<LineString>| -> Result<Geometry, String> {
+        finite(&r)?;
+        Ok(Geometry::MultiLineString(MultiLineString::new(r)))
+    };
+    match shape {
         Shape::Polygon(p) => polygon(rings(
             p.into_inner().into_iter().map(|r| r.into_inner()),
             |q| (q.x, q.y),
@@ -231,15 +374,13 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
         Shape::PolylineM(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
         Shape::PolylineZ(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
         Shape::NullShape => {
-            return Err("has no geometry (null shape); draw or import its boundary".to_string())
+            Err("has no geometry (null shape); draw or import its boundary".to_string())
         }
-        other => {
-            return Err(format!(
-                "is a {} shape; redline needs polygons (parcels, zones) or polylines (rivers)",
-                other.shapetype()
-            ))
-        }
-    })
+        other => Err(format!(
+            "is a {} shape; redline needs polygons (parcels, zones) or polylines (rivers)",
+            other.shapetype()
+        )),
+    }
 }
 
 /// One attribute column of a shapefile being written.
