@@ -668,3 +668,175 @@ fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
         ],
     );
 }
+
+// ---- inputs found by the fuzz targets (fuzz/README.md) ----
+
+/// Reads a parcel file whose CRS is given (`--parcels-crs EPSG:4544`), as a
+/// DXF drawing needs.
+fn read_in_4544(path: &Path) -> Result<Layer, Error> {
+    let crs = redline::crs::Crs::from_epsg(4544).unwrap();
+    let options = redline::io::ReadOptions {
+        fallback_crs: Some(&crs),
+        ..parcel_options(&crs)
+    };
+    redline::io::read_layer(path, &options)
+}
+
+fn vertex_count(layer: &Layer) -> usize {
+    use geo::CoordsIter;
+    layer
+        .features
+        .iter()
+        .map(|f| match &f.shape {
+            Shape::Area(mp) => mp.coords_count(),
+            Shape::Lines(ml) => ml.coords_count(),
+        })
+        .sum()
+}
+
+/// Found by `cargo fuzz run dxf` (a timeout): an arc between vertices
+/// 29 000 km apart (a northing with a zero too many) was cut into 28 000
+/// chords to stay within 1 cm, and repairing the ring, which crossed itself,
+/// took longer than the fuzzer's 10 s. Wide arcs are now followed within a
+/// millionth of their radius: a few hundred chords.
+#[test]
+fn a_dxf_arc_thousands_of_km_wide_becomes_a_few_hundred_chords() {
+    let path = data("fuzz_dxf_wide_arc.dxf");
+    let layer = read_in_4544(&path).unwrap();
+    assert_eq!(
+        layer.features.len() + layer.problems.len(),
+        1,
+        "{:?}",
+        layer.problems
+    );
+    let points = vertex_count(&layer);
+    assert!(points < 3_000, "{points} points");
+}
+
+/// The arcs of one outline may add at most `MAX_ARC_POINTS` points: an
+/// outline that needs more is refused naming its layer, and the drawing's
+/// other outlines are kept.
+#[test]
+fn a_dxf_outline_whose_arcs_need_too_many_points_is_refused_the_rest_kept() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("弧.dxf");
+    let mut dxf = String::from("0\nSECTION\n2\nENTITIES\n");
+    // 24 vertices on a circle of 100 km, every segment a half circle of
+    // 13 km radius: 1 111 chords each at a millionth of the radius.
+    dxf.push_str("0\nLWPOLYLINE\n8\n坏\n90\n24\n70\n1\n");
+    for k in 0..24 {
+        let a = std::f64::consts::TAU * f64::from(k) / 24.0;
+        let (x, y) = (X0 + 100_000.0 * a.cos(), Y0 + 100_000.0 * a.sin());
+        write!(dxf, "10\n{x}\n20\n{y}\n42\n1.0\n").unwrap();
+    }
+    dxf.push_str("0\nLWPOLYLINE\n8\n好\n90\n4\n70\n1\n");
+    for (x, y) in [(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0)] {
+        write!(dxf, "10\n{}\n20\n{}\n", X0 + x, Y0 + y).unwrap();
+    }
+    dxf.push_str("0\nENDSEC\n0\nEOF\n");
+    std::fs::write(&path, dxf).unwrap();
+
+    let layer = read_in_4544(&path).unwrap();
+    assert_eq!(layer.features.len(), 1, "{:?}", layer.problems);
+    assert!((layer.features[0].shape.area_m2() - 10_000.0).abs() < 1e-6);
+    assert_eq!(layer.problems.len(), 1, "{:?}", layer.problems);
+    let problem = &layer.problems[0];
+    assert_eq!(problem.index, Some(1));
+    assert_contains(
+        &problem.to_string(),
+        &[
+            "弧.dxf",
+            "feature 1",
+            "layer \"坏\"",
+            "bulges, group code 42",
+            "more than the 20000",
+            "fix the drawing",
+        ],
+    );
+}
+
+/// Found by `cargo fuzz run shapefile` (a panic in geo's sweep line, from
+/// assembling the rings of a polygon one of whose coordinates was NaN, the
+/// others 1e44): a non-finite coordinate in a .shp is refused for that
+/// feature, named by its id, before any geometry algorithm sees it; the
+/// other shapes are screened.
+#[test]
+fn a_shp_coordinate_that_is_nan_or_infinite_costs_only_its_feature() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let dir = tempfile::tempdir().unwrap();
+        let shp = good_shapefile(dir.path());
+        let mut bytes = std::fs::read(&shp).unwrap();
+        let first_len =
+            8 + 2 * u32::from_be_bytes([bytes[104], bytes[105], bytes[106], bytes[107]]) as usize;
+        let second = 100 + first_len;
+        // Record header (8), shape type (4), box (32), parts (4), points (4),
+        // one part index (4), then the points: the second point's x.
+        let x = second + 56 + 16;
+        bytes[x..x + 8].copy_from_slice(&bad.to_le_bytes());
+        std::fs::write(&shp, bytes).unwrap();
+
+        let s = screen(std::slice::from_ref(&shp));
+        assert_eq!(screened_ids(&s), ["SHP-1", "SHP-3"], "{bad}");
+        let problems = unscreened(&s);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        problem_at(
+            &problems,
+            "地块.shp",
+            2,
+            "SHP-2",
+            &["not a finite number", "export the shapefile again"],
+        );
+    }
+}
+
+/// Found by `cargo fuzz run shapefile` (a timeout): a .dbf header claiming
+/// billions of records made the reader return an error for every record
+/// past the end of the file, collected for ever. No more records are read
+/// than the file holds; the shapes and their attributes are all kept.
+#[test]
+fn a_dbf_header_claiming_billions_of_records_is_read_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = good_shapefile(dir.path());
+    let dbf = shp.with_extension("dbf");
+    let mut bytes = std::fs::read(&dbf).unwrap();
+    bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    std::fs::write(&dbf, bytes).unwrap();
+    let s = screen(std::slice::from_ref(&shp));
+    assert_eq!(screened_ids(&s), ["SHP-1", "SHP-2", "SHP-3"]);
+    assert!(unscreened(&s).is_empty(), "{:#?}", unscreened(&s));
+}
+
+/// Found by `cargo fuzz run shapefile` (out of memory): a record claiming
+/// 1.5 billion parts made the shapefile crate reserve 6 GB for them before
+/// finding the data missing. Counts that cannot fit in the record are
+/// refused before it is parsed; the shapes before it are kept.
+#[test]
+fn a_shp_record_claiming_billions_of_parts_is_refused_not_allocated() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = good_shapefile(dir.path());
+    let mut bytes = std::fs::read(&shp).unwrap();
+    let first_len =
+        8 + 2 * u32::from_be_bytes([bytes[104], bytes[105], bytes[106], bytes[107]]) as usize;
+    let second = 100 + first_len;
+    // Its record header (8), shape type (4), box (32), then the part count.
+    let parts_at = second + 8 + 4 + 32;
+    bytes[parts_at..parts_at + 4].copy_from_slice(&1_477_451_808i32.to_le_bytes());
+    std::fs::write(&shp, bytes).unwrap();
+
+    let s = screen(std::slice::from_ref(&shp));
+    assert_eq!(screened_ids(&s), ["SHP-1"]);
+    let problems = unscreened(&s);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].index, Some(2));
+    assert_contains(
+        &problems[0].to_string(),
+        &[
+            "地块.shp",
+            "feature 2",
+            "damaged",
+            "1477451808 parts",
+            "export the shapefile again",
+        ],
+    );
+}

@@ -5,8 +5,10 @@
 //! the ASCII group-code pairs directly. The `dxf` crate would read all of
 //! AutoCAD's object model at the cost of chrono, image, uuid and a large
 //! generated source to compile; a boundary needs a few dozen lines. Arcs
-//! (bulges) become chords within [`ARC_TOLERANCE_M`] of the true arc. A
-//! drawing carries no CRS: the user must declare one ([`CrsClue::Drawing`]).
+//! (bulges) become chords within [`ARC_TOLERANCE_M`] of the true arc (of
+//! [`ARC_RELATIVE_TOLERANCE`] of the radius for arcs wider than 10 km, which
+//! no parcel has), at most [`MAX_ARC_POINTS`] points an outline. A drawing
+//! carries no CRS: the user must declare one ([`CrsClue::Drawing`]).
 
 use std::path::Path;
 
@@ -19,6 +21,16 @@ use crate::geometry::polygons_from_rings;
 
 /// Largest gap between an arc and the chords that replace it, in metres.
 pub const ARC_TOLERANCE_M: f64 = 0.01;
+
+/// Largest gap between an arc and its chords as a share of the radius, when
+/// that is more than [`ARC_TOLERANCE_M`]: it bounds the chords of any one arc
+/// to about 2 200, however wide a damaged bulge or vertex makes it.
+pub const ARC_RELATIVE_TOLERANCE: f64 = 1e-6;
+
+/// Most points the arcs of one outline may add. A parcel's curved edges need
+/// a few hundred; more means a damaged bulge or vertex, and a ring that large
+/// would cost minutes to repair if it crossed itself.
+pub const MAX_ARC_POINTS: usize = 20_000;
 
 pub fn read(path: &Path) -> Result<RawFile, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -195,6 +207,23 @@ pub fn parse(path: &Path, text: &str) -> Result<RawFile, Error> {
             // Open linework (roads, dimension lines) is not a parcel.
             continue;
         }
+        let needed = arc_points_needed(&vertices, closed_flag);
+        if needed > MAX_ARC_POINTS {
+            let widest = arc_segments(&vertices, closed_flag)
+                .map(|(a, b, bulge)| arc_radius(a.at, b.at, bulge))
+                .fold(0.0, f64::max);
+            out.problems.push(Problem::feature(
+                path,
+                index,
+                None,
+                format!(
+                    "a closed polyline on layer {layer:?} has arcs (bulges, group code 42) that would need {needed} points \
+                     to follow, more than the {MAX_ARC_POINTS} an outline may have (its widest arc has a radius of {widest:.0} m); \
+                     a bulge or a vertex is damaged: fix the drawing"
+                ),
+            ));
+            continue;
+        }
         let ring = LineString::from(ring_with_arcs(&vertices, closed_flag));
         let polygons = polygons_from_rings(vec![ring]);
         let Some(polygon) = polygons.0.first() else {
@@ -257,18 +286,35 @@ fn mtext_plain(text: &str) -> String {
     out.trim().to_string()
 }
 
-/// The ring's points with each bulged segment replaced by chords.
-fn ring_with_arcs(vertices: &[Vertex], closed: bool) -> Vec<Coord> {
-    let mut out = Vec::new();
+/// The ring's segments: (from, to, bulge of the segment).
+fn arc_segments(
+    vertices: &[Vertex],
+    closed: bool,
+) -> impl Iterator<Item = (Vertex, Vertex, f64)> + '_ {
     let segments = if closed {
         vertices.len()
     } else {
         vertices.len().saturating_sub(1)
     };
-    for k in 0..segments {
+    (0..segments).map(move |k| {
         let (from, to) = (vertices[k], vertices[(k + 1) % vertices.len()]);
+        (from, to, from.bulge)
+    })
+}
+
+/// How many points [`ring_with_arcs`] adds for the arcs, before making them.
+fn arc_points_needed(vertices: &[Vertex], closed: bool) -> usize {
+    arc_segments(vertices, closed)
+        .map(|(a, b, bulge)| arc_steps(a.at, b.at, bulge).saturating_sub(1))
+        .fold(0, usize::saturating_add)
+}
+
+/// The ring's points with each bulged segment replaced by chords.
+fn ring_with_arcs(vertices: &[Vertex], closed: bool) -> Vec<Coord> {
+    let mut out = Vec::new();
+    for (from, to, bulge) in arc_segments(vertices, closed) {
         out.push(from.at);
-        out.extend(arc_points(from.at, to.at, from.bulge));
+        out.extend(arc_points(from.at, to.at, bulge));
     }
     if let Some(last) = vertices.last().filter(|_| !closed) {
         out.push(last.at);
@@ -276,28 +322,57 @@ fn ring_with_arcs(vertices: &[Vertex], closed: bool) -> Vec<Coord> {
     out
 }
 
+fn chord_length(a: Coord, b: Coord) -> f64 {
+    ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt()
+}
+
+/// Whether the segment a-b with this bulge is an arc at all.
+fn is_arc(a: Coord, b: Coord, bulge: f64) -> bool {
+    bulge.abs() >= 1e-12 && chord_length(a, b) > 0.0
+}
+
+/// The radius of the arc from `a` to `b` of bulge `bulge`; 0 for a straight segment.
+fn arc_radius(a: Coord, b: Coord, bulge: f64) -> f64 {
+    if !is_arc(a, b, bulge) {
+        return 0.0;
+    }
+    let sweep = 4.0 * bulge.atan();
+    chord_length(a, b) / (2.0 * (sweep / 2.0).sin().abs())
+}
+
+/// The number of chords replacing the arc from `a` to `b` (1: a straight segment).
+fn arc_steps(a: Coord, b: Coord, bulge: f64) -> usize {
+    if !is_arc(a, b, bulge) {
+        return 1;
+    }
+    let sweep = 4.0 * bulge.atan();
+    let radius = arc_radius(a, b, bulge);
+    let tolerance = ARC_TOLERANCE_M.max(ARC_RELATIVE_TOLERANCE * radius);
+    // The sagitta of a chord spanning angle φ is r (1 - cos(φ / 2)).
+    let max_step = if radius > tolerance {
+        2.0 * (1.0 - tolerance / radius).acos()
+    } else {
+        sweep.abs()
+    };
+    ((sweep.abs() / max_step).ceil() as usize).clamp(1, 100_000)
+}
+
 /// The points strictly between `a` and `b` on the arc of bulge `bulge`
 /// (tan of a quarter of the included angle, positive counter-clockwise).
 fn arc_points(a: Coord, b: Coord, bulge: f64) -> Vec<Coord> {
-    let chord = ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt();
-    if bulge.abs() < 1e-12 || chord == 0.0 {
+    if !is_arc(a, b, bulge) {
         return Vec::new();
     }
+    let chord = chord_length(a, b);
     let sweep = 4.0 * bulge.atan();
-    let radius = chord / (2.0 * (sweep / 2.0).sin().abs());
+    let radius = arc_radius(a, b, bulge);
     let offset = chord / 2.0 * (1.0 - bulge * bulge) / (2.0 * bulge);
     let (ux, uy) = ((b.x - a.x) / chord, (b.y - a.y) / chord);
     let centre = Coord {
         x: (a.x + b.x) / 2.0 - uy * offset,
         y: (a.y + b.y) / 2.0 + ux * offset,
     };
-    // The sagitta of a chord spanning angle φ is r (1 - cos(φ / 2)).
-    let max_step = if radius > ARC_TOLERANCE_M {
-        2.0 * (1.0 - ARC_TOLERANCE_M / radius).acos()
-    } else {
-        sweep.abs()
-    };
-    let steps = ((sweep.abs() / max_step).ceil() as usize).clamp(1, 100_000);
+    let steps = arc_steps(a, b, bulge);
     let start = (a.y - centre.y).atan2(a.x - centre.x);
     (1..steps)
         .map(|k| {

@@ -139,7 +139,13 @@ pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
 
 /// Reads a file into usable features in the working CRS.
 pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
-    let raw = read_raw(path)?;
+    layer_from_raw(path, read_raw(path)?, options)
+}
+
+/// What [`read_layer`] does after a format reader: settles the CRS,
+/// reprojects, cleans each geometry and picks ids and names. `path` only
+/// names the source in messages.
+pub fn layer_from_raw(path: &Path, raw: RawFile, options: &ReadOptions) -> Result<Layer, Error> {
     let (source_crs, crs_note) = settle_crs(path, &raw, options)?;
     let transformer = Transformer::new(&source_crs, options.working_crs);
     let id_field = pick_field(&raw, options.id_field, options.id_candidates, path)?;

@@ -6,7 +6,7 @@
 //! GBK. Polygon rings are assembled by containment, because files written by
 //! other tools often wind the outer ring the wrong way.
 
-use std::io::{Cursor, Read, Seek};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use dbase::encoding::{DynEncoding, EncodingRs};
@@ -43,29 +43,68 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     let shx_path = require("shx", "the shape index")?;
     let dbf_path = require("dbf", "the attribute table")?;
 
-    let declared_crs = match find_sibling(path, "prj") {
+    let prj = match find_sibling(path, "prj") {
         Some(prj) => {
-            let wkt = std::fs::read(&prj).map_err(|e| Error::io(&prj, e))?;
-            let wkt = String::from_utf8_lossy(&wkt);
-            Some(Crs::from_wkt(&wkt).map_err(|e| Error::crs(&prj, e))?)
+            let bytes = std::fs::read(&prj).map_err(|e| Error::io(&prj, e))?;
+            Some((prj, bytes))
+        }
+        None => None,
+    };
+    let cpg = match find_sibling(path, "cpg") {
+        Some(cpg) => {
+            let bytes = std::fs::read(&cpg).map_err(|e| Error::io(&cpg, e))?;
+            Some((cpg, bytes))
+        }
+        None => None,
+    };
+    let shp_file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let shx_file = std::fs::File::open(&shx_path).map_err(|e| Error::io(&shx_path, e))?;
+    let dbf_file = std::fs::File::open(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
+    read_parts(
+        path,
+        Parts {
+            shp: std::io::BufReader::new(shp_file),
+            shx: std::io::BufReader::new(shx_file),
+            dbf: (dbf_path, std::io::BufReader::new(dbf_file)),
+            prj,
+            cpg,
+        },
+    )
+}
+
+/// The parts of a shapefile once found and opened: the .shp, .shx and .dbf
+/// as readers, the .prj and .cpg as bytes, each with its path for messages.
+pub struct Parts<R> {
+    pub shp: R,
+    pub shx: R,
+    pub dbf: (PathBuf, R),
+    pub prj: Option<(PathBuf, Vec<u8>)>,
+    pub cpg: Option<(PathBuf, Vec<u8>)>,
+}
+
+/// Reads a shapefile from its parts; `path` (the .shp) only names the source
+/// in messages.
+pub fn read_parts<R: Read + Seek>(path: &Path, parts: Parts<R>) -> Result<RawFile, Error> {
+    let declared_crs = match &parts.prj {
+        Some((prj, wkt)) => {
+            let wkt = String::from_utf8_lossy(wkt);
+            Some(Crs::from_wkt(&wkt).map_err(|e| Error::crs(prj, e))?)
         }
         None => None,
     };
 
-    let shp_file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let shx_file = std::fs::File::open(&shx_path).map_err(|e| Error::io(&shx_path, e))?;
-    let mut shapes = ShapeReader::with_shx(
-        std::io::BufReader::new(shp_file),
-        std::io::BufReader::new(shx_file),
-    )
-    .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
+    let (mut shp, mut shx) = (parts.shp, parts.shx);
+    let oversized = oversized_record(&mut shp, &mut shx)
+        .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
+    let mut shapes = ShapeReader::with_shx(shp, shx)
+        .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
 
-    let scan = scan_dbf(&dbf_path)?;
-    let encoding = dbf_encoding(path, &scan)?;
-    let dbf_file = std::fs::File::open(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
+    let (dbf_path, mut dbf) = parts.dbf;
+    let scan = scan_dbf(&dbf_path, &mut dbf)?;
+    let encoding = dbf_encoding(parts.cpg.as_ref(), &scan)?;
     let mut table = dbase::ReaderBuilder::new()
         .with_encoding(encoding)
-        .build(std::io::BufReader::new(dbf_file))
+        .build(dbf)
         .map_err(|e| Error::format(&dbf_path, format!("not a readable .dbf: {e}")))?;
     let field_names: Vec<String> = table
         .fields()
@@ -73,27 +112,30 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
         .map(|f| f.name().to_string())
         .collect();
     // Records are read in step with the shapes, not collected first: a
-    // city's cadastre has hundreds of thousands of them.
+    // city's cadastre has hundreds of thousands of them. No more are read
+    // than the scan found in the file, whatever its header claims.
     let mut records = table.iter_records_as::<Row>();
 
     let mut out = RawFile {
         declared_crs,
         ..RawFile::default()
     };
-    for (i, shape) in shapes.iter_shapes().enumerate() {
+    let damaged = |reason: String| {
+        format!(
+            "the .shp is damaged from this feature on ({reason}); the features before it were read, \
+             the rest are lost: export the shapefile again"
+        )
+    };
+    let readable = oversized.as_ref().map_or(usize::MAX, |(k, _)| k - 1);
+    let mut stopped = false;
+    for (i, shape) in shapes.iter_shapes().take(readable).enumerate() {
         let index = i + 1;
         let shape = match shape {
             Ok(s) => s,
             Err(e) => {
-                out.problems.push(Problem::feature(
-                    path,
-                    index,
-                    None,
-                    format!(
-                        "the .shp is damaged from this feature on ({e}); the features before it were read, \
-                         the rest are lost: export the shapefile again"
-                    ),
-                ));
+                stopped = true;
+                out.problems
+                    .push(Problem::feature(path, index, None, damaged(e.to_string())));
                 break;
             }
         };
@@ -107,7 +149,12 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
             ));
             continue;
         }
-        let attributes = match records.next() {
+        let record = if i < scan.deleted.len() {
+            records.next()
+        } else {
+            None
+        };
+        let attributes = match record {
             Some(Ok(Row(values))) => field_names.iter().cloned().zip(values).collect(),
             Some(Err(e)) => {
                 out.problems.push(Problem::feature(
@@ -147,7 +194,76 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
             }),
         }
     }
+    if let (Some((k, reason)), false) = (oversized, stopped) {
+        out.problems
+            .push(Problem::feature(path, k, None, damaged(reason)));
+    }
     Ok(out)
+}
+
+/// The first record (1-based, in .shx order, as the shapes are read) whose
+/// part or point count cannot fit in the record or the file, and why. The
+/// shapefile crate reserves memory for the counts before it finds the data
+/// missing: a damaged count would reserve gigabytes. Records too short to
+/// hold their counts are left to the crate to report.
+fn oversized_record<R: Read + Seek>(
+    shp: &mut R,
+    shx: &mut R,
+) -> std::io::Result<Option<(usize, String)>> {
+    let shp_len = shp.seek(SeekFrom::End(0))?;
+    shp.seek(SeekFrom::Start(0))?;
+    let mut index = Vec::new();
+    shx.read_to_end(&mut index)?;
+    let be = |b: &[u8]| u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let le = |b: &[u8]| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut found = None;
+    // Records mostly follow one another: skip forward through the buffer
+    // rather than seek, which would drop a `BufReader`'s buffer each time.
+    let mut at = 0u64;
+    for (k, entry) in index
+        .get(100..)
+        .unwrap_or_default()
+        .chunks_exact(8)
+        .enumerate()
+    {
+        let offset = be(&entry[..4]) * 2;
+        // Record header (8), shape type (4), box (32), two counts (8).
+        let mut head = [0u8; 52];
+        if offset.saturating_add(52) > shp_len {
+            break;
+        }
+        if offset >= at {
+            std::io::copy(&mut (&mut *shp).take(offset - at), &mut std::io::sink())?;
+        } else {
+            shp.seek(SeekFrom::Start(offset))?;
+        }
+        shp.read_exact(&mut head)?;
+        at = offset + 52;
+        let room = (be(&head[4..8]) * 2).min(shp_len - offset - 8);
+        let (parts, points, need) = match le(&head[8..12]) {
+            // Polyline, polygon and their M / Z kinds, multipatch.
+            3 | 5 | 13 | 15 | 23 | 25 | 31 => {
+                let (parts, points) = (le(&head[44..48]), le(&head[48..52]));
+                (parts, points, 44 + 4 * parts + 16 * points)
+            }
+            // Multipoint and its M / Z kinds.
+            8 | 18 | 28 => {
+                let points = le(&head[44..48]);
+                (0, points, 40 + 16 * points)
+            }
+            _ => continue,
+        };
+        if parts < 0 || points < 0 || need > i64::try_from(room).unwrap_or(i64::MAX) {
+            found = Some((
+                k + 1,
+                format!("its record claims {parts} parts and {points} points, more than its {room} bytes hold"),
+            ));
+            break;
+        }
+    }
+    shp.seek(SeekFrom::Start(0))?;
+    shx.seek(SeekFrom::Start(0))?;
+    Ok(found)
 }
 
 /// Finds `name.EXT` beside the .shp whatever the case of the extension.
@@ -174,9 +290,10 @@ impl ReadableRecord for Row {
 
 /// What one pass over the .dbf's bytes tells before its records are read.
 struct DbfScan {
-    /// Per record of the header's count: marked deleted (`*`). The `dbase`
-    /// reader skips deleted records, so the shapes beside them must be
-    /// skipped too, or every later shape would take its neighbour's attributes.
+    /// Per record present in the file (no more than its header's count):
+    /// marked deleted (`*`). The `dbase` reader skips deleted records, so
+    /// the shapes beside them must be skipped too, or every later shape
+    /// would take its neighbour's attributes.
     deleted: Vec<bool>,
     /// The code-page (language driver) byte of the header.
     code_page: u8,
@@ -184,9 +301,10 @@ struct DbfScan {
     utf8: bool,
 }
 
-fn scan_dbf(dbf_path: &Path) -> Result<DbfScan, Error> {
-    let file = std::fs::File::open(dbf_path).map_err(|e| Error::io(dbf_path, e))?;
-    let mut reader = std::io::BufReader::new(file);
+/// Scans the .dbf and leaves `dbf` at its start again.
+fn scan_dbf<R: Read + Seek>(dbf_path: &Path, dbf: &mut R) -> Result<DbfScan, Error> {
+    let io = |e| Error::io(dbf_path, e);
+    let mut reader = std::io::BufReader::new(&mut *dbf);
     let mut header = [0u8; 32];
     if reader.read_exact(&mut header).is_err() {
         return Err(Error::format(
@@ -200,8 +318,8 @@ fn scan_dbf(dbf_path: &Path) -> Result<DbfScan, Error> {
     let mut field_header = vec![0u8; header_len.saturating_sub(header.len())];
     let complete_header = reader.read_exact(&mut field_header).is_ok();
     let mut utf8 = complete_header && std::str::from_utf8(&field_header).is_ok();
-    // The count comes from the file: records that are not there end the scan,
-    // and the reader then reports each shape left without attributes.
+    // The count comes from the header, the records from the file: a header
+    // claiming billions ends the scan at the file's end.
     let mut deleted = Vec::new();
     let mut record = vec![0u8; record_len.max(1)];
     while complete_header && deleted.len() < record_count && reader.read_exact(&mut record).is_ok()
@@ -209,6 +327,8 @@ fn scan_dbf(dbf_path: &Path) -> Result<DbfScan, Error> {
         deleted.push(record[0] == b'*');
         utf8 = utf8 && std::str::from_utf8(&record).is_ok();
     }
+    drop(reader);
+    dbf.seek(SeekFrom::Start(0)).map_err(io)?;
     Ok(DbfScan {
         deleted,
         code_page: header[DBF_CODE_PAGE_OFFSET],
@@ -216,13 +336,12 @@ fn scan_dbf(dbf_path: &Path) -> Result<DbfScan, Error> {
     })
 }
 
-fn dbf_encoding(shp_path: &Path, scan: &DbfScan) -> Result<DynEncoding, Error> {
-    if let Some(cpg) = find_sibling(shp_path, "cpg") {
-        let label = std::fs::read(&cpg).map_err(|e| Error::io(&cpg, e))?;
-        let label = String::from_utf8_lossy(&label);
+fn dbf_encoding(cpg: Option<&(PathBuf, Vec<u8>)>, scan: &DbfScan) -> Result<DynEncoding, Error> {
+    if let Some((cpg, label)) = cpg {
+        let label = String::from_utf8_lossy(label);
         return DynEncoding::from_name(label.trim()).ok_or_else(|| {
             Error::format(
-                &cpg,
+                cpg,
                 format!(
                     "names an encoding redline does not know ({:?}); write GBK or UTF-8 in it",
                     label.trim()
@@ -272,9 +391,26 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
             .map(|points| LineString::from(points.into_iter().map(&xy).collect::<Vec<_>>()))
             .collect()
     }
-    let polygon = |r: Vec<LineString>| Geometry::MultiPolygon(polygons_from_rings(r));
-    let lines = |r: Vec<LineString>| Geometry::MultiLineString(MultiLineString::new(r));
-    Ok(match shape {
+    // A NaN or infinite coordinate must be refused before any geometry
+    // algorithm sees it: assembling rings runs them (see `polygons_from_rings`).
+    let finite = |r: &[LineString]| -> Result<(), String> {
+        match r.iter().flat_map(|l| l.coords()).find(|c| !(c.x.is_finite() && c.y.is_finite())) {
+            Some(c) => Err(format!(
+                "coordinate ({}, {}) is not a finite number; the .shp is damaged at this feature: export the shapefile again",
+                c.x, c.y
+            )),
+            None => Ok(()),
+        }
+    };
+    let polygon = |r: Vec<LineString>| -> Result<Geometry, String> {
+        finite(&r)?;
+        Ok(Geometry::MultiPolygon(polygons_from_rings(r)))
+    };
+    let lines = |r: Vec<LineString>| -> Result<Geometry, String> {
+        finite(&r)?;
+        Ok(Geometry::MultiLineString(MultiLineString::new(r)))
+    };
+    match shape {
         Shape::Polygon(p) => polygon(rings(
             p.into_inner().into_iter().map(|r| r.into_inner()),
             |q| (q.x, q.y),
@@ -291,15 +427,13 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
         Shape::PolylineM(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
         Shape::PolylineZ(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
         Shape::NullShape => {
-            return Err("has no geometry (null shape); draw or import its boundary".to_string())
+            Err("has no geometry (null shape); draw or import its boundary".to_string())
         }
-        other => {
-            return Err(format!(
-                "is a {} shape; redline needs polygons (parcels, zones) or polylines (rivers)",
-                other.shapetype()
-            ))
-        }
-    })
+        other => Err(format!(
+            "is a {} shape; redline needs polygons (parcels, zones) or polylines (rivers)",
+            other.shapetype()
+        )),
+    }
 }
 
 /// One attribute column of a shapefile being written.
