@@ -11,6 +11,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/catalog.sh"
 REPO=$(dirname "$HERE")
 WORLD=""; FRAMES=600; FMT=shp
 while [ $# -gt 0 ]; do
@@ -35,15 +36,7 @@ REDLINE=${CARGO_TARGET_DIR:-$REPO/target}/release/redline
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 CATALOG=$OUT/catalog_$FMT.toml
-{
-  printf '[plan]\nname = "bench world"\ncrs = "EPSG:4544"\nsliver_m2 = 1.0\n'
-  for layer in eco_redline:prohibit nature_reserve:restrict green_structure:restrict; do
-    printf '\n[[layer]]\nid = "%s"\nname = "%s"\npath = "%s"\nrule = "%s"\nid_field = "要素编号"\n' \
-      "${layer%%:*}" "${layer%%:*}" "$DIR/${layer%%:*}.$EXT" "${layer##*:}"
-  done
-  printf '\n[[layer]]\nid = "river"\nname = "river"\npath = "%s"\nrule = "setback"\nid_field = "要素编号"\nsetback_m = { conflict = 30.0, review = 50.0 }\n' \
-    "$DIR/river.$EXT"
-} > "$CATALOG"
+write_catalog "$WORLD" "$DIR" "$EXT" > "$CATALOG"
 
 RUN=()
 if [ -z "${DISPLAY:-}" ]; then RUN=(xvfb-run -a -s "-screen 0 1600x1000x24"); fi

@@ -316,11 +316,22 @@ impl<'a> MapPainter<'a> {
             if self.screen_extent(path.bounds) < 1.0 {
                 continue;
             }
-            let points: Vec<Pos2> = path
-                .points
-                .iter()
-                .map(|p| self.transform.mul_pos(*p))
-                .collect();
+            // Points closer than half a pixel to the last one drawn add
+            // nothing but tessellation work: a densified survey boundary of
+            // millions of vertices would otherwise cost seconds a frame.
+            let mut points: Vec<Pos2> = Vec::new();
+            for p in &path.points {
+                let q = self.transform.mul_pos(*p);
+                if points.last().is_none_or(|last| last.distance_sq(q) >= 0.25) {
+                    points.push(q);
+                }
+            }
+            if let (Some(&last), Some(&end)) = (path.points.last(), points.last()) {
+                let last = self.transform.mul_pos(last);
+                if last != end {
+                    points.push(last);
+                }
+            }
             self.painter.add(if closed {
                 PaintShape::closed_line(points, stroke)
             } else {
