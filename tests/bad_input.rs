@@ -636,10 +636,10 @@ fn one_bad_feature_among_a_thousand_costs_one_parcel_and_is_reported_everywhere(
     );
 }
 
-/// A damaged record header claiming two billion points must be refused,
-/// not allocated: the shapes before it are kept.
-#[test]
-fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
+/// Screens a good three-shape shapefile whose second record claims `count`
+/// at `field` bytes into its content (after the record header), and checks
+/// that it is refused as damaged, not allocated, the first shape kept.
+fn second_record_claiming(field: usize, count: i32, message: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let shp = good_shapefile(dir.path());
     let mut bytes = std::fs::read(&shp).unwrap();
@@ -647,10 +647,8 @@ fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
     // record header + content length in 16-bit words, big-endian).
     let first_len =
         8 + 2 * u32::from_be_bytes([bytes[104], bytes[105], bytes[106], bytes[107]]) as usize;
-    let second = 100 + first_len;
-    // Its record header (8), shape type (4), box (32), parts (4), then points.
-    let points_at = second + 8 + 4 + 32 + 4;
-    bytes[points_at..points_at + 4].copy_from_slice(&2_000_000_000i32.to_le_bytes());
+    let at = 100 + first_len + 8 + field;
+    bytes[at..at + 4].copy_from_slice(&count.to_le_bytes());
     std::fs::write(&shp, bytes).unwrap();
 
     let s = screen(std::slice::from_ref(&shp));
@@ -658,15 +656,26 @@ fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
     let problems = unscreened(&s);
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert_eq!(problems[0].index, Some(2));
-    assert_contains(
-        &problems[0].to_string(),
-        &[
-            "地块.shp",
-            "feature 2",
-            "damaged",
-            "export the shapefile again",
-        ],
-    );
+    let mut expected = vec![
+        "地块.shp",
+        "feature 2",
+        "damaged",
+        "export the shapefile again",
+    ];
+    expected.extend_from_slice(message);
+    assert_contains(&problems[0].to_string(), &expected);
+}
+
+/// Content offsets of a polygon record: shape type (4), box (32), then the
+/// part count and the point count.
+const PARTS_FIELD: usize = 4 + 32;
+const POINTS_FIELD: usize = PARTS_FIELD + 4;
+
+/// A damaged record header claiming two billion points must be refused,
+/// not allocated: the shapes before it are kept.
+#[test]
+fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
+    second_record_claiming(POINTS_FIELD, 2_000_000_000, &[]);
 }
 
 // ---- inputs found by the fuzz targets (fuzz/README.md) ----
@@ -813,30 +822,5 @@ fn a_dbf_header_claiming_billions_of_records_is_read_in_bounded_time() {
 /// refused before it is parsed; the shapes before it are kept.
 #[test]
 fn a_shp_record_claiming_billions_of_parts_is_refused_not_allocated() {
-    let dir = tempfile::tempdir().unwrap();
-    let shp = good_shapefile(dir.path());
-    let mut bytes = std::fs::read(&shp).unwrap();
-    let first_len =
-        8 + 2 * u32::from_be_bytes([bytes[104], bytes[105], bytes[106], bytes[107]]) as usize;
-    let second = 100 + first_len;
-    // Its record header (8), shape type (4), box (32), then the part count.
-    let parts_at = second + 8 + 4 + 32;
-    bytes[parts_at..parts_at + 4].copy_from_slice(&1_477_451_808i32.to_le_bytes());
-    std::fs::write(&shp, bytes).unwrap();
-
-    let s = screen(std::slice::from_ref(&shp));
-    assert_eq!(screened_ids(&s), ["SHP-1"]);
-    let problems = unscreened(&s);
-    assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert_eq!(problems[0].index, Some(2));
-    assert_contains(
-        &problems[0].to_string(),
-        &[
-            "地块.shp",
-            "feature 2",
-            "damaged",
-            "1477451808 parts",
-            "export the shapefile again",
-        ],
-    );
+    second_record_claiming(PARTS_FIELD, 1_477_451_808, &["1477451808 parts"]);
 }

@@ -4,31 +4,43 @@
 
 use std::process::Command;
 
-#[test]
-fn the_window_renders_the_sample_plan_with_a_parcel_selected() {
+/// `redline ARGS` in a window under Xvfb (its runtime dir in `dir`), or
+/// `None` when Xvfb is not installed: .ci/run installs it, a developer
+/// machine may not have it.
+fn under_xvfb(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
     if Command::new("xvfb-run").arg("--help").output().is_err() {
-        // .ci/run installs Xvfb; a developer machine may not have it.
         eprintln!("xvfb-run is not installed (apt-get install xvfb xauth): window test not run");
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let shot = dir.path().join("shot.png");
     let output = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1600x1000x24"])
         .arg(env!("CARGO_BIN_EXE_redline"))
-        .args([
-            "view",
-            "--parcels",
-            "layers/parcels/parcels.geojson",
-            "layers/parcels/survey_parcels.shp",
-            "--select",
-            "XY-2025-001",
-            "--screenshot",
-        ])
-        .arg(&shot)
-        .env("XDG_RUNTIME_DIR", dir.path())
+        .args(args)
+        .env("XDG_RUNTIME_DIR", dir)
         .output()
         .unwrap();
+    Some(output)
+}
+
+#[test]
+fn the_window_renders_the_sample_plan_with_a_parcel_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot.png");
+    let args = [
+        "view",
+        "--parcels",
+        "layers/parcels/parcels.geojson",
+        "layers/parcels/survey_parcels.shp",
+        "--select",
+        "XY-2025-001",
+        "--screenshot",
+    ]
+    .map(std::ffi::OsStr::new);
+    let mut args = args.to_vec();
+    args.push(shot.as_os_str());
+    let Some(output) = under_xvfb(dir.path(), &args) else {
+        return;
+    };
     assert!(
         output.status.success(),
         "{}",
@@ -51,24 +63,18 @@ fn the_window_renders_the_sample_plan_with_a_parcel_selected() {
 
 #[test]
 fn the_frame_benchmark_flies_over_the_sample_plan_and_prints_its_table() {
-    if Command::new("xvfb-run").arg("--help").output().is_err() {
-        eprintln!("xvfb-run is not installed (apt-get install xvfb xauth): window test not run");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1600x1000x24"])
-        .arg(env!("CARGO_BIN_EXE_redline"))
-        .args([
-            "view",
-            "--parcels",
-            "layers/parcels/parcels.geojson",
-            "--bench-frames",
-            "30",
-        ])
-        .env("XDG_RUNTIME_DIR", dir.path())
-        .output()
-        .unwrap();
+    let args = [
+        "view",
+        "--parcels",
+        "layers/parcels/parcels.geojson",
+        "--bench-frames",
+        "30",
+    ]
+    .map(std::ffi::OsStr::new);
+    let Some(output) = under_xvfb(dir.path(), &args) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
