@@ -1,26 +1,28 @@
 //! The `redline` command line: a thin shell over the library.
 
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use redline::catalog::Catalog;
 use redline::crs::Crs;
-use redline::error::Error;
+use redline::error::{Error, Problem};
 use redline::index::ZoneIndex;
-use redline::io::{read_layer, survey_txt, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::io::{survey_txt, ReadOptions, BATCH_FEATURES, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
 use redline::plan::check::PlanCheck;
 use redline::plan::diff::{PlanDiff, Version};
 use redline::plan::LoadedPlan;
-use redline::report::csv::{findings_csv, summary_csv};
+use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
 use redline::report::{
-    check_output, input_files, pdf, two_decimals, write_atomically, write_report,
+    check_output, input_files, pdf, two_decimals, write_atomically, write_failed, write_report,
+    AtomicFile,
 };
-use redline::screen::{screen_files, Verdict};
+use redline::screen::{screen_file_batches, ParcelOutcome, Screening, Verdict};
 
 /// The sample parcels `redline` with no subcommand opens with the sample plan.
 const SAMPLE_PARCELS: [&str; 2] = [
@@ -302,14 +304,58 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         name_candidates: PARCEL_NAME_FIELDS,
         crs_hint: hint,
     };
-    let files = args
-        .parcels
-        .iter()
-        .map(|p| read_layer(p, &options))
-        .collect::<Result<Vec<_>, _>>()?;
-    let read_parcels = Instant::now();
-    let screening = screen_files(&plan, &index, files);
-    let screened_at = Instant::now();
+    // The CSVs are written as the batches are screened; the GeoJSON and the
+    // PDF need the whole screening, so only then are the outcomes kept.
+    let mut csv_reports = [
+        (&args.csv, CsvKind::Findings),
+        (&args.summary_csv, CsvKind::Summary),
+    ]
+    .into_iter()
+    .filter_map(|(path, kind)| path.as_ref().map(|path| (path, kind)))
+    .map(|(path, kind)| {
+        let file = BufWriter::new(AtomicFile::create(path, &input_paths)?);
+        let report = CsvReport::new(kind, file).map_err(|e| write_failed(path, e))?;
+        Ok((path, report))
+    })
+    .collect::<Result<Vec<_>, Error>>()?;
+    let keep_outcomes = args.geojson.is_some() || args.pdf.is_some();
+    let mut kept = Vec::new();
+    let mut tally = Tally::default();
+    let (mut screen_time, mut write_time) = (Duration::ZERO, Duration::ZERO);
+    for path in &args.parcels {
+        screen_time += screen_file_batches(
+            &plan,
+            &index,
+            path,
+            &options,
+            BATCH_FEATURES,
+            &mut |outcomes| {
+                let started = Instant::now();
+                for outcome in &outcomes {
+                    tally.add(outcome);
+                    for (path, report) in &mut csv_reports {
+                        report
+                            .write(&plan, outcome)
+                            .map_err(|e| write_failed(path, e))?;
+                    }
+                }
+                if keep_outcomes {
+                    kept.extend(outcomes);
+                }
+                write_time += started.elapsed();
+                Ok(())
+            },
+        )?;
+    }
+    let read_and_screened = Instant::now();
+    for (path, report) in csv_reports {
+        let file = report.finish().map_err(|e| write_failed(path, e))?;
+        let file = file
+            .into_inner()
+            .map_err(|e| write_failed(path, e.error()))?;
+        file.commit()?;
+    }
+    let screening = Screening { outcomes: kept };
 
     let write = |path: &PathBuf, bytes: Result<Vec<u8>, String>| {
         let bytes = bytes.map_err(|message| Error::Output {
@@ -318,18 +364,6 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         })?;
         write_atomically(path, &input_paths, &bytes)
     };
-    if let Some(path) = &args.csv {
-        write(
-            path,
-            findings_csv(&plan, &screening).map_err(|e| e.to_string()),
-        )?;
-    }
-    if let Some(path) = &args.summary_csv {
-        write(
-            path,
-            summary_csv(&plan, &screening).map_err(|e| e.to_string()),
-        )?;
-    }
     if let Some(path) = &args.geojson {
         let crs = match args.geojson_crs {
             GeoJsonCrsArg::Wgs84 => GeoJsonCrs::Wgs84,
@@ -357,22 +391,23 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     if args.timings {
         let secs = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64();
         let written = Instant::now();
+        // Reading, screening and writing rows take turns batch by batch.
+        let read_s = secs(indexed, read_and_screened) - (screen_time + write_time).as_secs_f64();
         eprintln!(
             "timings: load_plan_s={:.3} index_s={:.3} read_parcels_s={:.3} screen_s={:.3} write_s={:.3} total_s={:.3}",
             secs(started, loaded_plan),
             secs(loaded_plan, indexed),
-            secs(indexed, read_parcels),
-            secs(read_parcels, screened_at),
-            secs(screened_at, written),
+            read_s,
+            screen_time.as_secs_f64(),
+            write_time.as_secs_f64() + secs(read_and_screened, written),
             secs(started, written),
         );
     }
 
-    let screened = screening.screened().count();
-    let unscreened: Vec<_> = screening.unscreened().collect();
     println!("{}", plan.catalog.name);
     println!(
-        "screened {screened} parcels from {} file(s) in {:.2} s",
+        "screened {} parcels from {} file(s) in {:.2} s",
+        tally.screened(),
         args.parcels.len(),
         started.elapsed().as_secs_f64()
     );
@@ -380,13 +415,16 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         println!(
             "  {:<9}{:>7}  {}",
             verdict.keyword(),
-            screening.count(verdict),
+            tally.count(verdict),
             verdict.label_zh()
         );
     }
-    if !unscreened.is_empty() {
-        println!("  error    {:>7}  未筛查 not screened", unscreened.len());
-        for problem in &unscreened {
+    if !tally.unscreened.is_empty() {
+        println!(
+            "  error    {:>7}  未筛查 not screened",
+            tally.unscreened.len()
+        );
+        for problem in &tally.unscreened {
             println!("    {problem}");
         }
     }
@@ -401,11 +439,7 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         }
     }
 
-    let worst = screening
-        .screened()
-        .map(|(_, r)| r.verdict)
-        .max()
-        .unwrap_or(Verdict::Clear);
+    let worst = tally.worst();
     let failed = match args.fail_on {
         Some(FailOn::Conflict) => worst >= Verdict::Conflict,
         Some(FailOn::Review) => worst >= Verdict::Review,
@@ -416,6 +450,39 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the command line says of a screening once its outcomes are gone:
+/// parcels per verdict and the problems of those not screened.
+#[derive(Default)]
+struct Tally {
+    /// Parcels screened clear, review, conflict.
+    verdicts: [usize; 3],
+    unscreened: Vec<Problem>,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: &ParcelOutcome) {
+        match outcome {
+            ParcelOutcome::Screened { result, .. } => self.verdicts[result.verdict as usize] += 1,
+            ParcelOutcome::Unscreened(problem) => self.unscreened.push(problem.clone()),
+        }
+    }
+
+    fn count(&self, verdict: Verdict) -> usize {
+        self.verdicts[verdict as usize]
+    }
+
+    fn screened(&self) -> usize {
+        self.verdicts.iter().sum()
+    }
+
+    fn worst(&self) -> Verdict {
+        [Verdict::Conflict, Verdict::Review]
+            .into_iter()
+            .find(|v| self.count(*v) > 0)
+            .unwrap_or(Verdict::Clear)
+    }
 }
 
 fn plan_check(args: PlanCheckArgs) -> Result<ExitCode, Error> {

@@ -8,7 +8,9 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::time::{Duration, Instant};
 
 use geo::{
     Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect,
@@ -17,10 +19,10 @@ use rayon::prelude::*;
 
 use crate::catalog::Rule;
 use crate::clip::clip_polygon;
-use crate::error::Problem;
+use crate::error::{Error, Problem};
 use crate::geometry::Shape;
 use crate::index::{ZoneIndex, ZoneRef};
-use crate::io::{Feature, Layer};
+use crate::io::{read_layer_batches, Feature, Layer, ReadOptions};
 use crate::large_parcel::LargeParcel;
 use crate::plan::LoadedPlan;
 
@@ -163,49 +165,116 @@ pub fn screen_files_counting(
     files: Vec<Layer>,
     done: &AtomicUsize,
 ) -> Screening {
-    let plan_extent = plan.extent();
     let mut outcomes = Vec::new();
     for file in files {
-        let mut problems = file.problems;
-        if file.features.is_empty() && problems.is_empty() {
-            problems.push(Problem::file(
-                &file.path,
-                "the file holds no features, so no parcel was screened; check it is the right file and that the export kept its features",
-            ));
+        let mut screening = FileScreening::new(plan, index, &file.path);
+        outcomes.extend(screening.batch(file, done));
+        outcomes.extend(screening.finish());
+    }
+    Screening { outcomes }
+}
+
+/// Reads and screens a parcel file batch by batch (see
+/// [`read_layer_batches`]), handing the outcomes of each batch to `sink` in
+/// input order: a file of millions of parcels is screened in the memory of
+/// one batch. The outcomes are those [`screen_files`] gives for the file.
+/// Returns the time spent screening, apart from reading and the sink.
+pub fn screen_file_batches(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    path: &Path,
+    options: &ReadOptions,
+    batch_features: usize,
+    sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
+) -> Result<Duration, Error> {
+    let mut screening = FileScreening::new(plan, index, path);
+    let mut screening_time = Duration::ZERO;
+    read_layer_batches(path, options, batch_features, &mut |layer| {
+        let started = Instant::now();
+        let outcomes = screening.batch(layer, &AtomicUsize::new(0));
+        screening_time += started.elapsed();
+        sink(outcomes)
+    })?;
+    sink(screening.finish())?;
+    Ok(screening_time)
+}
+
+/// The screening of one file, fed a batch (or the whole file) at a time.
+struct FileScreening<'a> {
+    plan: &'a LoadedPlan,
+    index: &'a ZoneIndex,
+    plan_extent: Option<Rect>,
+    path: PathBuf,
+    /// Problems no position names: they follow the file's last parcel.
+    trailing: Vec<Problem>,
+    /// Any feature or problem came in.
+    anything: bool,
+}
+
+impl<'a> FileScreening<'a> {
+    fn new(plan: &'a LoadedPlan, index: &'a ZoneIndex, path: &Path) -> Self {
+        FileScreening {
+            plan,
+            index,
+            plan_extent: plan.extent(),
+            path: path.to_path_buf(),
+            trailing: Vec::new(),
+            anything: false,
         }
+    }
+
+    /// The outcomes of a batch's parcels and problems, in input order.
+    fn batch(&mut self, batch: Layer, done: &AtomicUsize) -> Vec<ParcelOutcome> {
+        let mut problems = batch.problems;
+        self.anything |= !(batch.features.is_empty() && problems.is_empty());
         // A line has no area to screen: clear would be a wrong answer.
-        let (parcels, lines): (Vec<Feature>, Vec<Feature>) = file
+        let (parcels, lines): (Vec<Feature>, Vec<Feature>) = batch
             .features
             .into_iter()
             .partition(|f| matches!(f.shape, Shape::Area(_)));
         problems.extend(lines.into_iter().map(|f| {
             Problem::feature(
-                &file.path,
+                &batch.path,
                 f.index,
                 Some(&f.id),
                 "is a line, not a polygon; a parcel (用地红线) must be an area: close its boundary into a polygon",
             )
         }));
-        let results = screen_parcels_counting(plan, index, &parcels, done);
-        let mut screened: Vec<(usize, ParcelOutcome)> = parcels
+        let results = screen_parcels_counting(self.plan, self.index, &parcels, done);
+        let mut outcomes: Vec<(usize, ParcelOutcome)> = parcels
             .into_iter()
             .zip(results)
             .map(|(mut parcel, result)| {
-                if let Some(note) = far_from_plan_note(plan_extent, &parcel.shape) {
+                if let Some(note) = far_from_plan_note(self.plan_extent, &parcel.shape) {
                     parcel.notes.push(note);
                 }
                 (parcel.index, ParcelOutcome::Screened { parcel, result })
             })
             .collect();
-        screened.extend(
-            problems
-                .into_iter()
-                .map(|p| (p.index.unwrap_or(usize::MAX), ParcelOutcome::Unscreened(p))),
-        );
-        screened.sort_by_key(|(index, _)| *index);
-        outcomes.extend(screened.into_iter().map(|(_, o)| o));
+        for problem in problems {
+            match problem.index {
+                Some(index) => outcomes.push((index, ParcelOutcome::Unscreened(problem))),
+                None => self.trailing.push(problem),
+            }
+        }
+        outcomes.sort_by_key(|(index, _)| *index);
+        outcomes.into_iter().map(|(_, o)| o).collect()
     }
-    Screening { outcomes }
+
+    /// The file's problems no position names, and a file without a feature.
+    fn finish(self) -> Vec<ParcelOutcome> {
+        let mut trailing = self.trailing;
+        if !self.anything {
+            trailing.push(Problem::file(
+                &self.path,
+                "the file holds no features, so no parcel was screened; check it is the right file and that the export kept its features",
+            ));
+        }
+        trailing
+            .into_iter()
+            .map(ParcelOutcome::Unscreened)
+            .collect()
+    }
 }
 
 /// A parcel farther than this from everything the plan holds is almost

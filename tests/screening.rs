@@ -4,10 +4,14 @@ mod common;
 
 use common::*;
 use geo::{Area, BooleanOps, LineString, Polygon};
+use redline::catalog::Catalog;
 use redline::crs::{Crs, Transformer};
 use redline::index::{subdivide, ZoneIndex};
-use redline::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
+use redline::plan::LoadedPlan;
+use redline::report::csv::{findings_csv, summary_csv, CsvKind, CsvReport};
+use redline::screen::{screen_file_batches, FindingVerdict, ParcelResult, Screening, Verdict};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
 fn results(screening: &Screening) -> Vec<(String, ParcelResult)> {
     screening
@@ -382,4 +386,117 @@ fn a_bad_parcel_is_reported_in_place_and_the_rest_is_screened() {
         screening.outcomes[2],
         redline::screen::ParcelOutcome::Unscreened(_)
     ));
+}
+
+/// The findings and summary CSVs of `files` screened batch by batch, as
+/// `redline screen` writes them.
+fn csvs_in_batches(catalog: &Path, files: &[PathBuf], batch_features: usize) -> (Vec<u8>, Vec<u8>) {
+    let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
+    let index = ZoneIndex::build(&plan);
+    let options = parcel_options(&plan.catalog.working_crs);
+    let mut findings = CsvReport::new(CsvKind::Findings, Vec::new()).unwrap();
+    let mut summary = CsvReport::new(CsvKind::Summary, Vec::new()).unwrap();
+    for file in files {
+        screen_file_batches(
+            &plan,
+            &index,
+            file,
+            &options,
+            batch_features,
+            &mut |outcomes| {
+                for outcome in &outcomes {
+                    findings.write(&plan, outcome).unwrap();
+                    summary.write(&plan, outcome).unwrap();
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    }
+    (findings.finish().unwrap(), summary.finish().unwrap())
+}
+
+fn csvs_whole(catalog: &Path, files: &[PathBuf]) -> (Vec<u8>, Vec<u8>) {
+    let (plan, screening) = screen_with(catalog, files);
+    (
+        findings_csv(&plan, &screening).unwrap(),
+        summary_csv(&plan, &screening).unwrap(),
+    )
+}
+
+#[test]
+fn parcels_screened_in_batches_give_the_csvs_of_the_files_read_whole() {
+    let world = river_world();
+    let messy = world.path("messy.geojson");
+    let bowtie = vec![
+        [X0 + 3000.0, Y0],
+        [X0 + 3100.0, Y0 + 100.0],
+        [X0 + 3100.0, Y0],
+        [X0 + 3000.0, Y0 + 100.0],
+        [X0 + 3000.0, Y0],
+    ];
+    write_geojson(
+        &messy,
+        Some(4544),
+        vec![
+            feature(
+                json!({"编号": "A-1"}),
+                polygon(&[rect(X0 + 450.0, Y0 + 100.0, 100.0, 100.0)]),
+            ),
+            feature(
+                json!({"编号": "A-2"}),
+                polygon(&[rect(X0 + 4900.0, Y0, 50.0, 50.0)]),
+            ),
+            feature(
+                json!({"编号": "A-1"}),
+                polygon(&[rect(X0 + 2100.0, Y0 + 100.0, 90.0, 90.0)]),
+            ),
+            json!({"type": "Feature", "properties": {"编号": "A-4"}, "geometry": null}),
+            feature(json!({"编号": "A-5"}), line(&[[X0, Y0], [X0 + 10.0, Y0]])),
+            // The only feature with an `id`, which is then the id field of them all.
+            feature(
+                json!({"id": "B-6", "编号": "x"}),
+                polygon(&[rect(X0 + 7000.0, Y0, 80.0, 80.0)]),
+            ),
+            feature(json!({"编号": "A-7"}), polygon(&[bowtie])),
+            feature(
+                json!({"id": "B-6", "编号": "A-8"}),
+                polygon(&[rect(X0 + 2350.0, Y0 + 350.0, 60.0, 60.0)]),
+            ),
+        ],
+    );
+    // Bare NaN is not JSON: such a file is read whole, and comes out the same.
+    let nan = world.path("nan.geojson");
+    let text = std::fs::read_to_string(&messy).unwrap();
+    let first_x = format!("{:?}", X0 + 450.0);
+    std::fs::write(&nan, text.replacen(&first_x, "NaN", 1)).unwrap();
+    let sample = |p: &str| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p);
+    let cases = [
+        (world.catalog(), vec![messy.clone(), nan.clone()]),
+        (
+            sample("layers/catalog.toml"),
+            vec![
+                sample("layers/parcels/parcels.geojson"),
+                sample("layers/parcels/survey_parcels.shp"),
+            ],
+        ),
+    ];
+    for (catalog, files) in &cases {
+        let whole = csvs_whole(catalog, files);
+        let text = String::from_utf8_lossy(&whole.0);
+        assert!(text.lines().count() > 6, "{text}");
+        for batch_features in [1, 2, 3, 1000] {
+            let batched = csvs_in_batches(catalog, files, batch_features);
+            assert_eq!(
+                String::from_utf8_lossy(&batched.0),
+                text,
+                "findings, batches of {batch_features}"
+            );
+            assert_eq!(batched.1, whole.1, "summary, batches of {batch_features}");
+        }
+    }
+    let text = String::from_utf8_lossy(&csvs_whole(&world.catalog(), &[messy]).0).into_owned();
+    for expected in ["B-6", "duplicate id", "geometry", "is a line", "conflict"] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
 }

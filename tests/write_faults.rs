@@ -188,6 +188,43 @@ fn a_writer_failing_midway_leaves_the_old_file_and_no_temporary_one() {
     );
 }
 
+#[test]
+fn a_screening_that_fails_after_its_rows_began_leaves_no_report() {
+    let w = world();
+    let out = w.path("findings.csv");
+    std::fs::write(&out, b"yesterday's report").unwrap();
+    let before = snapshot(w.dir.path());
+    // The first file's rows are written before the second turns out broken.
+    let broken = w.dir.path().join("broken").join("parcels.geojson");
+    std::fs::create_dir(broken.parent().unwrap()).unwrap();
+    std::fs::write(
+        &broken,
+        b"{\"type\": \"FeatureCollection\", \"features\": [",
+    )
+    .unwrap();
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(w.catalog())
+        .arg("--parcels")
+        .arg(w.path("parcels.geojson"))
+        .arg(&broken)
+        .arg("--csv")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&broken.display().to_string()) && stderr.contains("truncated"),
+        "{stderr}"
+    );
+    assert_eq!(
+        snapshot(w.dir.path()),
+        before,
+        "the report or a temporary file changed"
+    );
+}
+
 /// The sample plan's parcels screened with `threads` worker threads
 /// (`None`: rayon's default, one per core), every machine-readable output.
 fn sample_outputs(threads: Option<&str>) -> Vec<Vec<u8>> {

@@ -4,15 +4,18 @@
 //! Features are parsed one at a time from the JSON tree so that one broken
 //! feature is reported and skipped instead of failing the whole file.
 
+use std::borrow::Borrow;
+use std::io::BufRead;
 use std::path::Path;
 
 use geo_types::Geometry;
 use geojson::{GeometryValue, JsonObject, JsonValue};
 use rayon::prelude::*;
+use serde::de::DeserializeSeed;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{RawFeature, RawFile, RejectedFeature};
+use super::{RawFeature, RawFile, RejectedFeature, Streamed};
 use crate::crs::Crs;
 use crate::error::Error;
 
@@ -26,6 +29,195 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
             )
         })?;
     parse(path, text)
+}
+
+/// Streams a FeatureCollection from the file in batches of features, never
+/// holding more than one batch's text. Anything else (a single Feature, a
+/// bare geometry, bare NaN, broken JSON) is read whole by [`read`], which
+/// explains what is wrong, and comes back as [`Streamed::Whole`].
+pub fn stream(
+    path: &Path,
+    batch_features: usize,
+    sink: &mut dyn FnMut(RawFile) -> Result<(), Error>,
+) -> Result<Streamed, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let bom = reader
+        .fill_buf()
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        reader.consume(3);
+    }
+    // The JSON text is split into features on a thread of its own while
+    // the batch before is parsed and screened: the split is serial.
+    let (sender, batches) = std::sync::mpsc::sync_channel::<(usize, Vec<Box<RawValue>>)>(1);
+    let (streamed, sink_error) = std::thread::scope(|scope| {
+        let splitter = scope.spawn(move || {
+            let mut collection = CollectionSeed {
+                batch_features,
+                sender,
+                features_seen: 0,
+            };
+            let mut json = serde_json::Deserializer::from_reader(reader);
+            (&mut collection)
+                .deserialize(&mut json)
+                .and_then(|root| json.end().map(|()| root))
+        });
+        let mut sink_error = None;
+        for (first, texts) in batches {
+            if let Err(e) = sink(parse_features(texts, first)) {
+                // Dropping the receiver stops the splitter.
+                sink_error = Some(e);
+                break;
+            }
+        }
+        (splitter.join(), sink_error)
+    });
+    if let Some(e) = sink_error {
+        return Err(e);
+    }
+    let streamed = streamed.map_err(|_| {
+        Error::format(
+            path,
+            "the GeoJSON reader stopped unexpectedly; read the file again",
+        )
+    })?;
+    match streamed {
+        Ok(root) if root.kind.as_deref() == Some("FeatureCollection") && root.had_features => {
+            let mut crs_member = JsonObject::new();
+            if let Some(crs) = root.crs {
+                crs_member.insert("crs".to_string(), crs);
+            }
+            Ok(Streamed::Batches(RawFile {
+                declared_crs: legacy_crs(path, &crs_member)?,
+                ..RawFile::default()
+            }))
+        }
+        _ => read(path).map(Streamed::Whole),
+    }
+}
+
+/// A FeatureCollection's members other than its features.
+struct CollectionRoot {
+    kind: Option<String>,
+    crs: Option<JsonValue>,
+    had_features: bool,
+}
+
+/// Deserialises a FeatureCollection's top level, sending its `features`
+/// on, as text, a batch at a time with the position of the first.
+struct CollectionSeed {
+    batch_features: usize,
+    sender: std::sync::mpsc::SyncSender<(usize, Vec<Box<RawValue>>)>,
+    features_seen: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut CollectionSeed {
+    type Value = CollectionRoot;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<CollectionRoot, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut CollectionSeed {
+    type Value = CollectionRoot;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<CollectionRoot, A::Error> {
+        let mut root = CollectionRoot {
+            kind: None,
+            crs: None,
+            had_features: false,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" if root.kind.is_none() => root.kind = Some(map.next_value()?),
+                "crs" if root.crs.is_none() => root.crs = Some(map.next_value()?),
+                "features" if !root.had_features => {
+                    root.had_features = true;
+                    map.next_value_seed(FeaturesSeed(&mut *self))?;
+                }
+                // A repeated member is left to the whole-file reader.
+                "type" | "crs" | "features" => {
+                    return Err(serde::de::Error::custom("repeated member"))
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(root)
+    }
+}
+
+/// The `features` array, parsed a batch at a time.
+struct FeaturesSeed<'a>(&'a mut CollectionSeed);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FeaturesSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FeaturesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let seed = self.0;
+        let mut batch: Vec<Box<RawValue>> = Vec::new();
+        let flush = |batch: &mut Vec<Box<RawValue>>, seed: &mut CollectionSeed| {
+            let first = seed.features_seen + 1;
+            seed.features_seen += batch.len();
+            seed.sender
+                .send((first, std::mem::take(batch)))
+                .map_err(|_| serde::de::Error::custom("the reader of the features stopped"))
+        };
+        while let Some(feature) = seq.next_element::<Box<RawValue>>()? {
+            batch.push(feature);
+            if batch.len() >= seed.batch_features {
+                flush(&mut batch, seed)?;
+            }
+        }
+        if !batch.is_empty() {
+            flush(&mut batch, seed)?;
+        }
+        Ok(())
+    }
+}
+
+/// Features from their JSON text, in parallel; `first` is the 1-based
+/// position of the first in the file.
+fn parse_features<T: Borrow<RawValue> + Sync>(texts: Vec<T>, first: usize) -> RawFile {
+    let parsed: Vec<Result<RawFeature, RejectedFeature>> = texts
+        .par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            // The text was read as valid JSON, so it parses.
+            let value: JsonValue =
+                serde_json::from_str(raw.borrow().get()).unwrap_or(JsonValue::Null);
+            feature(first + i, &value)
+        })
+        .collect();
+    let mut out = RawFile::default();
+    for outcome in parsed {
+        match outcome {
+            Ok(f) => out.features.push(f),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    out
 }
 
 /// The top level of a FeatureCollection with each feature left as its text:
@@ -70,26 +262,10 @@ fn parse_collection_lazily(path: &Path, text: &str) -> Result<Option<RawFile>, E
         crs_member.insert("crs".to_string(), crs);
     }
     let declared_crs = legacy_crs(path, &crs_member)?;
-    let parsed: Vec<Result<RawFeature, RejectedFeature>> = features
-        .par_iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            // The whole text is valid JSON, so each element is too.
-            let value: JsonValue = serde_json::from_str(raw.get()).unwrap_or(JsonValue::Null);
-            feature(i + 1, &value)
-        })
-        .collect();
-    let mut out = RawFile {
+    Ok(Some(RawFile {
         declared_crs,
-        ..RawFile::default()
-    };
-    for outcome in parsed {
-        match outcome {
-            Ok(f) => out.features.push(f),
-            Err(r) => out.rejected.push(r),
-        }
-    }
-    Ok(Some(out))
+        ..parse_features(features, 1)
+    }))
 }
 
 /// Parses GeoJSON text as one JSON tree: a single Feature, a bare geometry,

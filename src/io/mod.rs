@@ -11,7 +11,7 @@ pub mod shapefile;
 pub mod sketch;
 pub mod survey_txt;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use geo_types::Geometry;
@@ -119,12 +119,7 @@ pub const PARCEL_NAME_FIELDS: &[&str] = &["名称", "name", "项目名称", "地
 
 /// Reads raw features with the reader for the file's extension.
 pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
+    match extension(path).as_str() {
         "geojson" | "json" => geojson::read(path),
         "shp" => shapefile::read(path),
         "txt" => survey_txt::read(path),
@@ -146,60 +141,260 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<Layer, Error> {
 /// reprojects, cleans each geometry and picks ids and names. `path` only
 /// names the source in messages.
 pub fn layer_from_raw(path: &Path, raw: RawFile, options: &ReadOptions) -> Result<Layer, Error> {
-    let (source_crs, crs_note) = settle_crs(path, &raw, options)?;
-    let transformer = Transformer::new(&source_crs, options.working_crs);
-    let id_field = pick_field(&raw, options.id_field, options.id_candidates, path)?;
-    let name_field = pick_field(&raw, options.name_field, options.name_candidates, path)?;
+    let mut survey = FileSurvey::default();
+    survey.add(&raw);
+    let settled = Settled::new(path, &survey, options)?;
+    Ok(settled.layer(raw, &mut DuplicateIds::default()))
+}
 
-    let outcomes: Vec<Result<Feature, Problem>> = raw
-        .features
-        .into_par_iter()
-        .map(|rf| {
-            let id = feature_id(id_field.as_deref(), &rf.attributes, &rf.native_id, rf.index);
-            let name = name_field
-                .as_deref()
-                .and_then(|f| attribute(&rf.attributes, f))
-                .unwrap_or_default()
-                .to_string();
-            let problem = |message: String| Problem::feature(path, rf.index, Some(&id), message);
-            let mut geometry = rf.geometry;
-            transformer
-                .transform_geometry(&mut geometry)
-                .map_err(problem)?;
-            let cleaned = clean(geometry).map_err(problem)?;
-            let mut notes = rf.notes;
-            notes.extend(crs_note.clone());
-            notes.extend(cleaned.notes);
-            Ok(Feature {
-                index: rf.index,
-                id,
-                name,
-                attributes: rf.attributes,
-                shape: cleaned.shape,
-                notes,
-            })
-        })
-        .collect();
+/// How many features a streamed file is read in at a time: enough to keep
+/// both cores busy, few enough that a batch costs tens of megabytes.
+pub const BATCH_FEATURES: usize = 100_000;
 
-    let mut problems = raw.problems;
-    problems.extend(raw.rejected.into_iter().map(|r| {
-        let id = feature_id(id_field.as_deref(), &r.attributes, &r.native_id, r.index);
-        Problem::feature(path, r.index, Some(&id), r.message)
-    }));
-    let mut features = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        match outcome {
-            Ok(f) => features.push(f),
-            Err(p) => problems.push(p),
+/// Reads a file in batches of about `batch_features` features, handing each
+/// to `sink` as a [`Layer`] in the working CRS, so that a file of millions of
+/// parcels never has to fit in memory. The CRS and the id and name fields are
+/// settled on a first pass over the whole file, exactly as [`read_layer`]
+/// settles them; a file of one batch is read only once. Problems that no
+/// feature's position names come in the last batch.
+pub fn read_layer_batches(
+    path: &Path,
+    options: &ReadOptions,
+    batch_features: usize,
+    sink: &mut dyn FnMut(Layer) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut survey = FileSurvey::default();
+    let mut batches: Vec<RawFile> = Vec::new();
+    let mut batch_count = 0usize;
+    let first_pass = stream_raw(path, batch_features, &mut |batch| {
+        survey.add(&batch);
+        batch_count += 1;
+        // Kept only while it may be the whole file.
+        batches = if batch_count == 1 {
+            vec![batch]
+        } else {
+            Vec::new()
+        };
+        Ok(())
+    })?;
+    let (tail, read_again) = match first_pass {
+        Streamed::Whole(raw) => {
+            survey = FileSurvey::default();
+            survey.add(&raw);
+            batches = vec![raw];
+            (RawFile::default(), false)
+        }
+        Streamed::Batches(tail) => (tail, batch_count > 1),
+    };
+    survey.add(&tail);
+    let settled = Settled::new(path, &survey, options)?;
+    let mut duplicates = DuplicateIds::default();
+    if read_again {
+        let mut seen = 0usize;
+        let second_pass = stream_raw(path, batch_features, &mut |batch| {
+            seen += batch.features.len() + batch.rejected.len();
+            sink(settled.layer(batch, &mut duplicates))
+        })?;
+        if !matches!(second_pass, Streamed::Batches(_)) || seen != survey.features {
+            return Err(Error::format(
+                path,
+                "the file changed while it was being read; let whatever writes it finish, then screen it again",
+            ));
+        }
+    } else {
+        for batch in batches {
+            sink(settled.layer(batch, &mut duplicates))?;
         }
     }
-    note_duplicate_ids(&mut features);
-    Ok(Layer {
-        path: path.to_path_buf(),
-        source_crs,
-        features,
-        problems,
-    })
+    sink(settled.layer(tail, &mut duplicates))
+}
+
+/// What a streaming reader gives back once it has handed over its batches.
+pub enum Streamed {
+    /// The batches went to the sink; this holds what the file says as a
+    /// whole (its CRS, its CRS clue) and problems no position names.
+    Batches(RawFile),
+    /// The file was read whole (a format read in one piece, or one that
+    /// needs the whole text to be explained); batches handed over before
+    /// are void.
+    Whole(RawFile),
+}
+
+/// Streams raw features in batches with the reader for the file's extension.
+pub fn stream_raw(
+    path: &Path,
+    batch_features: usize,
+    sink: &mut dyn FnMut(RawFile) -> Result<(), Error>,
+) -> Result<Streamed, Error> {
+    match extension(path).as_str() {
+        "geojson" | "json" => geojson::stream(path, batch_features, sink),
+        "shp" => shapefile::stream(path, batch_features, sink).map(Streamed::Batches),
+        _ => read_raw(path).map(Streamed::Whole),
+    }
+}
+
+/// What settling a file's CRS and fields needs to know of all its features.
+#[derive(Debug, Default)]
+struct FileSurvey {
+    declared_crs: Option<Crs>,
+    crs_clue: CrsClue,
+    /// The bounds of every finite coordinate of the usable features: one NaN
+    /// must not hide the extent of the rest (it is refused per feature later).
+    bounds: Option<geo::Rect>,
+    /// Attribute names of any feature, usable or not.
+    fields: HashSet<String>,
+    /// The attribute names of the last feature added.
+    last_fields: Vec<String>,
+    /// The first usable feature's attribute names, listed when a named field is missing.
+    first_fields: Option<Vec<String>>,
+    /// Features found, usable or not.
+    features: usize,
+}
+
+impl FileSurvey {
+    fn add(&mut self, raw: &RawFile) {
+        use geo::CoordsIter;
+        if raw.declared_crs.is_some() {
+            self.declared_crs.clone_from(&raw.declared_crs);
+        }
+        if raw.crs_clue != CrsClue::Silent {
+            self.crs_clue = raw.crs_clue.clone();
+        }
+        self.bounds = raw
+            .features
+            .iter()
+            .flat_map(|f| f.geometry.coords_iter())
+            .filter(|c| c.x.is_finite() && c.y.is_finite())
+            .fold(self.bounds, |acc: Option<geo::Rect>, c| {
+                Some(match acc {
+                    None => geo::Rect::new(c, c),
+                    Some(r) => geo::Rect::new(
+                        geo::coord! { x: r.min().x.min(c.x), y: r.min().y.min(c.y) },
+                        geo::coord! { x: r.max().x.max(c.x), y: r.max().y.max(c.y) },
+                    ),
+                })
+            });
+        let attributes = raw
+            .features
+            .iter()
+            .map(|f| &f.attributes)
+            .chain(raw.rejected.iter().map(|r| &r.attributes));
+        for attributes in attributes {
+            // Features of a file mostly share their fields: compare before hashing.
+            let keys = attributes.iter().map(|(k, _)| k);
+            if keys.clone().eq(self.last_fields.iter()) {
+                continue;
+            }
+            self.last_fields = keys.cloned().collect();
+            self.fields.extend(self.last_fields.iter().cloned());
+        }
+        if self.first_fields.is_none() {
+            self.first_fields = raw
+                .features
+                .first()
+                .map(|f| f.attributes.iter().map(|(k, _)| k.clone()).collect());
+        }
+        self.features += raw.features.len() + raw.rejected.len();
+    }
+}
+
+/// A file's CRS, id and name fields once settled, turning raw features into
+/// [`Feature`]s in the working CRS.
+struct Settled<'a> {
+    path: &'a Path,
+    source_crs: Crs,
+    crs_note: Option<String>,
+    transformer: Transformer,
+    id_field: Option<String>,
+    name_field: Option<String>,
+}
+
+impl<'a> Settled<'a> {
+    fn new(path: &'a Path, survey: &FileSurvey, options: &ReadOptions) -> Result<Self, Error> {
+        let (source_crs, crs_note) = settle_crs(path, survey, options)?;
+        Ok(Settled {
+            path,
+            transformer: Transformer::new(&source_crs, options.working_crs),
+            source_crs,
+            crs_note,
+            id_field: pick_field(survey, options.id_field, options.id_candidates, path)?,
+            name_field: pick_field(survey, options.name_field, options.name_candidates, path)?,
+        })
+    }
+
+    /// Reprojects and cleans the features of `raw`, which becomes a layer
+    /// (of the whole file or of one batch of it).
+    fn layer(&self, raw: RawFile, duplicates: &mut DuplicateIds) -> Layer {
+        let path = self.path;
+        let outcomes: Vec<Result<Feature, Problem>> = raw
+            .features
+            .into_par_iter()
+            .map(|rf| {
+                let id = self.id(&rf.attributes, &rf.native_id, rf.index);
+                let name = self
+                    .name_field
+                    .as_deref()
+                    .and_then(|f| attribute(&rf.attributes, f))
+                    .unwrap_or_default()
+                    .to_string();
+                let problem =
+                    |message: String| Problem::feature(path, rf.index, Some(&id), message);
+                let mut geometry = rf.geometry;
+                self.transformer
+                    .transform_geometry(&mut geometry)
+                    .map_err(problem)?;
+                let cleaned = clean(geometry).map_err(problem)?;
+                let mut notes = rf.notes;
+                notes.extend(self.crs_note.clone());
+                notes.extend(cleaned.notes);
+                Ok(Feature {
+                    index: rf.index,
+                    id,
+                    name,
+                    attributes: rf.attributes,
+                    shape: cleaned.shape,
+                    notes,
+                })
+            })
+            .collect();
+
+        let mut problems = raw.problems;
+        problems.extend(raw.rejected.into_iter().map(|r| {
+            let id = self.id(&r.attributes, &r.native_id, r.index);
+            Problem::feature(path, r.index, Some(&id), r.message)
+        }));
+        let mut features = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            match outcome {
+                Ok(f) => features.push(f),
+                Err(p) => problems.push(p),
+            }
+        }
+        duplicates.note(&mut features);
+        Layer {
+            path: path.to_path_buf(),
+            source_crs: self.source_crs.clone(),
+            features,
+            problems,
+        }
+    }
+
+    fn id(
+        &self,
+        attributes: &[(String, String)],
+        native_id: &Option<String>,
+        index: usize,
+    ) -> String {
+        feature_id(self.id_field.as_deref(), attributes, native_id, index)
+    }
+}
+
+/// The lower-case extension of a file name, the key to its format.
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// A feature's id: its id field, else the format's own id, else its position.
@@ -227,30 +422,16 @@ fn attribute<'a>(attributes: &'a [(String, String)], field: &str) -> Option<&'a 
 /// The field to use: the named one (which must exist), else the first
 /// candidate any feature has.
 fn pick_field(
-    raw: &RawFile,
+    survey: &FileSurvey,
     named: Option<&str>,
     candidates: &[&str],
     path: &Path,
 ) -> Result<Option<String>, Error> {
-    let has = |field: &str| {
-        let attributes = raw
-            .features
-            .iter()
-            .map(|f| &f.attributes)
-            .chain(raw.rejected.iter().map(|r| &r.attributes));
-        attributes
-            .clone()
-            .any(|a| a.iter().any(|(k, _)| k == field))
-    };
     if let Some(field) = named {
-        if raw.features.is_empty() || has(field) {
+        if survey.first_fields.is_none() || survey.fields.contains(field) {
             return Ok(Some(field.to_string()));
         }
-        let available: Vec<&str> = raw
-            .features
-            .first()
-            .map(|f| f.attributes.iter().map(|(k, _)| k.as_str()).collect())
-            .unwrap_or_default();
+        let available = survey.first_fields.clone().unwrap_or_default();
         return Err(Error::format(
             path,
             format!(
@@ -259,7 +440,10 @@ fn pick_field(
             ),
         ));
     }
-    Ok(candidates.iter().find(|c| has(c)).map(|c| c.to_string()))
+    Ok(candidates
+        .iter()
+        .find(|c| survey.fields.contains(**c))
+        .map(|c| c.to_string()))
 }
 
 /// The file's CRS (see [`choose_crs`]), checked against its numbers: a
@@ -267,11 +451,11 @@ fn pick_field(
 /// they are simply latitude first.
 fn settle_crs(
     path: &Path,
-    raw: &RawFile,
+    survey: &FileSurvey,
     options: &ReadOptions,
 ) -> Result<(Crs, Option<String>), Error> {
-    let (crs, note) = choose_crs(path, raw, options)?;
-    let bounds = raw_bounds(raw);
+    let (crs, note) = choose_crs(path, survey, options)?;
+    let bounds = survey.bounds;
     if let Some(b) = bounds.filter(|b| crs.is_geographic() && !looks_like_lonlat(b)) {
         let message = if looks_like_latlon(&b) {
             format!(
@@ -305,14 +489,14 @@ fn settle_crs(
 /// an area computed in the wrong CRS is worse than no answer.
 fn choose_crs(
     path: &Path,
-    raw: &RawFile,
+    survey: &FileSurvey,
     options: &ReadOptions,
 ) -> Result<(Crs, Option<String>), Error> {
-    if let Some(crs) = &raw.declared_crs {
+    if let Some(crs) = &survey.declared_crs {
         return Ok((crs.clone(), None));
     }
-    let bounds = raw_bounds(raw);
-    if raw.crs_clue != CrsClue::Silent {
+    let bounds = survey.bounds;
+    if survey.crs_clue != CrsClue::Silent {
         if let Some(b) = bounds.filter(axes_look_swapped) {
             return Err(Error::crs(
                 path,
@@ -332,7 +516,7 @@ fn choose_crs(
         return Ok((crs.clone(), None));
     }
     let wgs84 = || Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e));
-    match (&raw.crs_clue, bounds) {
+    match (&survey.crs_clue, bounds) {
         (CrsClue::Header(hints), Some(b)) => {
             match infer_gauss_kruger(&b, hints, Some(options.working_crs)) {
                 Ok((code, why)) => {
@@ -381,25 +565,6 @@ fn choose_crs(
     }
 }
 
-/// The bounds of every finite coordinate of the file: one NaN must not hide
-/// the extent of the rest (it is refused per feature later).
-fn raw_bounds(raw: &RawFile) -> Option<geo::Rect> {
-    use geo::CoordsIter;
-    raw.features
-        .iter()
-        .flat_map(|f| f.geometry.coords_iter())
-        .filter(|c| c.x.is_finite() && c.y.is_finite())
-        .fold(None, |acc: Option<geo::Rect>, c| {
-            Some(match acc {
-                None => geo::Rect::new(c, c),
-                Some(r) => geo::Rect::new(
-                    geo::coord! { x: r.min().x.min(c.x), y: r.min().y.min(c.y) },
-                    geo::coord! { x: r.max().x.max(c.x), y: r.max().y.max(c.y) },
-                ),
-            })
-        })
-}
-
 /// Coordinates that are lon/lat only when read the other way round: the
 /// second number beyond ±90 but within ±180, the first within ±90.
 fn looks_like_latlon(bounds: &geo::Rect) -> bool {
@@ -429,16 +594,23 @@ pub const DUPLICATE_ID_NOTE: &str = "编号重复 duplicate id";
 
 /// Duplicate ids are screened all the same (nothing is lost) but each
 /// carries a note, since a report row must point to exactly one parcel.
-fn note_duplicate_ids(features: &mut [Feature]) {
-    let mut first_seen: HashMap<String, usize> = HashMap::new();
-    for f in features.iter_mut() {
-        match first_seen.get(&f.id) {
-            Some(first) => f.notes.push(format!(
-                "{DUPLICATE_ID_NOTE}: feature {first} has the same id {:?}; give each feature a unique id",
-                f.id
-            )),
-            None => {
-                first_seen.insert(f.id.clone(), f.index);
+/// Kept across the batches of a streamed file.
+#[derive(Debug, Default)]
+struct DuplicateIds {
+    first_seen: HashMap<String, usize>,
+}
+
+impl DuplicateIds {
+    fn note(&mut self, features: &mut [Feature]) {
+        for f in features.iter_mut() {
+            match self.first_seen.get(&f.id) {
+                Some(first) => f.notes.push(format!(
+                    "{DUPLICATE_ID_NOTE}: feature {first} has the same id {:?}; give each feature a unique id",
+                    f.id
+                )),
+                None => {
+                    self.first_seen.insert(f.id.clone(), f.index);
+                }
             }
         }
     }

@@ -25,6 +25,21 @@ use crate::geometry::polygons_from_rings;
 const DBF_CODE_PAGE_OFFSET: usize = 29;
 
 pub fn read(path: &Path) -> Result<RawFile, Error> {
+    read_parts(path, open(path)?)
+}
+
+/// Streams the shapefile's features to `sink` in batches of
+/// `batch_features`; returns the CRS its .prj declares.
+pub fn stream(
+    path: &Path,
+    batch_features: usize,
+    sink: &mut dyn FnMut(RawFile) -> Result<(), Error>,
+) -> Result<RawFile, Error> {
+    stream_parts(path, open(path)?, batch_features, sink)
+}
+
+/// Finds and opens the parts of the shapefile whose .shp is `path`.
+fn open(path: &Path) -> Result<Parts<std::io::BufReader<std::fs::File>>, Error> {
     let sibling = |ext: &str| -> PathBuf { path.with_extension(ext) };
     let require = |ext: &str, what: &str| -> Result<PathBuf, Error> {
         let p = find_sibling(path, ext).unwrap_or_else(|| sibling(ext));
@@ -60,16 +75,13 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     let shp_file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let shx_file = std::fs::File::open(&shx_path).map_err(|e| Error::io(&shx_path, e))?;
     let dbf_file = std::fs::File::open(&dbf_path).map_err(|e| Error::io(&dbf_path, e))?;
-    read_parts(
-        path,
-        Parts {
-            shp: std::io::BufReader::new(shp_file),
-            shx: std::io::BufReader::new(shx_file),
-            dbf: (dbf_path, std::io::BufReader::new(dbf_file)),
-            prj,
-            cpg,
-        },
-    )
+    Ok(Parts {
+        shp: std::io::BufReader::new(shp_file),
+        shx: std::io::BufReader::new(shx_file),
+        dbf: (dbf_path, std::io::BufReader::new(dbf_file)),
+        prj,
+        cpg,
+    })
 }
 
 /// The parts of a shapefile once found and opened: the .shp, .shx and .dbf
@@ -85,6 +97,24 @@ pub struct Parts<R> {
 /// Reads a shapefile from its parts; `path` (the .shp) only names the source
 /// in messages.
 pub fn read_parts<R: Read + Seek>(path: &Path, parts: Parts<R>) -> Result<RawFile, Error> {
+    let mut whole = RawFile::default();
+    let header = stream_parts(path, parts, usize::MAX, &mut |batch| {
+        whole.features.extend(batch.features);
+        whole.rejected.extend(batch.rejected);
+        whole.problems.extend(batch.problems);
+        Ok(())
+    })?;
+    whole.declared_crs = header.declared_crs;
+    Ok(whole)
+}
+
+/// As [`stream`], from the shapefile's parts.
+pub fn stream_parts<R: Read + Seek>(
+    path: &Path,
+    parts: Parts<R>,
+    batch_features: usize,
+    sink: &mut dyn FnMut(RawFile) -> Result<(), Error>,
+) -> Result<RawFile, Error> {
     let declared_crs = match &parts.prj {
         Some((prj, wkt)) => {
             let wkt = String::from_utf8_lossy(wkt);
@@ -116,10 +146,7 @@ pub fn read_parts<R: Read + Seek>(path: &Path, parts: Parts<R>) -> Result<RawFil
     // than the scan found in the file, whatever its header claims.
     let mut records = table.iter_records_as::<Row>();
 
-    let mut out = RawFile {
-        declared_crs,
-        ..RawFile::default()
-    };
+    let mut out = RawFile::default();
     let damaged = |reason: String| {
         format!(
             "the .shp is damaged from this feature on ({reason}); the features before it were read, \
@@ -193,12 +220,22 @@ pub fn read_parts<R: Read + Seek>(path: &Path, parts: Parts<R>) -> Result<RawFil
                 message,
             }),
         }
+        if out.features.len() + out.rejected.len() >= batch_features {
+            sink(std::mem::take(&mut out))?;
+        }
     }
     if let (Some((k, reason)), false) = (oversized, stopped) {
         out.problems
             .push(Problem::feature(path, k, None, damaged(reason)));
     }
-    Ok(out)
+    let leftover = !(out.features.is_empty() && out.rejected.is_empty() && out.problems.is_empty());
+    if leftover {
+        sink(out)?;
+    }
+    Ok(RawFile {
+        declared_crs,
+        ..RawFile::default()
+    })
 }
 
 /// The first record (1-based, in .shx order, as the shapes are read) whose

@@ -94,29 +94,73 @@ pub fn write_atomically_with(
     inputs: &[PathBuf],
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), Error> {
-    let fail = |message: String| Error::Output {
+    let mut file = AtomicFile::create(path, inputs)?;
+    write(file.temp.as_file_mut()).map_err(|e| write_failed(path, e))?;
+    file.commit()
+}
+
+/// The error for an output whose writing failed half way.
+pub fn write_failed(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Output {
         path: path.to_path_buf(),
-        message,
-    };
-    check_output(path, inputs)?;
-    let dir = parent_folder(path);
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".redline-");
-    // A report is an ordinary file for the user's tools, not a private temp file.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut temp = builder.tempfile_in(dir).map_err(|e| {
-        fail(format!(
-            "cannot create a file in {} ({e}); check the folder exists and is writable",
-            dir.display()
-        ))
-    })?;
-    write(temp.as_file_mut())
-        .and_then(|_| temp.as_file().sync_all())
-        .map_err(|e| fail(format!("{e} (disk full?); nothing was written")))?;
-    temp.persist(path)
-        .map_err(|e| fail(format!("{}; nothing was written", e.error)))?;
-    Ok(())
+        message: format!("{e} (disk full?); nothing was written"),
+    }
+}
+
+/// An output being written: a temporary file beside its destination, renamed
+/// into place by [`AtomicFile::commit`]. Dropped before, it is removed and
+/// the destination is as it was. For outputs written piece by piece.
+pub struct AtomicFile {
+    path: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl AtomicFile {
+    /// Refuses `path` as [`check_output`] does, then opens the temporary file.
+    pub fn create(path: &Path, inputs: &[PathBuf]) -> Result<Self, Error> {
+        check_output(path, inputs)?;
+        let dir = parent_folder(path);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".redline-");
+        // A report is an ordinary file for the user's tools, not a private temp file.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let temp = builder.tempfile_in(dir).map_err(|e| Error::Output {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot create a file in {} ({e}); check the folder exists and is writable",
+                dir.display()
+            ),
+        })?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            temp,
+        })
+    }
+
+    /// Makes the file durable and renames it into place.
+    pub fn commit(self) -> Result<(), Error> {
+        self.temp
+            .as_file()
+            .sync_all()
+            .map_err(|e| write_failed(&self.path, e))?;
+        let path = self.path;
+        self.temp.persist(&path).map_err(|e| Error::Output {
+            message: format!("{}; nothing was written", e.error),
+            path,
+        })?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.temp.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.temp.flush()
+    }
 }
 
 /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or
