@@ -824,3 +824,47 @@ fn a_dbf_header_claiming_billions_of_records_is_read_in_bounded_time() {
 fn a_shp_record_claiming_billions_of_parts_is_refused_not_allocated() {
     second_record_claiming(PARTS_FIELD, 1_477_451_808, &["1477451808 parts"]);
 }
+
+/// A record whose first part starts at a negative point sizes that part
+/// from the next start: 1.2 billion points.
+#[test]
+fn a_shp_part_starting_before_the_first_point_is_refused_not_allocated() {
+    second_record_claiming(
+        POINTS_FIELD + 4,
+        -1_245_457_664,
+        &["part 1 starts at point -1245457664"],
+    );
+}
+
+/// Found by `cargo fuzz run shapefile` (over libFuzzer's malloc limit): the
+/// first record's part starts at point -1 245 457 664, for which the
+/// `shapefile` crate reserved 19.9 GB. The input is the fuzz target's
+/// `[shp length][shx length][.shp][.shx][.dbf]`.
+#[test]
+fn the_fuzzed_shapefile_with_a_negative_part_start_is_refused_not_allocated() {
+    use redline::io::shapefile::{read_parts, Parts};
+    use std::io::Cursor;
+    let bytes = std::fs::read(data("fuzz_shapefile_part_start.bin")).unwrap();
+    let length = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let (shp_end, shx_end) = (8 + length(0), 8 + length(0) + length(4));
+    let parts = Parts {
+        shp: Cursor::new(&bytes[8..shp_end]),
+        shx: Cursor::new(&bytes[shp_end..shx_end]),
+        dbf: (PathBuf::from("fuzz.dbf"), Cursor::new(&bytes[shx_end..])),
+        prj: None,
+        cpg: None,
+    };
+    let raw = read_parts(Path::new("fuzz.shp"), parts).unwrap();
+    assert!(raw.features.is_empty() && raw.rejected.is_empty());
+    assert_eq!(raw.problems.len(), 1, "{:?}", raw.problems);
+    assert_eq!(raw.problems[0].index, Some(1));
+    assert_contains(
+        &raw.problems[0].to_string(),
+        &[
+            "fuzz.shp",
+            "feature 1",
+            "damaged",
+            "part 1 starts at point -1245457664",
+        ],
+    );
+}

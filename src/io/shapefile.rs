@@ -297,6 +297,28 @@ fn oversized_record<R: Read + Seek>(
             ));
             break;
         }
+        // The crate sizes each part from the next one's start: a start out
+        // of order or past the points would size it in gigabytes too. The
+        // count is bounded by the record's bytes, checked above.
+        let mut starts = vec![0u8; 4 * parts as usize];
+        shp.read_exact(&mut starts)?;
+        at += starts.len() as u64;
+        let starts: Vec<i64> = starts.chunks_exact(4).map(le).collect();
+        let misplaced = starts
+            .iter()
+            .zip(starts.iter().skip(1).chain([&points]))
+            .position(|(start, next)| *start < 0 || start > next);
+        if let Some(part) = misplaced {
+            found = Some((
+                k + 1,
+                format!(
+                    "its part {} starts at point {}, outside its {points} points or before the part before it",
+                    part + 1,
+                    starts[part]
+                ),
+            ));
+            break;
+        }
     }
     shp.seek(SeekFrom::Start(0))?;
     shx.seek(SeekFrom::Start(0))?;
