@@ -49,6 +49,8 @@ pub fn verdict_rgb(verdict: Verdict) -> [u8; 3] {
 
 /// A parcel that could not be screened.
 pub const UNSCREENED_RGB: [u8; 3] = [0x8e, 0x24, 0xaa];
+/// Parcels read and shown while they are being screened: no verdict yet.
+pub const PENDING_RGB: [u8; 3] = [0x9a, 0x9a, 0x9a];
 
 #[cfg(test)]
 mod tests {

@@ -81,7 +81,21 @@ fn the_frame_benchmark_flies_over_the_sample_plan_and_prints_its_table() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("parcels drawn"), "{stdout}");
+    // The parcels are on the map (as dots) no later than once screened.
+    let seconds_after = |label: &str| -> f64 {
+        let at = stdout
+            .find(label)
+            .unwrap_or_else(|| panic!("no {label:?}:\n{stdout}"));
+        let text = stdout[at + label.len()..].trim_start();
+        let number = text.split(' ').next().unwrap_or_default();
+        number
+            .parse()
+            .unwrap_or_else(|_| panic!("{label:?} {text:?}"))
+    };
+    let plan = seconds_after("plan drawn");
+    let shown = seconds_after("parcels shown");
+    let screened = seconds_after("parcels screened and drawn");
+    assert!(plan > 0.0 && shown <= screened, "{stdout}");
     // Each row: frames, median, p95, p99, max, in increasing order.
     for row in ["update (app ui", "frame build", "interval"] {
         let line = stdout

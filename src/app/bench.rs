@@ -48,6 +48,15 @@ struct Sample {
 /// One measure of a frame, if it was taken.
 type SampleValue = fn(&Sample) -> Option<f64>;
 
+/// What a frame drew, for the times to the first pictures.
+pub struct Drawn {
+    pub plan: bool,
+    /// Parcels, screened or shown as dots while they are screened.
+    pub parcels: bool,
+    /// Everything opened is loaded and screened.
+    pub loaded: bool,
+}
+
 /// The benchmark's state, kept by the app when `--bench-frames` is given.
 pub struct Bench {
     frames: usize,
@@ -57,6 +66,9 @@ pub struct Bench {
     /// is on screen when the next frame starts.
     plan_frame_drawn: bool,
     plan_at: Option<Duration>,
+    /// The same for the parcels, shown as dots before they are screened.
+    parcels_frame_drawn: bool,
+    parcels_at: Option<Duration>,
     loaded_frame_drawn: bool,
     loaded_at: Option<Duration>,
     /// Frames since everything was loaded; `None` before.
@@ -77,6 +89,8 @@ impl Bench {
             window_at: None,
             plan_frame_drawn: false,
             plan_at: None,
+            parcels_frame_drawn: false,
+            parcels_at: None,
             loaded_frame_drawn: false,
             loaded_at: None,
             step: None,
@@ -95,19 +109,23 @@ impl Bench {
         start: Instant,
         cpu_usage: Option<f32>,
         gl_time: Duration,
-        has_plan: bool,
-        loaded: bool,
+        drawn: Drawn,
     ) {
         let since_start = start - self.process_start;
         self.window_at.get_or_insert(since_start);
         if self.plan_frame_drawn && self.plan_at.is_none() {
             self.plan_at = Some(since_start);
         }
+        if self.parcels_frame_drawn && self.parcels_at.is_none() {
+            self.parcels_at = Some(since_start);
+        }
         if self.loaded_frame_drawn && self.loaded_at.is_none() {
             self.loaded_at = Some(since_start);
         }
-        self.plan_frame_drawn |= has_plan;
-        self.loaded_frame_drawn |= loaded;
+        self.plan_frame_drawn |= drawn.plan;
+        self.parcels_frame_drawn |= drawn.parcels;
+        self.loaded_frame_drawn |= drawn.loaded;
+        let loaded = drawn.loaded;
         if let (Some(step), Some(previous)) = (self.step, self.frame_start) {
             if let Some(sample) = self.measured(step).and_then(|i| self.samples.get_mut(i)) {
                 sample.frame_ms = cpu_usage.map(|s| s as f64 * 1000.0);
@@ -150,7 +168,9 @@ impl Bench {
         }
         // A picture is timed when the next frame starts; while loading, frames
         // come only as the app asks for them, so as not to slow the loading.
-        if self.plan_frame_drawn && self.plan_at.is_none() || self.step.is_some() {
+        let untimed = self.plan_frame_drawn && self.plan_at.is_none()
+            || self.parcels_frame_drawn && self.parcels_at.is_none();
+        if untimed || self.step.is_some() {
             ctx.request_repaint();
         }
         let step = self.step?;
@@ -182,7 +202,7 @@ impl Bench {
         };
         let mut out = format!(
             "redline view --bench-frames {}: {} layers, {} parcels, canvas {:.0}×{:.0} pt\n\
-             first picture from process start: window {}, plan drawn {}, parcels drawn {}\n\n",
+             first picture from process start: window {}, plan drawn {}, parcels shown {}, parcels screened and drawn {}\n\n",
             self.frames,
             self.layers,
             self.parcels,
@@ -190,6 +210,7 @@ impl Bench {
             self.canvas.height(),
             secs(self.window_at),
             secs(self.plan_at),
+            secs(self.parcels_at),
             secs(self.loaded_at),
         );
         out.push_str(&format!(

@@ -235,6 +235,11 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
             batch.push(mesh);
         }
     }
+    for dots in &app.parcel_preview {
+        if map.is_visible(dots.bounds) {
+            batch.push(dots);
+        }
+    }
     let in_view = parcels.in_view(map.visible_local(), MAX_EGUI_OUTLINES + 1);
     let few = in_view.len() <= MAX_EGUI_OUTLINES;
     if !few && size_px >= MIN_OUTLINED_PX {

@@ -7,6 +7,7 @@ use std::sync::{mpsc, Arc};
 
 use eframe::egui::{Color32, ColorImage, Context, Mesh, TextureHandle, TextureOptions};
 use geo::{Buffer, Coord, MultiLineString, MultiPolygon, Rect};
+use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Rule};
 use crate::crs::{Crs, Transformer};
@@ -16,7 +17,8 @@ use crate::io::{read_layer, Feature, Layer, ReadOptions, PARCEL_ID_FIELDS, PARCE
 use crate::plan::LoadedPlan;
 use crate::screen::{screen_files_counting, ParcelOutcome, Screening, Verdict};
 use crate::style::{
-    verdict_rgb, LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA, UNSCREENED_RGB,
+    verdict_rgb, LayerStyle, PENDING_RGB, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA,
+    UNSCREENED_RGB,
 };
 
 use super::gpu::GpuMesh;
@@ -91,7 +93,7 @@ impl PlanData {
         let layers = plan
             .catalog
             .layers
-            .iter()
+            .par_iter()
             .zip(&plan.layers)
             .map(|(spec, layer)| {
                 layer_graphic(&frame, LayerStyle::for_layer(spec), spec.rule, layer)
@@ -154,16 +156,24 @@ impl FillLods {
             }
             meshes
         };
-        let full = meshes(areas);
-        let bounds = full
+        // Each level is simplified from the full detail, so that the levels
+        // are triangulated side by side, on every core.
+        let tolerances: Vec<f64> = std::iter::once(0.0).chain(FillLods::TOLERANCES_M).collect();
+        let levels: Vec<(f64, Vec<GpuMesh>)> = tolerances
+            .into_par_iter()
+            .map(|tolerance| {
+                if tolerance == 0.0 {
+                    return (tolerance, meshes(areas));
+                }
+                let simplified: Vec<MultiPolygon> =
+                    areas.iter().map(|mp| mp.simplify(tolerance)).collect();
+                (tolerance, meshes(&simplified))
+            })
+            .collect();
+        let bounds = levels[0]
+            .1
             .iter()
             .fold(eframe::egui::Rect::NOTHING, |r, m| r.union(m.bounds));
-        let mut levels = vec![(0.0, full)];
-        let mut simplified = areas.to_vec();
-        for tolerance in FillLods::TOLERANCES_M {
-            simplified = simplified.iter().map(|mp| mp.simplify(tolerance)).collect();
-            levels.push((tolerance, meshes(&simplified)));
-        }
         FillLods { levels, bounds }
     }
 
@@ -218,7 +228,7 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
             (review_m, SETBACK_REVIEW_ALPHA),
             (conflict_m, SETBACK_CONFLICT_ALPHA),
         ]
-        .into_iter()
+        .into_par_iter()
         .filter(|(distance, _)| *distance > 0.0)
         .map(|(distance, alpha)| {
             // Drawing only: the screening measures exact distances, not buffers.
@@ -526,7 +536,7 @@ impl ParcelSet {
 pub fn parcel_graphics(frame: &LocalFrame, screening: &Screening) -> Vec<Option<Graphic>> {
     screening
         .outcomes
-        .iter()
+        .par_iter()
         .map(|o| match o {
             ParcelOutcome::Screened { parcel, result } => match &parcel.shape {
                 Shape::Area(mp) => Some(Graphic::from_polygons(
@@ -539,6 +549,34 @@ pub fn parcel_graphics(frame: &LocalFrame, screening: &Screening) -> Vec<Option<
             ParcelOutcome::Unscreened(_) => None,
         })
         .collect()
+}
+
+impl ParcelFiles {
+    /// A dot of one colour at each parcel's centre, in meshes of a few
+    /// thousand parcels: where the parcels are, drawn as cheaply as can be,
+    /// as a whole-world view draws screened parcels.
+    fn dots(&self, frame: &LocalFrame) -> Vec<GpuMesh> {
+        let color = Color32::from_rgb(PENDING_RGB[0], PENDING_RGB[1], PENDING_RGB[2]);
+        let centres: Vec<eframe::egui::Pos2> = self
+            .layers
+            .par_iter()
+            .flat_map(|layer| &layer.features)
+            .filter(|feature| matches!(feature.shape, Shape::Area(_)))
+            .filter_map(|feature| feature.shape.bounding_rect())
+            .map(|b| frame.local_from_working(b.center()))
+            .collect();
+        centres
+            .chunks(BATCH_VERTICES)
+            .map(|chunk| {
+                let mut dots = Mesh::default();
+                for (i, centre) in chunk.iter().enumerate() {
+                    dots.indices.push(i as u32);
+                    dots.colored_vertex(*centre, color);
+                }
+                GpuMesh::points(dots)
+            })
+            .collect()
+    }
 }
 
 /// Rings as line segments (index pairs) of one colour.
@@ -561,7 +599,9 @@ pub fn verdict_color(verdict: Option<Verdict>) -> Color32 {
 
 /// What a finished job hands back to the UI thread.
 pub enum JobOutput {
-    Plan(Result<Box<PlanData>, String>),
+    Plan(Result<Arc<PlanData>, String>),
+    /// Parcels read, not yet screened: a dot for each, shown meanwhile.
+    ParcelPreview(Vec<GpuMesh>),
     Parcels {
         files: Vec<PathBuf>,
         screening: Screening,
@@ -589,11 +629,14 @@ impl Job {
         (total > 0).then(|| self.done.load(Ordering::Relaxed) as f32 / total as f32)
     }
 
+    /// Runs `work` on a thread of its own. Besides its result it may hand the
+    /// UI outputs on the way (`early`), e.g. parcels to show before they are
+    /// screened.
     fn spawn(
         ctx: &Context,
         label_zh: &'static str,
         label_en: &'static str,
-        work: impl FnOnce(&AtomicUsize, &AtomicUsize) -> JobOutput + Send + 'static,
+        work: impl FnOnce(&AtomicUsize, &AtomicUsize, &dyn Fn(JobOutput)) -> JobOutput + Send + 'static,
     ) -> Job {
         let (tx, rx) = mpsc::channel();
         let done = Arc::new(AtomicUsize::new(0));
@@ -602,7 +645,14 @@ impl Job {
         let ctx = ctx.clone();
         std::thread::spawn(move || {
             // The receiver is gone only when the app closed; nothing to report then.
-            let _ = tx.send(work(&job_done, &job_total));
+            let early = |output: JobOutput| {
+                let _ = tx.send(output);
+                ctx.request_repaint();
+            };
+            let output = work(&job_done, &job_total, &early);
+            let _ = tx.send(output);
+            // Closed before the repaint, so that the UI then sees the job end.
+            drop(tx);
             ctx.request_repaint();
         });
         Job {
@@ -614,12 +664,21 @@ impl Job {
         }
     }
 
-    pub fn load_plan(ctx: &Context, catalog: PathBuf) -> Job {
+    /// Loads the plan; once loaded it goes to the UI and to `waiting`, a
+    /// parcel job started at the same time (see [`Job::screen_once_loaded`]).
+    pub fn load_plan(ctx: &Context, catalog: PathBuf, waiting: mpsc::Sender<Arc<PlanData>>) -> Job {
         Job::spawn(
             ctx,
             "正在读取规划图层",
             "Loading plan layers",
-            move |_, _| JobOutput::Plan(PlanData::load(&catalog).map(Box::new)),
+            move |_, _, _| {
+                let plan = PlanData::load(&catalog).map(Arc::new);
+                if let Ok(plan) = &plan {
+                    // No parcel job is waiting when none was opened.
+                    let _ = waiting.send(plan.clone());
+                }
+                JobOutput::Plan(plan)
+            },
         )
     }
 
@@ -631,7 +690,7 @@ impl Job {
             ctx,
             "正在写出报告",
             "Writing the report",
-            move |_, _| JobOutput::Written(write()),
+            move |_, _, _| JobOutput::Written(write()),
         )
     }
 
@@ -645,43 +704,108 @@ impl Job {
             ctx,
             "正在筛查地块",
             "Screening parcels",
-            move |done, total| {
-                let hint = "在“文件”菜单中设置“无坐标系文件的坐标系” (set the CRS for files without one in the File menu)";
-                let options = ReadOptions {
-                    working_crs: &plan.plan.catalog.working_crs,
-                    fallback_crs: parcels_crs.as_ref(),
-                    id_field: None,
-                    id_candidates: PARCEL_ID_FIELDS,
-                    name_field: None,
-                    name_candidates: PARCEL_NAME_FIELDS,
-                    crs_hint: hint,
-                };
-                let mut layers = Vec::new();
-                let mut read = Vec::new();
-                let mut errors = Vec::new();
-                for path in files {
-                    match read_layer(&path, &options) {
-                        Ok(layer) => {
-                            read.push(path);
-                            layers.push(layer);
-                        }
-                        Err(e) => errors.push(e.to_string()),
-                    }
-                }
-                total.store(
-                    layers.iter().map(|l| l.features.len()).sum(),
-                    Ordering::Relaxed,
-                );
-                let screening = screen_files_counting(&plan.plan, &plan.index, layers, done);
-                let graphics = parcel_graphics(&plan.frame, &screening);
-                JobOutput::Parcels {
-                    files: read,
-                    screening,
-                    graphics,
-                    errors,
-                }
+            move |done, total, early| {
+                let read =
+                    ParcelFiles::read(&plan.plan.catalog.working_crs, files, parcels_crs.as_ref());
+                read.screen(&plan, done, total, early)
             },
         )
+    }
+
+    /// Reads parcel files while the plan loads (both need only the
+    /// catalog), then screens them with the plan `loaded` brings: the first
+    /// picture of the parcels does not wait for the plan and then the reading.
+    pub fn screen_once_loaded(
+        ctx: &Context,
+        catalog: PathBuf,
+        files: Vec<PathBuf>,
+        loaded: mpsc::Receiver<Arc<PlanData>>,
+    ) -> Job {
+        Job::spawn(
+            ctx,
+            "正在筛查地块",
+            "Screening parcels",
+            move |done, total, early| {
+                let read = Catalog::load(&catalog)
+                    .map(|catalog| ParcelFiles::read(&catalog.working_crs, files, None));
+                match (read, loaded.recv()) {
+                (Ok(read), Ok(plan)) => read.screen(&plan, done, total, early),
+                // The plan job reports why the plan did not load.
+                _ => JobOutput::Parcels {
+                    files: Vec::new(),
+                    screening: Screening::default(),
+                    graphics: Vec::new(),
+                    errors: vec![
+                        "地块未筛查：规划未能读取 the parcels were not screened: the plan could not be loaded"
+                            .to_string(),
+                    ],
+                },
+            }
+            },
+        )
+    }
+}
+
+/// Parcel files read into the working CRS, before screening.
+struct ParcelFiles {
+    layers: Vec<Layer>,
+    /// The files read, in order.
+    read: Vec<PathBuf>,
+    /// Files that could not be read at all, each with its reason.
+    errors: Vec<String>,
+}
+
+impl ParcelFiles {
+    fn read(working_crs: &Crs, files: Vec<PathBuf>, parcels_crs: Option<&Crs>) -> ParcelFiles {
+        let hint = "在“文件”菜单中设置“无坐标系文件的坐标系” (set the CRS for files without one in the File menu)";
+        let options = ReadOptions {
+            working_crs,
+            fallback_crs: parcels_crs,
+            id_field: None,
+            id_candidates: PARCEL_ID_FIELDS,
+            name_field: None,
+            name_candidates: PARCEL_NAME_FIELDS,
+            crs_hint: hint,
+        };
+        let mut out = ParcelFiles {
+            layers: Vec::new(),
+            read: Vec::new(),
+            errors: Vec::new(),
+        };
+        for path in files {
+            match read_layer(&path, &options) {
+                Ok(layer) => {
+                    out.read.push(path);
+                    out.layers.push(layer);
+                }
+                Err(e) => out.errors.push(e.to_string()),
+            }
+        }
+        out
+    }
+
+    /// Screens the parcels; a dot for each goes to the UI first (`early`),
+    /// so that the map shows them while they are screened.
+    fn screen(
+        self,
+        plan: &PlanData,
+        done: &AtomicUsize,
+        total: &AtomicUsize,
+        early: &dyn Fn(JobOutput),
+    ) -> JobOutput {
+        early(JobOutput::ParcelPreview(self.dots(&plan.frame)));
+        total.store(
+            self.layers.iter().map(|l| l.features.len()).sum(),
+            Ordering::Relaxed,
+        );
+        let screening = screen_files_counting(&plan.plan, &plan.index, self.layers, done);
+        let graphics = parcel_graphics(&plan.frame, &screening);
+        JobOutput::Parcels {
+            files: self.read,
+            screening,
+            graphics,
+            errors: self.errors,
+        }
     }
 }
 
@@ -711,6 +835,29 @@ mod tests {
         assert_eq!(image.pixels[15 * w + 15], clear);
         let drawn = image.pixels.iter().filter(|p| **p != Color32::TRANSPARENT);
         assert_eq!(drawn.count(), 2);
+    }
+
+    #[test]
+    fn parcels_being_screened_are_shown_as_one_dot_each() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
+        let files = vec![
+            root.join("layers/parcels/parcels.geojson"),
+            root.join("layers/parcels/survey_parcels.shp"),
+        ];
+        let read = ParcelFiles::read(&plan.plan.catalog.working_crs, files, None);
+        let areas = read
+            .layers
+            .iter()
+            .flat_map(|l| &l.features)
+            .filter(|f| matches!(f.shape, Shape::Area(_)))
+            .count();
+        assert!(areas > 5, "{areas}");
+        let dots = read.dots(&plan.frame);
+        let drawn: usize = dots.iter().map(|d| d.mesh.vertices.len()).sum();
+        assert_eq!(drawn, areas);
+        let pending = verdict_color(None) != dots[0].mesh.vertices[0].color;
+        assert!(pending, "a dot must not look like an unscreenable parcel");
     }
 
     #[test]

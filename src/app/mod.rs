@@ -190,6 +190,8 @@ pub struct RedlineApp {
     jobs: Vec<Job>,
     /// Parcel files given before the plan finished loading.
     pending_parcels: Vec<PathBuf>,
+    /// Dots of parcels read and being screened, shown until they are.
+    pub parcel_preview: Vec<gpu::GpuMesh>,
     /// CRS for parcel files that declare none, typed in the File menu.
     pub parcels_crs: String,
     /// Layer indexes, top of the list drawn last (on top), as in QGIS.
@@ -239,7 +241,8 @@ impl RedlineApp {
             plan: None,
             parcels: ParcelSet::default(),
             jobs: Vec::new(),
-            pending_parcels: options.parcels,
+            pending_parcels: Vec::new(),
+            parcel_preview: Vec::new(),
             parcels_crs: String::new(),
             layer_order: Vec::new(),
             layer_visible: Vec::new(),
@@ -273,7 +276,20 @@ impl RedlineApp {
             selection_overlaps: Vec::new(),
             selection_setbacks: Vec::new(),
         };
-        app.jobs.push(Job::load_plan(&cc.egui_ctx, options.catalog));
+        let (loaded, plan_for_parcels) = std::sync::mpsc::channel();
+        app.jobs.push(Job::load_plan(
+            &cc.egui_ctx,
+            options.catalog.clone(),
+            loaded,
+        ));
+        if !options.parcels.is_empty() {
+            app.jobs.push(Job::screen_once_loaded(
+                &cc.egui_ctx,
+                options.catalog,
+                options.parcels,
+                plan_for_parcels,
+            ));
+        }
         app
     }
 
@@ -286,7 +302,7 @@ impl RedlineApp {
     pub fn wait_for_jobs(&mut self, ctx: &Context) {
         while !self.jobs.is_empty() {
             let job = self.jobs.remove(0);
-            if let Ok(output) = job.output.recv() {
+            while let Ok(output) = job.output.recv() {
                 self.apply(ctx, output);
             }
         }
@@ -297,16 +313,16 @@ impl RedlineApp {
     }
 
     fn poll_jobs(&mut self, ctx: &Context) {
-        let mut finished = Vec::new();
-        self.jobs.retain(|job| match job.output.try_recv() {
-            Ok(output) => {
-                finished.push(output);
-                false
+        let mut outputs = Vec::new();
+        // A job is done when its thread has ended, after its last output.
+        self.jobs.retain(|job| loop {
+            match job.output.try_recv() {
+                Ok(output) => outputs.push(output),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break true,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break false,
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => true,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => false,
         });
-        for output in finished {
+        for output in outputs {
             self.apply(ctx, output);
         }
     }
@@ -326,19 +342,20 @@ impl RedlineApp {
                 for problem in plan.plan.problems() {
                     self.messages.push(problem.to_string());
                 }
-                let plan: Arc<PlanData> = Arc::from(plan);
                 self.plan = Some(plan);
                 let pending = std::mem::take(&mut self.pending_parcels);
                 self.open_parcels(ctx, pending);
             }
             JobOutput::Plan(Err(e)) => self.messages.push(e),
             JobOutput::Written(result) => self.report_written(result),
+            JobOutput::ParcelPreview(outlines) => self.parcel_preview.extend(outlines),
             JobOutput::Parcels {
                 files,
                 screening,
                 graphics,
                 errors,
             } => {
+                self.parcel_preview.clear();
                 self.messages.extend(errors);
                 for problem in screening.unscreened() {
                     self.messages.push(problem.to_string());
@@ -686,12 +703,17 @@ impl eframe::App for RedlineApp {
             let has_plan = self.plan.is_some();
             let loaded = has_plan && self.jobs.is_empty() && self.pending_parcels.is_empty();
             let gl_time = self.gpu.take_paint_time();
+            let parcels_shown = has_plan
+                && !(self.parcel_preview.is_empty() && self.parcels.screening.outcomes.is_empty());
             bench.begin_frame(
                 frame_start,
                 frame.info().cpu_usage,
                 gl_time,
-                has_plan,
-                loaded,
+                bench::Drawn {
+                    plan: has_plan,
+                    parcels: parcels_shown,
+                    loaded,
+                },
             );
         }
         if self.hatch.is_none() {
