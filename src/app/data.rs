@@ -475,6 +475,50 @@ impl ParcelSet {
                 self.boxes.insert(b);
             }
         }
+        self.summarise();
+    }
+
+    /// Parcels made ready for drawing away from the UI thread: a city's
+    /// hundreds of thousands take seconds, a frame must not.
+    pub fn built(
+        files: Vec<PathBuf>,
+        screening: Screening,
+        graphics: Vec<Option<Graphic>>,
+    ) -> Self {
+        let mut set = ParcelSet::default();
+        set.add(files, screening, graphics);
+        set
+    }
+
+    /// Takes in parcels [`ParcelSet::built`] apart: as they are when there
+    /// are none yet (no cost to the frame), else after those there are.
+    pub fn merge(&mut self, other: ParcelSet) {
+        let generation = self.generation + 1;
+        if self.screening.outcomes.is_empty() {
+            let sketches = self.sketches;
+            *self = other;
+            self.sketches = sketches;
+            self.generation = generation;
+            return;
+        }
+        let first = self.screening.outcomes.len();
+        self.files.extend(other.files);
+        self.graphics.extend(other.graphics);
+        self.screening.outcomes.extend(other.screening.outcomes);
+        self.fill_batches.extend(other.fill_batches);
+        self.outline_batches.extend(other.outline_batches);
+        self.dot_batches.extend(other.dot_batches);
+        self.dot_sources.extend(other.dot_sources);
+        self.sizes.extend(other.sizes);
+        for b in other.boxes.iter() {
+            self.boxes.insert(ParcelBox::new(*b.geom(), first + b.data));
+        }
+        self.summarise();
+        self.generation = generation;
+    }
+
+    /// What is worked out once per change from all the parcels.
+    fn summarise(&mut self) {
         self.dot_rasters = DotRaster::levels(&self.dot_sources);
         let mut sizes = self.sizes.clone();
         self.typical_size_m = if sizes.is_empty() {
@@ -603,9 +647,8 @@ pub enum JobOutput {
     /// Parcels read, not yet screened: a dot for each, shown meanwhile.
     ParcelPreview(Vec<GpuMesh>),
     Parcels {
-        files: Vec<PathBuf>,
-        screening: Screening,
-        graphics: Vec<Option<Graphic>>,
+        /// Screened and made ready for drawing.
+        parcels: Box<ParcelSet>,
         /// Files that could not be read at all, each with its reason.
         errors: Vec<String>,
     },
@@ -732,9 +775,7 @@ impl Job {
                 (Ok(read), Ok(plan)) => read.screen(&plan, done, total, early),
                 // The plan job reports why the plan did not load.
                 _ => JobOutput::Parcels {
-                    files: Vec::new(),
-                    screening: Screening::default(),
-                    graphics: Vec::new(),
+                    parcels: Box::default(),
                     errors: vec![
                         "地块未筛查：规划未能读取 the parcels were not screened: the plan could not be loaded"
                             .to_string(),
@@ -801,9 +842,7 @@ impl ParcelFiles {
         let screening = screen_files_counting(&plan.plan, &plan.index, self.layers, done);
         let graphics = parcel_graphics(&plan.frame, &screening);
         JobOutput::Parcels {
-            files: self.read,
-            screening,
-            graphics,
+            parcels: Box::new(ParcelSet::built(self.read, screening, graphics)),
             errors: self.errors,
         }
     }
@@ -858,6 +897,41 @@ mod tests {
         assert_eq!(drawn, areas);
         let pending = verdict_color(None) != dots[0].mesh.vertices[0].color;
         assert!(pending, "a dot must not look like an unscreenable parcel");
+    }
+
+    #[test]
+    fn parcels_built_apart_and_merged_are_found_where_they_are() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
+        let set = |file: &str| {
+            let read =
+                ParcelFiles::read(&plan.plan.catalog.working_crs, vec![root.join(file)], None);
+            let screening =
+                screen_files_counting(&plan.plan, &plan.index, read.layers, &AtomicUsize::new(0));
+            let graphics = parcel_graphics(&plan.frame, &screening);
+            ParcelSet::built(read.read, screening, graphics)
+        };
+        let mut parcels = ParcelSet::default();
+        parcels.merge(set("layers/parcels/parcels.geojson"));
+        let first = parcels.screening.outcomes.len();
+        let generation = parcels.generation;
+        parcels.merge(set("layers/parcels/survey_parcels.shp"));
+        assert!(parcels.generation > generation);
+        assert_eq!(parcels.files.len(), 2);
+        let total = parcels.screening.outcomes.len();
+        assert!(total > first && first > 0);
+        assert_eq!(parcels.graphics.len(), total);
+        // Every box points to its own parcel: the second file's are offset.
+        for b in parcels.boxes.iter() {
+            let graphic = parcels.graphics[b.data].as_ref().unwrap();
+            let (g, r) = (graphic.bounds(), b.geom());
+            assert_eq!([g.min.x, g.min.y], r.lower());
+        }
+        let screened = parcels.screening.screened().count();
+        assert_eq!(parcels.boxes.size(), screened);
+        assert!(parcels.boxes.iter().any(|b| b.data >= first));
+        let counted = parcels.counts.conflict + parcels.counts.review + parcels.counts.clear;
+        assert_eq!(counted, screened);
     }
 
     #[test]

@@ -349,18 +349,13 @@ impl RedlineApp {
             JobOutput::Plan(Err(e)) => self.messages.push(e),
             JobOutput::Written(result) => self.report_written(result),
             JobOutput::ParcelPreview(outlines) => self.parcel_preview.extend(outlines),
-            JobOutput::Parcels {
-                files,
-                screening,
-                graphics,
-                errors,
-            } => {
+            JobOutput::Parcels { parcels, errors } => {
                 self.parcel_preview.clear();
                 self.messages.extend(errors);
-                for problem in screening.unscreened() {
+                for problem in parcels.screening.unscreened() {
                     self.messages.push(problem.to_string());
                 }
-                self.parcels.add(files, screening, graphics);
+                self.parcels.merge(*parcels);
                 if let Some(id) = self.select_on_load.take() {
                     match self.parcels.find_id(&id) {
                         Some(i) => self.select(Some(i)),
