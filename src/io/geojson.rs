@@ -641,6 +641,111 @@ mod tests {
         parse(Path::new("t.geojson"), text).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// What [`stream`] gives for `text` in a file, its batches of two
+    /// features merged (or the file read whole), whether it came in batches,
+    /// and what [`read`] gives for the same file.
+    fn streamed_and_read(text: &str) -> (RawFile, bool, RawFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.geojson");
+        std::fs::write(&path, text).unwrap();
+        let mut merged = RawFile::default();
+        let outcome = stream(&path, 2, &mut |batch| {
+            merged.features.extend(batch.features);
+            merged.rejected.extend(batch.rejected);
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let whole = read(&path).unwrap_or_else(|e| panic!("{e}"));
+        match outcome {
+            Streamed::Batches(tail) => {
+                let raw = RawFile {
+                    declared_crs: tail.declared_crs,
+                    ..merged
+                };
+                (raw, true, whole)
+            }
+            Streamed::Whole(raw) => (raw, false, whole),
+        }
+    }
+
+    #[test]
+    fn a_collection_streams_in_batches_as_it_parses_whole_and_anything_else_is_read_whole() {
+        let feature = |i: usize| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"P{i}"}},"geometry":{{"type":"Polygon","coordinates":[[[{i},0],[{i}.5,0],[{i}.5,1],[{i},0]]]}}}}"#
+            )
+        };
+        let five = (1..=5).map(feature).collect::<Vec<_>>().join(",");
+        let cases = [
+            // Members in any order, a member redline does not know, a bad feature.
+            (
+                format!(
+                    r#"{{"features":[{five},{{"type":"Feature","geometry":null}}],"bbox":[0,0,1,1],"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4544"}}}}}}"#
+                ),
+                true,
+            ),
+            (
+                format!("\u{feff}{{\"type\":\"FeatureCollection\",\"features\":[{five}]}}"),
+                true,
+            ),
+            // Read whole: NaN, a repeated member, a single feature, a bare geometry.
+            (
+                format!(
+                    r#"{{"type":"FeatureCollection","features":[{five},{}]}}"#,
+                    feature(6).replace("[6,0]", "[NaN,0]")
+                ),
+                false,
+            ),
+            (
+                format!(
+                    r#"{{"type":"FeatureCollection","features":[{five}],"features":[{five}]}}"#
+                ),
+                false,
+            ),
+            (feature(1), false),
+            (
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#.to_string(),
+                false,
+            ),
+        ];
+        for (text, in_batches) in cases {
+            let (raw, batched, whole) = streamed_and_read(&text);
+            assert_eq!(batched, in_batches, "{text}");
+            assert_eq!(
+                format!("{:?}", raw.declared_crs),
+                format!("{:?}", whole.declared_crs)
+            );
+            assert_eq!(
+                format!("{:?}", raw.features),
+                format!("{:?}", whole.features),
+                "{text}"
+            );
+            assert_eq!(
+                format!("{:?}", raw.rejected),
+                format!("{:?}", whole.rejected),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_truncated_collection_is_refused_as_when_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.geojson");
+        std::fs::write(
+            &path,
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature""#,
+        )
+        .unwrap();
+        let error = stream(&path, 2, &mut |_| Ok(()))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("truncated")),
+            "{error:?}"
+        );
+    }
+
     #[test]
     fn reads_the_legacy_crs_member() {
         let f = parse_ok(
