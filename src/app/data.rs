@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use eframe::egui::{Color32, ColorImage, Context, Mesh, TextureHandle, TextureOptions};
-use geo::{Buffer, Coord, MultiLineString, MultiPolygon, Rect};
+use geo::{Buffer, Coord, MultiLineString, MultiPolygon, Rect, Simplify};
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Rule};
@@ -133,6 +133,9 @@ pub struct FillLods {
     bounds: eframe::egui::Rect,
 }
 
+/// How far a water line may be thinned before its setback band is drawn.
+const BAND_TOLERANCE_M: f64 = 0.05;
+
 /// Vertices per mesh of a zone fill: a few polygons each.
 const ZONE_MESH_VERTICES: usize = 4_000;
 
@@ -141,7 +144,6 @@ impl FillLods {
     const TOLERANCES_M: [f64; 4] = [4.0, 16.0, 64.0, 256.0];
 
     pub fn new(frame: &LocalFrame, areas: &[MultiPolygon], color: Color32) -> FillLods {
-        use geo::Simplify;
         let meshes = |areas: &[MultiPolygon]| {
             let mut meshes = Vec::new();
             let mut graphic = Graphic::default();
@@ -231,8 +233,10 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
         .into_par_iter()
         .filter(|(distance, _)| *distance > 0.0)
         .map(|(distance, alpha)| {
-            // Drawing only: the screening measures exact distances, not buffers.
-            let band = lines.buffer(distance);
+            // Drawing only: the screening measures exact distances, not
+            // buffers. A line thinned to a few centimetres buffers in a
+            // fraction of the time, and no zoom shows the difference.
+            let band = lines.simplify(BAND_TOLERANCE_M).buffer(distance);
             FillLods::new(frame, &[band], fill_color(style.rgb, alpha))
         })
         .collect(),
