@@ -711,21 +711,12 @@ impl Job {
         }
     }
 
-    /// Loads the plan; once loaded it goes to the UI and to `waiting`, a
-    /// parcel job started at the same time (see [`Job::screen_once_loaded`]).
-    pub fn load_plan(ctx: &Context, catalog: PathBuf, waiting: mpsc::Sender<Arc<PlanData>>) -> Job {
+    pub fn load_plan(ctx: &Context, catalog: PathBuf) -> Job {
         Job::spawn(
             ctx,
             "正在读取规划图层",
             "Loading plan layers",
-            move |_, _, _| {
-                let plan = PlanData::load(&catalog).map(Arc::new);
-                if let Ok(plan) = &plan {
-                    // No parcel job is waiting when none was opened.
-                    let _ = waiting.send(plan.clone());
-                }
-                JobOutput::Plan(plan)
-            },
+            move |_, _, _| JobOutput::Plan(PlanData::load(&catalog).map(Arc::new)),
         )
     }
 
@@ -755,37 +746,6 @@ impl Job {
                 let read =
                     ParcelFiles::read(&plan.plan.catalog.working_crs, files, parcels_crs.as_ref());
                 read.screen(&plan, done, total, early)
-            },
-        )
-    }
-
-    /// Reads parcel files while the plan loads (both need only the
-    /// catalog), then screens them with the plan `loaded` brings: the first
-    /// picture of the parcels does not wait for the plan and then the reading.
-    pub fn screen_once_loaded(
-        ctx: &Context,
-        catalog: PathBuf,
-        files: Vec<PathBuf>,
-        loaded: mpsc::Receiver<Arc<PlanData>>,
-    ) -> Job {
-        Job::spawn(
-            ctx,
-            "正在筛查地块",
-            "Screening parcels",
-            move |done, total, early| {
-                let read = Catalog::load(&catalog)
-                    .map(|catalog| ParcelFiles::read(&catalog.working_crs, files, None));
-                match (read, loaded.recv()) {
-                (Ok(read), Ok(plan)) => read.screen(&plan, done, total, early),
-                // The plan job reports why the plan did not load.
-                _ => JobOutput::Parcels {
-                    parcels: Box::default(),
-                    errors: vec![
-                        "地块未筛查：规划未能读取 the parcels were not screened: the plan could not be loaded"
-                            .to_string(),
-                    ],
-                },
-            }
             },
         )
     }

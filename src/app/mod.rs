@@ -241,7 +241,7 @@ impl RedlineApp {
             plan: None,
             parcels: ParcelSet::default(),
             jobs: Vec::new(),
-            pending_parcels: Vec::new(),
+            pending_parcels: options.parcels,
             parcel_preview: Vec::new(),
             parcels_crs: String::new(),
             layer_order: Vec::new(),
@@ -276,20 +276,9 @@ impl RedlineApp {
             selection_overlaps: Vec::new(),
             selection_setbacks: Vec::new(),
         };
-        let (loaded, plan_for_parcels) = std::sync::mpsc::channel();
-        app.jobs.push(Job::load_plan(
-            &cc.egui_ctx,
-            options.catalog.clone(),
-            loaded,
-        ));
-        if !options.parcels.is_empty() {
-            app.jobs.push(Job::screen_once_loaded(
-                &cc.egui_ctx,
-                options.catalog,
-                options.parcels,
-                plan_for_parcels,
-            ));
-        }
+        // The parcels are read once the plan is loaded: read meanwhile,
+        // they would delay the plan, the first picture, on two cores.
+        app.jobs.push(Job::load_plan(&cc.egui_ctx, options.catalog));
         app
     }
 
