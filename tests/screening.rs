@@ -321,13 +321,7 @@ fn the_same_parcel_in_lonlat_and_in_metres_gives_the_same_area() {
 fn a_bow_tie_parcel_is_repaired_and_noted() {
     let world = river_world();
     let parcels = world.path("parcels.geojson");
-    let bow_tie = vec![
-        [X0 + 400.0, Y0],
-        [X0 + 600.0, Y0 + 200.0],
-        [X0 + 600.0, Y0],
-        [X0 + 400.0, Y0 + 200.0],
-        [X0 + 400.0, Y0],
-    ];
+    let bow_tie = bow_tie(X0 + 400.0, Y0, 200.0);
     write_geojson(
         &parcels,
         Some(4544),
@@ -428,13 +422,6 @@ fn csvs_whole(catalog: &Path, files: &[PathBuf]) -> (Vec<u8>, Vec<u8>) {
 fn parcels_screened_in_batches_give_the_csvs_of_the_files_read_whole() {
     let world = river_world();
     let messy = world.path("messy.geojson");
-    let bowtie = vec![
-        [X0 + 3000.0, Y0],
-        [X0 + 3100.0, Y0 + 100.0],
-        [X0 + 3100.0, Y0],
-        [X0 + 3000.0, Y0 + 100.0],
-        [X0 + 3000.0, Y0],
-    ];
     write_geojson(
         &messy,
         Some(4544),
@@ -458,7 +445,10 @@ fn parcels_screened_in_batches_give_the_csvs_of_the_files_read_whole() {
                 json!({"id": "B-6", "编号": "x"}),
                 polygon(&[rect(X0 + 7000.0, Y0, 80.0, 80.0)]),
             ),
-            feature(json!({"编号": "A-7"}), polygon(&[bowtie])),
+            feature(
+                json!({"编号": "A-7"}),
+                polygon(&[bow_tie(X0 + 3000.0, Y0, 100.0)]),
+            ),
             feature(
                 json!({"id": "B-6", "编号": "A-8"}),
                 polygon(&[rect(X0 + 2350.0, Y0 + 350.0, 60.0, 60.0)]),

@@ -18,6 +18,17 @@ pub fn rect(x: f64, y: f64, w: f64, h: f64) -> Vec<[f64; 2]> {
     vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]
 }
 
+/// A square ring drawn as a bow-tie: its edges cross at the centre.
+pub fn bow_tie(x: f64, y: f64, size: f64) -> Vec<[f64; 2]> {
+    vec![
+        [x, y],
+        [x + size, y + size],
+        [x + size, y],
+        [x, y + size],
+        [x, y],
+    ]
+}
+
 /// A GeoJSON feature; `geometry` is the raw JSON geometry.
 pub fn feature(props: serde_json::Value, geometry: serde_json::Value) -> serde_json::Value {
     serde_json::json!({"type": "Feature", "properties": props, "geometry": geometry})
