@@ -461,16 +461,25 @@ struct Tally {
     unscreened: Vec<Problem>,
 }
 
+/// A verdict's place in [`Tally::verdicts`].
+fn slot(verdict: Verdict) -> usize {
+    match verdict {
+        Verdict::Clear => 0,
+        Verdict::Review => 1,
+        Verdict::Conflict => 2,
+    }
+}
+
 impl Tally {
     fn add(&mut self, outcome: &ParcelOutcome) {
         match outcome {
-            ParcelOutcome::Screened { result, .. } => self.verdicts[result.verdict as usize] += 1,
+            ParcelOutcome::Screened { result, .. } => self.verdicts[slot(result.verdict)] += 1,
             ParcelOutcome::Unscreened(problem) => self.unscreened.push(problem.clone()),
         }
     }
 
     fn count(&self, verdict: Verdict) -> usize {
-        self.verdicts[verdict as usize]
+        self.verdicts[slot(verdict)]
     }
 
     fn screened(&self) -> usize {
