@@ -721,8 +721,10 @@ impl eframe::App for RedlineApp {
         panels::windows_ui(self, &ctx);
 
         if self.is_busy() {
-            // Progress moves on another thread; keep the bar moving.
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            // Progress moves on another thread; keep the bar moving, at a
+            // pace that leaves the cores to the work (a frame of a city's
+            // parcels under a software GL costs tens of milliseconds).
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
         self.screenshot_step(&ctx);
         self.bench_step(&ctx);

@@ -136,7 +136,7 @@ pub fn status_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                         ui.add(egui::ProgressBar::new(f).desired_width(220.0).text(label));
                     }
                     None => {
-                        ui.spinner();
+                        busy_mark(ui);
                         ui.label(label);
                     }
                 }
@@ -168,6 +168,26 @@ pub fn status_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     });
 }
 
+/// A turning arc while work runs. egui's spinner asks for the next frame as
+/// soon as one is drawn; under a software GL each such frame takes the
+/// cores the loading needs (it made a city's parcels take seconds longer).
+/// This one turns at the ten frames a second a busy app asks for.
+fn busy_mark(ui: &mut egui::Ui) {
+    let size = ui.style().spacing.interact_size.y;
+    let (rect, _) = ui.allocate_exact_size(Vec2::splat(size), Sense::hover());
+    let radius = rect.height() * 0.5 - 2.0;
+    let start = ui.input(|i| i.time) * std::f64::consts::TAU;
+    let points: Vec<egui::Pos2> = (0..=16)
+        .map(|i| {
+            let (sin, cos) = (start + f64::from(i) / 16.0 * 4.2).sin_cos();
+            rect.center() + radius * egui::vec2(cos as f32, sin as f32)
+        })
+        .collect();
+    let color = ui.visuals().strong_text_color();
+    ui.painter()
+        .add(egui::Shape::line(points, egui::Stroke::new(3.0, color)));
+}
+
 fn rule_group(rule: Rule) -> usize {
     match rule {
         Rule::Prohibit => 0,
@@ -184,7 +204,7 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             ui.heading(app.tr("图层", "Layers"));
             let Some(plan) = app.plan.clone() else {
-                ui.spinner();
+                busy_mark(ui);
                 return;
             };
             ui.label(RichText::new(&plan.plan.catalog.name).strong());
@@ -422,7 +442,8 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     Some(Some(v)) => lang.verdict(v).to_string(),
                 };
                 let lang = app.lang;
-                egui::ComboBox::from_id_salt("verdict_filter")
+                // Labelled, so that a screen reader names it too.
+                egui::ComboBox::new("verdict_filter", app.tr("按结论筛选", "by verdict"))
                     .selected_text(label(app.table.verdict_filter, lang))
                     .show_ui(ui, |ui| {
                         for choice in [
