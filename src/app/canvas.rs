@@ -11,6 +11,7 @@ use crate::screen::ParcelOutcome;
 use super::data::verdict_color;
 use super::gpu::GpuBatch;
 use super::map::{draw_scale_and_north, solid_color, Graphic, MapPainter, MapView};
+use super::raster::Painted;
 use super::{Identified, RedlineApp, Tool};
 
 /// How near a click must be to a line to hit it, in screen points.
@@ -126,7 +127,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             continue;
         }
         let color = solid_color(layer.style.rgb);
-        // Fills stay on the GPU; each layer's outline is drawn over its own fill.
+        // Fills and outlines stay on the GPU; each layer's outline is drawn over its own fill.
         let mut fills = GpuBatch::new();
         let in_view = |lods: &'_ super::data::FillLods| {
             lods.at_scale(view.m_per_px)
@@ -149,13 +150,13 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 fills.push_hatch(mesh, color.gamma_multiply(0.55));
             }
         }
-        fills.paint(&painter, canvas, screen_from_local, &app.gpu);
         let width = if layer.is_lines { 2.0 } else { 1.2 };
-        map.outline(
-            layer.outlines.at_scale(view.m_per_px),
-            Stroke::new(width, color),
-            false,
-        );
+        for mesh in layer.outlines.at_scale(view.m_per_px) {
+            if map.is_visible(mesh.bounds) {
+                fills.push_stroke(mesh, width);
+            }
+        }
+        fills.paint(&painter, canvas, screen_from_local, &app.gpu);
         app.drawn_layers
             .push(plan.plan.catalog.layers[layer_index].id.clone());
     }
@@ -206,24 +207,50 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
 }
 
 /// Parcels in view beyond which outlines are drawn on the GPU, thin, not by egui.
-const MAX_EGUI_OUTLINES: usize = 3_000;
+const MAX_EGUI_OUTLINES: usize = 1_000;
 
 /// Below this size on screen a parcel's outline only clutters the map.
 const MIN_OUTLINED_PX: f64 = 6.0;
 
-/// Below this size on screen a parcel is drawn as a dot of its colour.
+/// Below this size on screen a parcel is drawn as a dot of its colour, when
+/// there is no image of the parcels for the scale.
 const MIN_FILLED_PX: f64 = 2.0;
 
-/// The parcels: fills on the GPU; when a parcel is a pixel or two, an image
-/// of them (or dots); outlines antialiased by egui when few are
+/// Up to this size on screen parcels are drawn as images, when there is one
+/// for the scale and many parcels are in view; larger ones are few in view
+/// and drawn as triangles, with smooth edges.
+const MAX_IMAGED_PX: f64 = 24.0;
+
+/// The parcels. Many in view and a few pixels each: images of them per zoom
+/// band, outlines included (their triangles and lines would cost the frame).
+/// Else fills on the GPU, or dots; outlines antialiased by egui when few are
 /// in view (found through the R-tree), as thin GPU lines when many, none
 /// when parcels are dots.
 fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
     let size_px = f64::from(app.parcels.typical_size_m) / view.m_per_px;
-    let as_image = size_px < MIN_FILLED_PX && parcels_image(app, map, view);
+    let outlined = size_px >= MIN_OUTLINED_PX;
+    let in_view = app
+        .parcels
+        .in_view(map.visible_local(), MAX_EGUI_OUTLINES + 1);
+    let few = in_view.len() <= MAX_EGUI_OUTLINES;
+    let painted = if !few && size_px < MAX_IMAGED_PX {
+        app.parcels.raster.paint(
+            map.painter,
+            map.screen_from_local(),
+            map.visible_local(),
+            view.m_per_px,
+            outlined,
+        )
+    } else {
+        Painted::No
+    };
+    if painted == Painted::Partly {
+        // The tiles still to come are made in the next frames.
+        map.painter.ctx().request_repaint();
+    }
     let parcels = &app.parcels;
     let mut batch = GpuBatch::new().with_point_size(size_px.clamp(1.0, MIN_FILLED_PX) as f32);
-    let shapes = if as_image {
+    let shapes = if painted != Painted::No {
         &[][..]
     } else if size_px < MIN_FILLED_PX {
         &parcels.dot_batches[..]
@@ -240,9 +267,7 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
             batch.push(dots);
         }
     }
-    let in_view = parcels.in_view(map.visible_local(), MAX_EGUI_OUTLINES + 1);
-    let few = in_view.len() <= MAX_EGUI_OUTLINES;
-    if !few && size_px >= MIN_OUTLINED_PX {
+    if painted == Painted::No && !few && outlined {
         for lines in &parcels.outline_batches {
             if map.is_visible(lines.bounds) {
                 batch.push(lines);
@@ -263,32 +288,6 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
             }
         }
     }
-}
-
-/// Parcels of a pixel or two as one image: the coarsest whose texels are at
-/// most a pixel. False when there is none for this scale.
-fn parcels_image(app: &mut RedlineApp, map: &MapPainter, view: &MapView) -> bool {
-    let ctx = map.painter.ctx().clone();
-    let Some(raster) = app
-        .parcels
-        .dot_rasters
-        .iter_mut()
-        .rev()
-        .find(|r| f64::from(r.cell_m) <= view.m_per_px)
-    else {
-        return false;
-    };
-    let local = raster.local;
-    let Some(texture) = raster.texture(&ctx) else {
-        return false;
-    };
-    map.painter.image(
-        texture.id(),
-        map.screen_from_local().mul_rect(local),
-        egui::Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-        Color32::WHITE,
-    );
-    true
 }
 
 /// The corners clicked so far, and the rubber band to the cursor.

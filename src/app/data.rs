@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
-use eframe::egui::{Color32, ColorImage, Context, Mesh, TextureHandle, TextureOptions};
+use eframe::egui::{Color32, Context, Mesh};
 use geo::{Buffer, Coord, MultiLineString, MultiPolygon, Rect, Simplify};
 use rayon::prelude::*;
 
@@ -22,7 +22,8 @@ use crate::style::{
 };
 
 use super::gpu::GpuMesh;
-use super::map::{fill_color, Graphic, LocalFrame, OutlineLods};
+use super::map::{coarsest_within, fill_color, solid_color, Graphic, LocalFrame, OutlineLods};
+use super::raster::{ParcelRaster, RasterParcel};
 
 /// The box around two boxes.
 pub fn union_rect(a: Rect, b: Rect) -> Rect {
@@ -46,7 +47,7 @@ pub struct LayerGraphic {
     pub is_lines: bool,
     /// The fill, drawn on the GPU, simplified per zoom level.
     pub fill: FillLods,
-    /// The outlines (or lines) simplified per zoom level.
+    /// The outlines (or lines) simplified per zoom level, in the layer's colour.
     pub outlines: OutlineLods,
     pub bounds: eframe::egui::Rect,
     /// Setback bands around water lines: review distance, then conflict distance.
@@ -181,13 +182,7 @@ impl FillLods {
 
     /// The coarsest level whose error is at most a pixel at this scale.
     pub fn at_scale(&self, m_per_px: f64) -> &[GpuMesh] {
-        self.levels
-            .iter()
-            .rev()
-            .find(|(tolerance, _)| *tolerance <= m_per_px)
-            .or(self.levels.first())
-            .map(|(_, meshes)| meshes.as_slice())
-            .unwrap_or(&[])
+        coarsest_within(&self.levels, m_per_px)
     }
 
     /// The full-detail fill's box, in local coordinates.
@@ -243,7 +238,7 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
         _ => Vec::new(),
     };
     let fill = FillLods::new(frame, &areas, fill);
-    let outlines = OutlineLods::new(&graphic.outlines);
+    let outlines = OutlineLods::new(&graphic.outlines, solid_color(style.rgb));
     LayerGraphic {
         style,
         bounds: graphic.bounds(),
@@ -305,91 +300,6 @@ pub struct VerdictCounts {
     pub unscreened: usize,
 }
 
-/// Parcels as an image: one texel per cell of the map, in the colour of the
-/// worst verdict among the parcels covering the cell's centre (or centred in it).
-pub struct DotRaster {
-    pub cell_m: f32,
-    /// The image's extent, in local coordinates.
-    pub local: eframe::egui::Rect,
-    image: Option<ColorImage>,
-    texture: Option<TextureHandle>,
-}
-
-impl DotRaster {
-    /// Cell sizes of the bands, in metres.
-    const CELLS_M: [f32; 4] = [64.0, 128.0, 256.0, 512.0];
-    /// Larger images are not made: that band draws dots instead.
-    const MAX_TEXELS: usize = 4096;
-
-    fn levels(sources: &[(eframe::egui::Rect, Verdict, Color32)]) -> Vec<DotRaster> {
-        let all = sources
-            .iter()
-            .fold(eframe::egui::Rect::NOTHING, |a, (b, _, _)| a.union(*b));
-        if !all.is_finite() {
-            return Vec::new();
-        }
-        DotRaster::CELLS_M
-            .iter()
-            .filter_map(|&cell| {
-                let w = (all.width() / cell).ceil() as usize + 1;
-                let h = (all.height() / cell).ceil() as usize + 1;
-                if w > DotRaster::MAX_TEXELS || h > DotRaster::MAX_TEXELS {
-                    return None;
-                }
-                let mut texels: Vec<Option<(Verdict, Color32)>> = vec![None; w * h];
-                let index =
-                    |v: f32, lo: f32, n: usize| (((v - lo) / cell).max(0.0) as usize).min(n - 1);
-                for (b, verdict, color) in sources {
-                    // Texels whose centres the box covers, and the one at its centre.
-                    let first = |lo: f32, origin: f32| {
-                        ((lo - origin) / cell - 0.5).ceil().max(0.0) as usize
-                    };
-                    let last = |hi: f32, origin: f32| ((hi - origin) / cell - 0.5).floor();
-                    let c = b.center();
-                    let mut cells = vec![(index(c.x, all.min.x, w), index(c.y, all.min.y, h))];
-                    let (x1, y1) = (last(b.max.x, all.min.x), last(b.max.y, all.min.y));
-                    if x1 >= 0.0 && y1 >= 0.0 {
-                        for y in first(b.min.y, all.min.y)..=(y1 as usize).min(h - 1) {
-                            for x in first(b.min.x, all.min.x)..=(x1 as usize).min(w - 1) {
-                                cells.push((x, y));
-                            }
-                        }
-                    }
-                    for (x, y) in cells {
-                        let texel = &mut texels[y * w + x];
-                        if texel.is_none_or(|(v, _)| *verdict > v) {
-                            *texel = Some((*verdict, *color));
-                        }
-                    }
-                }
-                let pixels = texels
-                    .iter()
-                    .map(|t| t.map_or(Color32::TRANSPARENT, |(_, c)| c))
-                    .collect();
-                Some(DotRaster {
-                    cell_m: cell,
-                    local: eframe::egui::Rect::from_min_size(
-                        all.min,
-                        eframe::egui::vec2(w as f32 * cell, h as f32 * cell),
-                    ),
-                    image: Some(ColorImage::new([w, h], pixels)),
-                    texture: None,
-                })
-            })
-            .collect()
-    }
-
-    /// The image as a texture, made the first time it is needed.
-    pub fn texture(&mut self, ctx: &Context) -> Option<&TextureHandle> {
-        if self.texture.is_none() {
-            let image = self.image.take()?;
-            let name = format!("parcels-{}m", self.cell_m);
-            self.texture = Some(ctx.load_texture(name, image, TextureOptions::NEAREST));
-        }
-        self.texture.as_ref()
-    }
-}
-
 /// Parcels loaded so far: every file's outcomes, in the order they came.
 #[derive(Default)]
 pub struct ParcelSet {
@@ -404,9 +314,9 @@ pub struct ParcelSet {
     pub outline_batches: Vec<GpuMesh>,
     /// One dot per parcel at its centre: how parcels of a pixel or two are drawn.
     pub dot_batches: Vec<GpuMesh>,
-    /// The same dots as images, one per zoom band: a whole-world view is one quad.
-    pub dot_rasters: Vec<DotRaster>,
-    dot_sources: Vec<(eframe::egui::Rect, Verdict, Color32)>,
+    /// The parcels as tiled images per zoom band, for scales where a parcel
+    /// is a few pixels: a whole-world view is a few quads.
+    pub raster: ParcelRaster,
     /// Each parcel's box (local coordinates), to find those in view.
     pub boxes: rstar::RTree<ParcelBox>,
     /// The median parcel's size (its box's longer side, metres): below a few
@@ -443,6 +353,7 @@ impl ParcelSet {
         let mut lines = Mesh::default();
         let mut dots = Mesh::default();
         let mut boxes = Vec::new();
+        let mut verdicts = Vec::new();
         for i in spatial_order(&bounds) {
             let (Some(g), Some(ParcelOutcome::Screened { result, .. })) =
                 (graphics[i].as_mut(), screening.outcomes.get(i))
@@ -462,14 +373,23 @@ impl ParcelSet {
                 first + i,
             ));
             self.sizes.push(b.size().max_elem());
-            if let Some(color) = fill_color {
-                self.dot_sources.push((b, result.verdict, color));
-            }
+            verdicts.push((i, result.verdict));
             if fill.vertices.len() >= BATCH_VERTICES || lines.vertices.len() >= BATCH_VERTICES {
                 self.push_batches(&mut fill, &mut lines, &mut dots);
             }
         }
         self.push_batches(&mut fill, &mut lines, &mut dots);
+        let drawn: Vec<RasterParcel> = verdicts
+            .into_iter()
+            .filter_map(|(i, verdict)| {
+                graphics[i].as_ref().map(|g| RasterParcel {
+                    rings: &g.outlines,
+                    bounds: bounds[i],
+                    verdict,
+                })
+            })
+            .collect();
+        self.raster.add(&drawn);
         self.graphics.extend(graphics);
         self.screening.outcomes.extend(screening.outcomes);
         if self.boxes.size() == 0 {
@@ -512,7 +432,7 @@ impl ParcelSet {
         self.fill_batches.extend(other.fill_batches);
         self.outline_batches.extend(other.outline_batches);
         self.dot_batches.extend(other.dot_batches);
-        self.dot_sources.extend(other.dot_sources);
+        self.raster.merge(other.raster);
         self.sizes.extend(other.sizes);
         for b in other.boxes.iter() {
             self.boxes.insert(ParcelBox::new(*b.geom(), first + b.data));
@@ -523,7 +443,6 @@ impl ParcelSet {
 
     /// What is worked out once per change from all the parcels.
     fn summarise(&mut self) {
-        self.dot_rasters = DotRaster::levels(&self.dot_sources);
         let mut sizes = self.sizes.clone();
         self.typical_size_m = if sizes.is_empty() {
             0.0
@@ -580,6 +499,11 @@ impl ParcelSet {
     }
 }
 
+/// A screened parcel's fill: its verdict's colour, translucent over the zones.
+pub fn parcel_fill(verdict: Verdict) -> Color32 {
+    fill_color(verdict_rgb(verdict), 110)
+}
+
 /// Fill and outline of each screened parcel in its verdict's colour.
 pub fn parcel_graphics(frame: &LocalFrame, screening: &Screening) -> Vec<Option<Graphic>> {
     screening
@@ -590,7 +514,7 @@ pub fn parcel_graphics(frame: &LocalFrame, screening: &Screening) -> Vec<Option<
                 Shape::Area(mp) => Some(Graphic::from_polygons(
                     frame,
                     mp,
-                    fill_color(verdict_rgb(result.verdict), 110),
+                    parcel_fill(result.verdict),
                 )),
                 Shape::Lines(_) => None,
             },
@@ -816,29 +740,6 @@ impl ParcelFiles {
 mod tests {
     use super::*;
     use eframe::egui::{pos2, Rect};
-
-    #[test]
-    fn a_texel_shows_the_worst_verdict_of_its_parcels() {
-        let clear = Color32::from_rgb(0, 200, 0);
-        let conflict = Color32::from_rgb(200, 0, 0);
-        let parcel = |x: f32, y: f32| Rect::from_min_max(pos2(x, y), pos2(x + 20.0, y + 20.0));
-        let sources = [
-            (parcel(0.0, 0.0), Verdict::Clear, clear),
-            (parcel(10.0, 10.0), Verdict::Conflict, conflict),
-            (parcel(1000.0, 1000.0), Verdict::Clear, clear),
-        ];
-        let levels = DotRaster::levels(&sources);
-        assert_eq!(levels.len(), DotRaster::CELLS_M.len());
-        let finest = &levels[0];
-        let image = finest.image.as_ref().unwrap();
-        assert_eq!(finest.cell_m, 64.0);
-        assert_eq!(image.pixels[0], conflict);
-        // The far parcel's centre, 1010 m from the corner: texel 15 of each axis.
-        let [w, _] = image.size;
-        assert_eq!(image.pixels[15 * w + 15], clear);
-        let drawn = image.pixels.iter().filter(|p| **p != Color32::TRANSPARENT);
-        assert_eq!(drawn.count(), 2);
-    }
 
     #[test]
     fn parcels_being_screened_are_shown_as_one_dot_each() {

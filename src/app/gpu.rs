@@ -66,11 +66,45 @@ impl GpuMesh {
     }
 }
 
-/// One draw: a mesh, in its own colours or as a screen-space hatch of one colour.
+/// Lines as a stroke mesh for [`GpuBatch::push_stroke`]: a quad a segment,
+/// its vertices on the line, each carrying (as its uv) the unit normal to
+/// its side, which the shader scales to the stroke's width on screen.
+pub fn stroke_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: Color32) -> Mesh {
+    let mut mesh = Mesh::default();
+    for line in lines {
+        for segment in line.windows(2) {
+            let (p, q) = (segment[0], segment[1]);
+            let along = q - p;
+            let length = along.length();
+            // A repeated point (or a NaN) has no direction to widen across.
+            if length.is_nan() || length <= 0.0 {
+                continue;
+            }
+            let normal = egui::vec2(-along.y, along.x) / length;
+            let first = mesh.vertices.len() as u32;
+            for (at, side) in [(p, normal), (p, -normal), (q, normal), (q, -normal)] {
+                mesh.vertices.push(Vertex {
+                    pos: at,
+                    uv: side.to_pos2(),
+                    color,
+                });
+            }
+            mesh.indices
+                .extend([first, first + 1, first + 2, first + 1, first + 3, first + 2]);
+        }
+    }
+    mesh
+}
+
+/// One draw: a mesh, in its own colours or as a screen-space hatch of one
+/// colour; a stroke mesh is widened on screen.
 #[derive(Clone)]
 struct Draw {
     mesh: GpuMesh,
     hatch: Option<Color32>,
+    /// For a stroke mesh: how far its sides are pushed out from the line,
+    /// in points; 0 for other meshes.
+    extrude: f32,
 }
 
 /// What the map asks to draw in one go, in order, with one transform.
@@ -98,6 +132,19 @@ impl GpuBatch {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
                 hatch: None,
+                extrude: 0.0,
+            });
+        }
+    }
+
+    /// A mesh of [`stroke_mesh`], drawn `width` points wide with soft edges.
+    pub fn push_stroke(&mut self, mesh: &GpuMesh, width: f32) {
+        if !mesh.is_empty() && mesh.primitive == Primitive::Triangles {
+            self.draws.push(Draw {
+                mesh: mesh.clone(),
+                hatch: None,
+                // Half a pixel more on each side, faded out: egui's feathering.
+                extrude: width / 2.0 + 0.5,
             });
         }
     }
@@ -108,6 +155,7 @@ impl GpuBatch {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
                 hatch: Some(color),
+                extrude: 0.0,
             });
         }
     }
@@ -156,6 +204,8 @@ struct Program {
     u_hatch_color: Option<glow::UniformLocation>,
     u_hatch_px: Option<glow::UniformLocation>,
     u_point_size: Option<glow::UniformLocation>,
+    u_extrude: Option<glow::UniformLocation>,
+    u_extrude_px: Option<glow::UniformLocation>,
 }
 
 #[derive(Default)]
@@ -258,6 +308,8 @@ impl GpuRenderer {
             let hatch = draw.hatch.unwrap_or(Color32::TRANSPARENT);
             unsafe {
                 gl.uniform_1_i32(program.u_hatch.as_ref(), draw.hatch.is_some() as i32);
+                gl.uniform_1_f32(program.u_extrude.as_ref(), draw.extrude);
+                gl.uniform_1_f32(program.u_extrude_px.as_ref(), draw.extrude * ppp);
                 gl.uniform_4_f32(
                     program.u_hatch_color.as_ref(),
                     hatch.r() as f32 / 255.0,
@@ -290,11 +342,17 @@ uniform vec2 u_screen_size;
 uniform vec2 u_translate;
 uniform float u_scale;
 uniform float u_point_size;
+uniform float u_extrude;
 IN vec2 a_pos;
+IN vec2 a_uv;
 IN vec4 a_color;
 OUT vec4 v_color;
+OUT vec2 v_side;
 void main() {
-    vec2 pt = a_pos * u_scale + u_translate;
+    // A stroke's vertices carry the unit normal of their segment, pointing
+    // to their side of the line: widths are in points, whatever the zoom.
+    vec2 pt = a_pos * u_scale + u_translate + a_uv * u_extrude;
+    v_side = a_uv;
     gl_Position = vec4(2.0 * pt.x / u_screen_size.x - 1.0, 1.0 - 2.0 * pt.y / u_screen_size.y, 0.0, 1.0);
     gl_PointSize = u_point_size;
     v_color = a_color;
@@ -305,9 +363,16 @@ const FRAGMENT_SHADER: &str = r#"
 uniform int u_hatch;
 uniform vec4 u_hatch_color;
 uniform float u_hatch_px;
+uniform float u_extrude_px;
 IN vec4 v_color;
+IN vec2 v_side;
 void main() {
     vec4 color = v_color;
+    if (u_extrude_px > 0.0) {
+        // |v_side| runs from 0 on the line to 1 at the stroke's sides: the
+        // last pixel fades out (colours are premultiplied).
+        color *= clamp((1.0 - length(v_side)) * u_extrude_px, 0.0, 1.0);
+    }
     if (u_hatch != 0) {
         // Lines running down to the right on screen, 1/8 of the spacing wide.
         if (mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) >= u_hatch_px / 8.0) {
@@ -376,6 +441,7 @@ unsafe fn compile(gl: &glow::Context) -> Result<Program, String> {
         }
         gl.bind_attrib_location(program, 0, "a_pos");
         gl.bind_attrib_location(program, 1, "a_color");
+        gl.bind_attrib_location(program, 2, "a_uv");
         gl.link_program(program);
         if !gl.get_program_link_status(program) {
             return Err(gl.get_program_info_log(program));
@@ -394,6 +460,8 @@ unsafe fn compile(gl: &glow::Context) -> Result<Program, String> {
             u_hatch_color: uniform("u_hatch_color"),
             u_hatch_px: uniform("u_hatch_px"),
             u_point_size: uniform("u_point_size"),
+            u_extrude: uniform("u_extrude"),
+            u_extrude_px: uniform("u_extrude_px"),
         })
     }
 }
@@ -429,6 +497,15 @@ unsafe fn upload(gl: &glow::Context, mesh: &Mesh) -> Result<Uploaded, String> {
             true,
             stride,
             std::mem::offset_of!(Vertex, color) as i32,
+        );
+        gl.enable_vertex_attrib_array(2);
+        gl.vertex_attrib_pointer_f32(
+            2,
+            2,
+            glow::FLOAT,
+            false,
+            stride,
+            std::mem::offset_of!(Vertex, uv) as i32,
         );
         let indices = gl.create_buffer()?;
         gl.bind_buffer(glow::ELEMENT_ARRAY_BUFFER, Some(indices));

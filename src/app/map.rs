@@ -7,6 +7,9 @@ use eframe::egui::{
     Stroke, TextureHandle, TextureOptions, Vec2,
 };
 use geo::{Coord, MultiLineString, MultiPolygon, Polygon};
+use rayon::prelude::*;
+
+use super::gpu::{stroke_mesh, GpuMesh};
 use serde::{Deserialize, Serialize};
 
 /// What the map shows: the working-CRS point at the canvas centre and the scale.
@@ -105,65 +108,84 @@ impl Path {
 }
 
 /// Outlines at several levels of detail, each simplified to within a
-/// tolerance and cut into short runs, so that a frame draws about as many
-/// points as there are pixels along the lines, and only the runs in view.
-#[derive(Debug, Clone, Default)]
+/// tolerance, as stroke meshes kept on the GPU: a zone's outlines are
+/// hundreds of thousands of points, which egui would tessellate anew every
+/// frame. Each level is cut into meshes of a few thousand segments with
+/// their boxes, so that a zoomed-in view draws only those in view.
+#[derive(Clone, Default)]
 pub struct OutlineLods {
-    /// (tolerance in metres, runs), finest first; the first is the full detail.
-    levels: Vec<(f32, Vec<Path>)>,
+    /// (tolerance in metres, meshes), finest first; the first is the full detail.
+    levels: Vec<(f64, Vec<GpuMesh>)>,
 }
 
-/// Longest run of an outline: a view zoomed into a long ring culls the rest.
+/// Points of a run of an outline: a view zoomed into a long ring culls the rest.
 const RUN_POINTS: usize = 128;
 
+/// Segments of a stroke mesh, as runs come.
+const STROKE_MESH_SEGMENTS: usize = 4_000;
+
 impl OutlineLods {
-    pub fn new(paths: &[Path]) -> OutlineLods {
+    /// Simplification tolerances of the levels after the full one, in metres.
+    const TOLERANCES_M: [f64; 10] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+
+    pub fn new(paths: &[Path], color: Color32) -> OutlineLods {
         use geo::Simplify;
-        let mut levels = vec![(0.0, cut_into_runs(paths))];
-        let mut lines: Vec<geo::LineString<f32>> = paths
-            .iter()
-            .map(|p| p.points.iter().map(|q| (q.x, q.y)).collect())
+        let tolerances: Vec<f64> = std::iter::once(0.0)
+            .chain(OutlineLods::TOLERANCES_M)
             .collect();
-        let mut tolerance = 1.0_f32;
-        while tolerance <= 1024.0 {
-            lines = lines.iter().map(|l| l.simplify(tolerance)).collect();
-            let simplified: Vec<Path> = lines
-                .iter()
-                .map(|l| {
-                    let points: Vec<Pos2> = l.0.iter().map(|c| Pos2::new(c.x, c.y)).collect();
-                    let bounds = Rect::from_points(&points);
-                    Path { points, bounds }
-                })
-                .collect();
-            levels.push((tolerance, cut_into_runs(&simplified)));
-            tolerance *= 2.0;
-        }
+        let levels = tolerances
+            .into_par_iter()
+            .map(|tolerance| {
+                let runs = if tolerance == 0.0 {
+                    cut_into_runs(paths.iter().map(|p| p.points.clone()))
+                } else {
+                    cut_into_runs(paths.iter().map(|p| {
+                        let line: geo::LineString<f32> =
+                            p.points.iter().map(|q| (q.x, q.y)).collect();
+                        let simplified = line.simplify(tolerance as f32);
+                        simplified.0.iter().map(|c| Pos2::new(c.x, c.y)).collect()
+                    }))
+                };
+                let meshes = runs
+                    .chunks(STROKE_MESH_SEGMENTS / RUN_POINTS)
+                    .map(|chunk| {
+                        GpuMesh::triangles(stroke_mesh(chunk.iter().map(Vec::as_slice), color))
+                    })
+                    .filter(|mesh| !mesh.is_empty())
+                    .collect();
+                (tolerance, meshes)
+            })
+            .collect();
         OutlineLods { levels }
     }
 
-    /// The coarsest level still finer than half a pixel at this scale.
-    pub fn at_scale(&self, m_per_px: f64) -> &[Path] {
-        self.levels
-            .iter()
-            .rev()
-            .find(|(tolerance, _)| f64::from(*tolerance) <= m_per_px * 0.5)
-            .or(self.levels.first())
-            .map(|(_, runs)| runs.as_slice())
-            .unwrap_or(&[])
+    /// The coarsest level whose error is at most a pixel at this scale.
+    pub fn at_scale(&self, m_per_px: f64) -> &[GpuMesh] {
+        coarsest_within(&self.levels, m_per_px)
     }
 }
 
-/// Paths cut into runs of at most [`RUN_POINTS`], each run starting where
-/// the last ended, drawn as open lines.
-fn cut_into_runs(paths: &[Path]) -> Vec<Path> {
+/// Of levels of detail (tolerance in metres, meshes), finest first: the
+/// coarsest within `tolerance_m`, else the finest.
+pub fn coarsest_within(levels: &[(f64, Vec<GpuMesh>)], tolerance_m: f64) -> &[GpuMesh] {
+    levels
+        .iter()
+        .rev()
+        .find(|(tolerance, _)| *tolerance <= tolerance_m)
+        .or(levels.first())
+        .map(|(_, meshes)| meshes.as_slice())
+        .unwrap_or(&[])
+}
+
+/// Lines cut into runs of at most [`RUN_POINTS`], each run starting where
+/// the last ended.
+fn cut_into_runs(lines: impl Iterator<Item = Vec<Pos2>>) -> Vec<Vec<Pos2>> {
     let mut runs = Vec::new();
-    for path in paths {
+    for points in lines {
         let mut start = 0;
-        while start + 1 < path.points.len() {
-            let end = (start + RUN_POINTS).min(path.points.len());
-            let points = path.points[start..end].to_vec();
-            let bounds = Rect::from_points(&points);
-            runs.push(Path { points, bounds });
+        while start + 1 < points.len() {
+            let end = (start + RUN_POINTS).min(points.len());
+            runs.push(points[start..end].to_vec());
             start = end - 1;
         }
     }

@@ -10,6 +10,7 @@ mod gpu;
 pub mod i18n;
 pub mod map;
 mod panels;
+mod raster;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
