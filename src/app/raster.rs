@@ -392,6 +392,11 @@ impl ParcelRaster {
                     })
                     .try_reduce(empty, |mut a, b| {
                         a.merge(b);
+                        // Chunks within the budget can outgrow it together:
+                        // stop here, not once the whole band is in memory.
+                        if a.tiles.len() > max_tiles {
+                            return Err(TooLarge);
+                        }
                         Ok(a)
                     })
                     .ok()
