@@ -25,6 +25,27 @@ use super::gpu::GpuMesh;
 use super::map::{coarsest_within, fill_color, solid_color, Graphic, LocalFrame, OutlineLods};
 use super::raster::{ParcelRaster, RasterParcel};
 
+/// The triangles of `mesh` grouped by the square cell of side `cell_m`
+/// their centroids fall in, keyed by cell (a triangle keeps its vertices, so
+/// a cell's mesh may reach past the cell).
+fn by_cells(mesh: &Mesh, cell_m: f32) -> std::collections::BTreeMap<(i32, i32), Mesh> {
+    let mut cells: std::collections::BTreeMap<(i32, i32), Mesh> = Default::default();
+    for triangle in mesh.indices.chunks_exact(3) {
+        let corners = [0, 1, 2].map(|k| mesh.vertices[triangle[k] as usize]);
+        let centroid =
+            (corners[0].pos.to_vec2() + corners[1].pos.to_vec2() + corners[2].pos.to_vec2()) / 3.0;
+        let key = (
+            (centroid.x / cell_m).floor() as i32,
+            (centroid.y / cell_m).floor() as i32,
+        );
+        let cell = cells.entry(key).or_default();
+        let first = cell.vertices.len() as u32;
+        cell.vertices.extend(corners);
+        cell.indices.extend([first, first + 1, first + 2]);
+    }
+    cells
+}
+
 /// The box around two boxes.
 pub fn union_rect(a: Rect, b: Rect) -> Rect {
     Rect::new(
@@ -137,27 +158,32 @@ pub struct FillLods {
 /// How far a water line may be thinned before its setback band is drawn.
 const BAND_TOLERANCE_M: f64 = 0.05;
 
-/// Vertices per mesh of a zone fill: a few polygons each.
-const ZONE_MESH_VERTICES: usize = 4_000;
-
 impl FillLods {
     /// Simplification tolerances of the levels after the full one, in metres.
     const TOLERANCES_M: [f64; 4] = [4.0, 16.0, 64.0, 256.0];
 
+    /// Side of the cells a level's triangles are grouped by, so that a view
+    /// draws the cells it shows, not whole zones. A level is drawn where a
+    /// window spans about 250 to 1 000 times its tolerance: about a dozen
+    /// cells in view. The coarse levels show the whole plan: one mesh each
+    /// keeps their draw calls few.
+    fn cell_m(tolerance: f64) -> f32 {
+        match tolerance {
+            t if t >= 64.0 => f32::INFINITY,
+            t => (1024.0 * t.max(1.0)) as f32,
+        }
+    }
+
     pub fn new(frame: &LocalFrame, areas: &[MultiPolygon], color: Color32) -> FillLods {
-        let meshes = |areas: &[MultiPolygon]| {
-            let mut meshes = Vec::new();
+        let meshes = |areas: &[MultiPolygon], cell_m: f32| {
             let mut graphic = Graphic::default();
             for polygon in areas.iter().flat_map(|mp| &mp.0) {
                 graphic.add_polygons(frame, &MultiPolygon(vec![polygon.clone()]), color);
-                if graphic.fill.vertices.len() >= ZONE_MESH_VERTICES {
-                    meshes.push(GpuMesh::triangles(std::mem::take(&mut graphic).fill));
-                }
             }
-            if !graphic.fill.is_empty() {
-                meshes.push(GpuMesh::triangles(graphic.fill));
-            }
-            meshes
+            by_cells(&graphic.fill, cell_m)
+                .into_values()
+                .map(GpuMesh::triangles)
+                .collect::<Vec<_>>()
         };
         // Each level is simplified from the full detail, so that the levels
         // are triangulated side by side, on every core.
@@ -165,12 +191,13 @@ impl FillLods {
         let levels: Vec<(f64, Vec<GpuMesh>)> = tolerances
             .into_par_iter()
             .map(|tolerance| {
+                let cell_m = FillLods::cell_m(tolerance);
                 if tolerance == 0.0 {
-                    return (tolerance, meshes(areas));
+                    return (tolerance, meshes(areas, cell_m));
                 }
                 let simplified: Vec<MultiPolygon> =
                     areas.iter().map(|mp| mp.simplify(tolerance)).collect();
-                (tolerance, meshes(&simplified))
+                (tolerance, meshes(&simplified, cell_m))
             })
             .collect();
         let bounds = levels[0]
@@ -797,6 +824,43 @@ mod tests {
         assert!(parcels.boxes.iter().any(|b| b.data >= first));
         let counted = parcels.counts.conflict + parcels.counts.review + parcels.counts.clear;
         assert_eq!(counted, screened);
+    }
+
+    #[test]
+    fn a_zone_fill_cut_by_cells_keeps_every_triangle_in_the_cell_of_its_centre() {
+        let frame = LocalFrame {
+            origin: Coord { x: 0.0, y: 1000.0 },
+        };
+        // A 1 km square with a hole, over a 300 m grid.
+        let square = |lo: f64, hi: f64| {
+            geo::LineString::from(vec![(lo, lo), (hi, lo), (hi, hi), (lo, hi), (lo, lo)])
+        };
+        let zone = MultiPolygon(vec![geo::Polygon::new(
+            square(0.0, 1000.0),
+            vec![square(400.0, 600.0)],
+        )]);
+        let graphic = Graphic::from_polygons(&frame, &zone, Color32::RED);
+        let area = |mesh: &Mesh| -> f32 {
+            mesh.indices
+                .chunks_exact(3)
+                .map(|t| {
+                    let [a, b, c] = [0, 1, 2].map(|k| mesh.vertices[t[k] as usize].pos);
+                    ((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs() / 2.0
+                })
+                .sum()
+        };
+        let cells = by_cells(&graphic.fill, 300.0);
+        assert!(cells.len() > 4, "{} cells", cells.len());
+        let total: f32 = cells.values().map(area).sum();
+        assert!((total - 960_000.0).abs() < 1.0, "{total} m²");
+        for ((cx, cy), mesh) in &cells {
+            for t in mesh.indices.chunks_exact(3) {
+                let [a, b, c] = [0, 1, 2].map(|k| mesh.vertices[t[k] as usize].pos.to_vec2());
+                let centre = (a + b + c) / 3.0;
+                assert_eq!((centre.x / 300.0).floor() as i32, *cx);
+                assert_eq!((centre.y / 300.0).floor() as i32, *cy);
+            }
+        }
     }
 
     #[test]
