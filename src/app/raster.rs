@@ -499,10 +499,30 @@ impl ParcelRaster {
         let side = band.tile_m();
         let keys: Vec<(i32, i32)> = {
             let range = |lo: f32, hi: f32| (lo / side).floor() as i32..=(hi / side).floor() as i32;
-            range(visible.min.y, visible.max.y)
-                .flat_map(|ty| range(visible.min.x, visible.max.x).map(move |tx| (tx, ty)))
-                .filter(|key| band.tiles.contains_key(key))
-                .collect()
+            let (columns, rows) = (
+                range(visible.min.x, visible.max.x),
+                range(visible.min.y, visible.max.y),
+            );
+            let count = |r: &std::ops::RangeInclusive<i32>| {
+                (i64::from(*r.end()) - i64::from(*r.start()) + 1).max(0)
+            };
+            let in_view = count(&columns).saturating_mul(count(&rows));
+            // A view far wider than the parcels (or a degenerate one, say of
+            // a minimised window) looks through the tiles there are instead.
+            let mut keys: Vec<(i32, i32)> = if in_view > band.tiles.len() as i64 {
+                band.tiles
+                    .keys()
+                    .filter(|(tx, ty)| columns.contains(tx) && rows.contains(ty))
+                    .copied()
+                    .collect()
+            } else {
+                rows.clone()
+                    .flat_map(|ty| columns.clone().map(move |tx| (tx, ty)))
+                    .filter(|key| band.tiles.contains_key(key))
+                    .collect()
+            };
+            keys.sort_unstable();
+            keys
         };
         for key in keys {
             let rect = self.bands[level].tile_rect(key);
@@ -789,6 +809,33 @@ mod tests {
         assert_eq!(raster.band_at(20.0), Some(1));
         assert_eq!(raster.band_at(100.0), Some(3));
         assert_eq!(raster.band_at(5_000.0), Some(6));
+    }
+
+    #[test]
+    fn a_view_of_everything_draws_the_tiles_there_are_without_walking_the_grid() {
+        let square = [ring(&[
+            (0.0, 0.0),
+            (100.0, 0.0),
+            (100.0, 100.0),
+            (0.0, 100.0),
+        ])];
+        let mut raster = ParcelRaster::default();
+        raster.add(&[parcel(&square, Verdict::Clear)]);
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_pass(egui::RawInput::default(), |ctx| {
+            let painter = ctx.layer_painter(egui::LayerId::background());
+            // Such a view comes from a window with no size: 2^32 tiles a side.
+            let painted = raster.paint(
+                &painter,
+                TSTransform::IDENTITY,
+                Rect::EVERYTHING,
+                600.0,
+                false,
+            );
+            assert_eq!(painted, Painted::Fully);
+        });
+        output.textures_delta.clear();
+        assert_eq!(raster.textures(), 1);
     }
 
     #[test]
