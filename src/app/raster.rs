@@ -29,7 +29,7 @@ const TILE_BYTES: usize = TILE * TILE / 2;
 /// Cell sizes of the zoom bands, finest first, in metres.
 const CELLS_M: [f32; 7] = [8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 /// Memory the tiles may take; beyond it the finest bands are dropped, and
-/// their scales draw triangles. An 80 km city takes about 70 MB.
+/// their scales draw triangles. An 80 km city takes about 75 MB.
 pub const MAX_TILE_BYTES: usize = 96 << 20;
 /// Tiles made into textures in one frame: each is 256 KB to convert and
 /// upload, and a zoom can bring dozens into view at once.
