@@ -570,7 +570,10 @@ impl ParcelRaster {
             }
             complete &= drawn;
         }
-        self.let_go_of_unseen_textures();
+        // Textures are only made above: no need to count them otherwise.
+        if uploads > 0 {
+            self.let_go_of_unseen_textures();
+        }
         if complete {
             Painted::Fully
         } else {
