@@ -629,6 +629,18 @@ mod tests {
         Path { points, bounds }
     }
 
+    /// An axis-aligned rectangle from corner `lo` to corner `hi`.
+    fn rect(lo: (f32, f32), hi: (f32, f32)) -> Path {
+        ring(&[lo, (hi.0, lo.1), hi, (lo.0, hi.1)])
+    }
+
+    /// A raster of `parcels`, with the default budget.
+    fn raster_of(parcels: &[RasterParcel]) -> ParcelRaster {
+        let mut raster = ParcelRaster::default();
+        raster.add(parcels);
+        raster
+    }
+
     fn parcel(rings: &[Path], verdict: Verdict) -> RasterParcel<'_> {
         let bounds = rings.iter().fold(Rect::NOTHING, |a, r| a.union(r.bounds));
         RasterParcel {
@@ -663,8 +675,7 @@ mod tests {
             (100.0, 140.0),
             (60.0, 100.0),
         ])];
-        let mut raster = ParcelRaster::default();
-        raster.add(&[parcel(&diamond, Verdict::Review)]);
+        let raster = raster_of(&[parcel(&diamond, Verdict::Review)]);
         assert_eq!(raster.rank_at(8.0, pos2(100.0, 100.0)), Some(2));
         // Its box's corners are outside it.
         assert_eq!(raster.rank_at(8.0, pos2(62.0, 62.0)), Some(0));
@@ -681,16 +692,15 @@ mod tests {
     #[test]
     fn a_hole_is_left_empty_and_a_tiny_parcel_still_shows() {
         let with_hole = [
-            ring(&[(0.0, 0.0), (160.0, 0.0), (160.0, 160.0), (0.0, 160.0)]),
-            ring(&[(40.0, 40.0), (120.0, 40.0), (120.0, 120.0), (40.0, 120.0)]),
+            rect((0.0, 0.0), (160.0, 160.0)),
+            rect((40.0, 40.0), (120.0, 120.0)),
         ];
         let tiny = [ring(&[
             (1000.0, 1000.0),
             (1003.0, 1000.0),
             (1003.0, 1003.0),
         ])];
-        let mut raster = ParcelRaster::default();
-        raster.add(&[
+        let raster = raster_of(&[
             parcel(&with_hole, Verdict::Clear),
             parcel(&tiny, Verdict::Conflict),
         ]);
@@ -710,18 +720,8 @@ mod tests {
 
     #[test]
     fn the_worst_verdict_wins_where_parcels_share_a_texel() {
-        let a = [ring(&[
-            (0.0, 0.0),
-            (100.0, 0.0),
-            (100.0, 100.0),
-            (0.0, 100.0),
-        ])];
-        let b = [ring(&[
-            (50.0, 50.0),
-            (150.0, 50.0),
-            (150.0, 150.0),
-            (50.0, 150.0),
-        ])];
+        let a = [rect((0.0, 0.0), (100.0, 100.0))];
+        let b = [rect((50.0, 50.0), (150.0, 150.0))];
         for order in [[0, 1], [1, 0]] {
             let parcels = [parcel(&a, Verdict::Clear), parcel(&b, Verdict::Conflict)];
             let mut raster = ParcelRaster::default();
@@ -737,14 +737,8 @@ mod tests {
     #[test]
     fn a_parcel_across_tile_edges_and_the_origin_is_drawn_whole() {
         // Tiles of the 8 m band are 2 048 m; this one spans four of them around 0.
-        let square = [ring(&[
-            (-100.0, -100.0),
-            (100.0, -100.0),
-            (100.0, 100.0),
-            (-100.0, 100.0),
-        ])];
-        let mut raster = ParcelRaster::default();
-        raster.add(&[parcel(&square, Verdict::Clear)]);
+        let square = [rect((-100.0, -100.0), (100.0, 100.0))];
+        let raster = raster_of(&[parcel(&square, Verdict::Clear)]);
         let around = Rect::from_min_max(pos2(-200.0, -200.0), pos2(200.0, 200.0));
         assert_eq!(drawn(&raster, 8.0, around), 25 * 25);
         assert_eq!(raster.bands[0].tiles.len(), 4);
@@ -752,12 +746,7 @@ mod tests {
 
     #[test]
     fn rasters_made_apart_and_merged_equal_one_made_at_once() {
-        let a = [ring(&[
-            (0.0, 0.0),
-            (300.0, 0.0),
-            (300.0, 90.0),
-            (0.0, 90.0),
-        ])];
+        let a = [rect((0.0, 0.0), (300.0, 90.0))];
         let b = [ring(&[(100.0, 50.0), (5000.0, 60.0), (2500.0, 3000.0)])];
         let mut together = ParcelRaster::default();
         together.add(&[parcel(&a, Verdict::Review), parcel(&b, Verdict::Clear)]);
@@ -786,20 +775,14 @@ mod tests {
     #[test]
     fn bands_over_the_memory_budget_are_dropped_finest_first() {
         // 10 km square: 8 m texels need 25 tiles, 16 m 9, 32 m 4, the rest 1 each.
-        let big = [ring(&[
-            (10.0, 10.0),
-            (10_000.0, 10.0),
-            (10_000.0, 10_000.0),
-            (10.0, 10_000.0),
-        ])];
+        let big = [rect((10.0, 10.0), (10_000.0, 10_000.0))];
         let mut raster = ParcelRaster::new(8 * TILE_BYTES);
         raster.add(&[parcel(&big, Verdict::Clear)]);
         assert_eq!(raster.cells_m(), vec![32.0, 64.0, 128.0, 256.0, 512.0]);
         assert!(raster.bytes() <= 8 * TILE_BYTES);
         // A parcel in the wrong CRS, thousands of kilometres wide, is not drawn into tiles.
         let huge = [ring(&[(0.0, 0.0), (5e9, 0.0), (5e9, 10.0)])];
-        let mut raster = ParcelRaster::default();
-        raster.add(&[parcel(&huge, Verdict::Clear)]);
+        let raster = raster_of(&[parcel(&huge, Verdict::Clear)]);
         assert!(raster.bytes() <= MAX_TILE_BYTES);
         assert!(raster.cells_m().is_empty());
     }
@@ -816,14 +799,8 @@ mod tests {
 
     #[test]
     fn a_view_of_everything_draws_the_tiles_there_are_without_walking_the_grid() {
-        let square = [ring(&[
-            (0.0, 0.0),
-            (100.0, 0.0),
-            (100.0, 100.0),
-            (0.0, 100.0),
-        ])];
-        let mut raster = ParcelRaster::default();
-        raster.add(&[parcel(&square, Verdict::Clear)]);
+        let square = [rect((0.0, 0.0), (100.0, 100.0))];
+        let mut raster = raster_of(&[parcel(&square, Verdict::Clear)]);
         let ctx = egui::Context::default();
         let mut output = ctx.run_pass(egui::RawInput::default(), |ctx| {
             let painter = ctx.layer_painter(egui::LayerId::background());
@@ -848,12 +825,7 @@ mod tests {
         let rings: Vec<[Path; 1]> = (0..400)
             .map(|i| {
                 let x = i as f32 * 100.0;
-                [ring(&[
-                    (x, 0.0),
-                    (x + 80.0, 0.0),
-                    (x + 80.0, 80.0),
-                    (x, 80.0),
-                ])]
+                [rect((x, 0.0), (x + 80.0, 80.0))]
             })
             .collect();
         let parcels: Vec<RasterParcel> = rings.iter().map(|r| parcel(r, Verdict::Clear)).collect();
