@@ -1,5 +1,5 @@
-//! The JTS overlay test suite's polygon cases (../shared/conformance/jts):
-//! every intersection area must match the reference to 0.01 m².
+//! The JTS overlay test suite's polygon cases (`tests/data/jts`, origin in
+//! its README): every intersection area must match the reference to 0.01 m².
 
 mod common;
 
@@ -8,18 +8,13 @@ use std::path::PathBuf;
 
 use redline::screen::FindingVerdict;
 
-fn jts_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/jts");
-    dir.join("truth.csv").exists().then_some(dir)
+fn jts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jts")
 }
 
 #[test]
 fn every_jts_overlay_case_matches_the_reference_area() {
-    let Some(dir) = jts_dir() else {
-        // CI and every developer machine have shared/ beside the checkout;
-        // say loudly when it is not there rather than pass quietly.
-        panic!("../shared/conformance/jts is missing: the conformance suite cannot run");
-    };
+    let dir = jts_dir();
     let mut truth: BTreeMap<(String, String), (String, f64)> = BTreeMap::new();
     let mut reader = csv::Reader::from_path(dir.join("truth.csv")).unwrap();
     for row in reader.records() {
