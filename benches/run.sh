@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # redline against its peers (GeoPandas, PostGIS) on one world written by
-# ../shared/bench/gen.py, on the same files, in one run, alternating.
+# benches/peers/gen.py or city.py, on the same files, in one run, alternating.
 #
 #   benches/run.sh --world /tmp/bench/large [--rounds N] [--out DIR] [--no-postgis] [--no-gpd]
 #
@@ -9,7 +9,7 @@
 # same one, /usr/bin/time -v around a process (wall time, max RSS). redline
 # itself runs as its release `redline screen` CLI, with `--timings` for its
 # phases. Not part of CI: it needs the peers installed (see
-# ../shared/bench/README.md) and minutes of both cores.
+# benches/peers/README.md) and minutes of both cores.
 #
 # Every result is checked against truth.py's answer with compare.py
 # (0.01 m², 0.01 m), so speed never comes from skipping work.
@@ -18,7 +18,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/catalog.sh"
 REPO=$(dirname "$HERE")
-BENCH=${BENCH:-$(cd "$REPO/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}
+BENCH=${BENCH:-$HERE/peers}
 PY=${PY:-/tmp/bench/.venv/bin/python}
 WORLD=""; ROUNDS=1; OUT=""; PG=1; GPD=1; FMT=shp
 while [ $# -gt 0 ]; do

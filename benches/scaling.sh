@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How redline's time and memory grow with the parcel count and with the
-# zones' vertex count, on worlds written by ../shared/bench/gen.py.
+# zones' vertex count, on worlds written by benches/peers/gen.py.
 #
 #   benches/scaling.sh WORLD_DIR... [--gpd]
 #
@@ -15,7 +15,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/catalog.sh"
 REPO=$(dirname "$HERE")
-BENCH=${BENCH:-$(cd "$REPO/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}
+BENCH=${BENCH:-$HERE/peers}
 PY=${PY:-/tmp/bench/.venv/bin/python}
 WORLDS=(); GPD=0
 for a in "$@"; do

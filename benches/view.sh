@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The viewer's frame-time benchmark on a world written by ../shared/bench/gen.py:
+# The viewer's frame-time benchmark on a world written by benches/peers/gen.py:
 # opens the real window (under Xvfb when there is no display), waits for the
 # plan and the parcels to be loaded and screened, flies a scripted camera over
 # the whole world for N frames and prints frame-build median, p95, p99, max.
