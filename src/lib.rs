@@ -18,6 +18,7 @@ pub mod io;
 pub mod large_parcel;
 pub mod plan;
 pub mod report;
+pub mod sample;
 pub mod screen;
 pub mod style;
 

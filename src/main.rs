@@ -24,12 +24,6 @@ use redline::report::{
 };
 use redline::screen::{screen_file_batches, ParcelOutcome, Screening, Verdict};
 
-/// The sample parcels `redline` with no subcommand opens with the sample plan.
-const SAMPLE_PARCELS: [&str; 2] = [
-    "layers/parcels/parcels.geojson",
-    "layers/parcels/survey_parcels.shp",
-];
-
 /// Exit code for bad usage or unreadable input.
 const EXIT_INPUT: u8 = 2;
 /// Exit code when `--fail-on` is met.
@@ -95,9 +89,9 @@ enum EncodingArg {
 
 #[derive(clap::Args)]
 struct ViewArgs {
-    /// The plan's catalog.toml.
-    #[arg(long, default_value = "layers/catalog.toml")]
-    catalog: PathBuf,
+    /// The plan's catalog.toml [default: layers/catalog.toml here, else the built-in sample plan].
+    #[arg(long)]
+    catalog: Option<PathBuf>,
     /// Parcel files to screen on opening.
     #[arg(long, num_args = 1..)]
     parcels: Vec<PathBuf>,
@@ -115,9 +109,9 @@ struct ViewArgs {
 
 #[derive(clap::Args)]
 struct ScreenArgs {
-    /// The plan's catalog.toml.
-    #[arg(long, default_value = "layers/catalog.toml")]
-    catalog: PathBuf,
+    /// The plan's catalog.toml [default: layers/catalog.toml here, else the built-in sample plan].
+    #[arg(long)]
+    catalog: Option<PathBuf>,
     /// Parcel files (.geojson, .json, .shp, coordinate .txt); several may be given.
     #[arg(long, required = true, num_args = 1..)]
     parcels: Vec<PathBuf>,
@@ -174,9 +168,9 @@ enum PlanCommand {
 
 #[derive(clap::Args)]
 struct PlanCheckArgs {
-    /// The plan's catalog.toml.
-    #[arg(long, default_value = "layers/catalog.toml")]
-    catalog: PathBuf,
+    /// The plan's catalog.toml [default: layers/catalog.toml here, else the built-in sample plan].
+    #[arg(long)]
+    catalog: Option<PathBuf>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -190,9 +184,9 @@ struct PlanDiffArgs {
     /// The revised version of the layer file.
     #[arg(long, value_name = "FILE")]
     new: PathBuf,
-    /// The plan's catalog.toml; areas are measured in its working CRS.
-    #[arg(long, default_value = "layers/catalog.toml")]
-    catalog: PathBuf,
+    /// The plan's catalog.toml; areas are measured in its working CRS [default: as for screen].
+    #[arg(long)]
+    catalog: Option<PathBuf>,
     /// CRS of a file that declares none, e.g. EPSG:4544.
     #[arg(long, value_name = "EPSG:CODE")]
     crs: Option<String>,
@@ -223,20 +217,22 @@ fn main() -> ExitCode {
         Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),
         Some(Command::ExportTxt(args)) => export_txt(args),
         // A newcomer's first run: the sample plan with its sample parcels screened.
-        None => view(
-            ViewArgs {
-                catalog: PathBuf::from("layers/catalog.toml"),
-                parcels: SAMPLE_PARCELS
-                    .iter()
-                    .map(PathBuf::from)
-                    .filter(|p| p.exists())
-                    .collect(),
-                screenshot: None,
-                select: None,
-                bench_frames: None,
-            },
-            process_start,
-        ),
+        None => redline::sample::sample_dir().and_then(|dir| {
+            view(
+                ViewArgs {
+                    catalog: Some(dir.join("catalog.toml")),
+                    parcels: redline::sample::PARCEL_FILES
+                        .iter()
+                        .map(|p| dir.join(p))
+                        .filter(|p| p.exists())
+                        .collect(),
+                    screenshot: None,
+                    select: None,
+                    bench_frames: None,
+                },
+                process_start,
+            )
+        }),
     };
     match result {
         Ok(code) => code,
@@ -250,7 +246,7 @@ fn main() -> ExitCode {
 #[cfg(feature = "viewer")]
 fn view(args: ViewArgs, process_start: Instant) -> Result<ExitCode, Error> {
     redline::app::run(redline::app::ViewOptions {
-        catalog: args.catalog,
+        catalog: catalog_path(args.catalog)?,
         parcels: args.parcels,
         screenshot: args.screenshot,
         select: args.select,
@@ -269,9 +265,18 @@ fn view(_: ViewArgs, _: Instant) -> Result<ExitCode, Error> {
     ))
 }
 
+/// The plan a command works on: `--catalog`, else the sample plan
+/// (`layers/` here, or the built-in copy; see [`redline::sample`]).
+fn catalog_path(given: Option<PathBuf>) -> Result<PathBuf, Error> {
+    match given {
+        Some(path) => Ok(path),
+        None => Ok(redline::sample::sample_dir()?.join("catalog.toml")),
+    }
+}
+
 fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
-    let catalog = Catalog::load(&args.catalog)?;
+    let catalog = Catalog::load(&catalog_path(args.catalog)?)?;
     let parcels_crs = args
         .parcels_crs
         .as_deref()
@@ -495,7 +500,7 @@ impl Tally {
 }
 
 fn plan_check(args: PlanCheckArgs) -> Result<ExitCode, Error> {
-    let plan = LoadedPlan::load(Catalog::load(&args.catalog)?)?;
+    let plan = LoadedPlan::load(Catalog::load(&catalog_path(args.catalog)?)?)?;
     let check = PlanCheck::of(&plan);
     if args.json {
         println!("{}", check.to_json()?);
@@ -513,7 +518,7 @@ fn plan_check(args: PlanCheckArgs) -> Result<ExitCode, Error> {
 }
 
 fn plan_diff(args: PlanDiffArgs) -> Result<ExitCode, Error> {
-    let catalog = Catalog::load(&args.catalog)?;
+    let catalog = Catalog::load(&catalog_path(args.catalog)?)?;
     let fallback_crs = args
         .crs
         .as_deref()
