@@ -28,10 +28,10 @@ pub fn overlap_shape(index: &ZoneIndex, parcel: &MultiPolygon, zone: ZoneRef) ->
         .pieces_near(&bounds)
         .filter(|piece| piece.zone == zone)
         .filter_map(|piece| window_overlap(parcel, &bounds, &piece.polygon, &piece.bounds))
-        .map(|overlap| overlap.shape())
+        .flat_map(|overlap| overlap.shapes().collect::<Vec<_>>())
         .collect();
-    // Pieces partition the zone, so their overlaps meet only along the cut
-    // lines; the union joins them into one clean geometry.
+    // Pieces partition the zone and windows the pieces, so their overlaps
+    // meet only along cut lines; the union joins them into one geometry.
     unary_union(parts.iter())
 }
 

@@ -1,12 +1,17 @@
-//! The zone index: large protected polygons cut into small pieces, and river
-//! lines cut into segments, in R-trees.
+//! The zone index: protected polygons cut into pieces of bounded vertex
+//! count, and river lines cut into segments, in R-trees.
 //!
 //! Real red-line polygons have thousands of vertices; overlaying a parcel
 //! with the whole polygon re-scans all of them for every parcel. Cutting each
 //! polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices (what
-//! PostGIS's ST_Subdivide does) makes each overlay small. Pieces are cut with
-//! exact clipping ([`crate::clip`]), so the sum over pieces is the area over
-//! the whole.
+//! PostGIS's `ST_Subdivide` does) makes each overlay small. Pieces are cut by
+//! vertex count only, never by size: a district of 8 000 km² with 10⁴
+//! vertices makes a few dozen pieces, so the index's size and build time grow
+//! with the zones' vertices, not their area. Precision does not need small
+//! pieces either: the overlay works in the window a parcel and a piece share,
+//! cut smaller only where both boundaries run through it
+//! ([`crate::screen`]). Pieces are cut with exact clipping ([`crate::clip`]),
+//! so the sum over pieces is the area over the whole.
 
 use geo::{BoundingRect, CoordsIter, Line, Polygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -19,10 +24,6 @@ use crate::plan::LoadedPlan;
 
 /// Pieces with more vertices than this are cut again.
 pub const MAX_PIECE_VERTICES: usize = 256;
-/// Pieces wider or taller than this are cut again. The overlay engine's
-/// precision is ~2^-29 of the extent it works on, so a 256 m piece keeps
-/// every overlap well inside 0.01 m² of the exact value.
-pub const MAX_PIECE_EXTENT_M: f64 = 256.0;
 
 /// Where an indexed item came from: the catalog layer and the feature in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -164,19 +165,29 @@ impl ZoneIndex {
         bounds: &Rect,
         distance: f64,
     ) -> impl Iterator<Item = &'a Segment> + 'a {
+        self.segment_ids_near(bounds, distance)
+            .map(|i| &self.segments[i])
+    }
+
+    /// As [`ZoneIndex::segments_near`], their positions in `segments`.
+    pub fn segment_ids_near<'a>(
+        &'a self,
+        bounds: &Rect,
+        distance: f64,
+    ) -> impl Iterator<Item = usize> + 'a {
         let grown = Rect::new(
             (bounds.min().x - distance, bounds.min().y - distance),
             (bounds.max().x + distance, bounds.max().y + distance),
         );
         self.segment_tree
             .locate_in_envelope_intersecting(&envelope(&grown))
-            .map(|e| &self.segments[e.data])
+            .map(|e| e.data)
     }
 }
 
-/// Cuts a polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices and
-/// [`MAX_PIECE_EXTENT_M`] across by halving its bounds along the longer
-/// side, recursively.
+/// Cuts a polygon into pieces of at most [`MAX_PIECE_VERTICES`] vertices by
+/// halving its bounds along the longer side, recursively. The pieces' count
+/// follows the vertices: a large plain interior stays one piece.
 pub fn subdivide(polygon: &Polygon) -> Vec<Polygon> {
     let mut out = Vec::new();
     subdivide_into(polygon.clone(), 0, &mut out);
@@ -189,10 +200,7 @@ fn subdivide_into(polygon: Polygon, depth: usize, out: &mut Vec<Polygon>) {
     let Some(bounds) = polygon.bounding_rect() else {
         return;
     };
-    let small = polygon.coords_count() <= MAX_PIECE_VERTICES
-        && bounds.width() <= MAX_PIECE_EXTENT_M
-        && bounds.height() <= MAX_PIECE_EXTENT_M;
-    if small || depth >= 32 {
+    if polygon.coords_count() <= MAX_PIECE_VERTICES || depth >= 32 {
         out.push(polygon);
         return;
     }

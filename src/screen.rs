@@ -2,9 +2,11 @@
 //! much, and the verdict that follows from the plan's rules.
 //!
 //! Overlap areas are exact overlays (geo's BooleanOps) of the parcel with the
-//! zone pieces it meets, each piece first clipped exactly to the parcel's
-//! bounds so the overlay works at the parcel's scale. Setback distances are
-//! exact planar distances to the water-line segments, not buffers.
+//! zone pieces it meets, both first clipped exactly to the window their
+//! bounds share, and that window halved where both boundaries cross it, so
+//! the overlay always works at a scale of metres, whatever the size of the
+//! parcel or the zone ([`window_overlap`]). Setback distances are exact
+//! planar distances to the water-line segments, not buffers.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -410,7 +412,21 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     // Setbacks: the exact distance to every water line within reach.
     if index.max_setback_m > 0.0 {
         let mut nearest: BTreeMap<ZoneRef, f64> = BTreeMap::new();
-        for segment in index.segments_near(&bounds, index.max_setback_m) {
+        // Near each piece of a large parcel, not its whole box: a corridor
+        // 50 km long on the diagonal has a box of 1 000 km².
+        let mut near: Vec<usize> = match &large {
+            Some(large) => large
+                .pieces
+                .iter()
+                .flat_map(|(_, b)| index.segment_ids_near(b, index.max_setback_m))
+                .collect(),
+            None => index
+                .segment_ids_near(&bounds, index.max_setback_m)
+                .collect(),
+        };
+        near.sort_unstable();
+        near.dedup();
+        for segment in near.into_iter().map(|i| &index.segments[i]) {
             let d = match &large {
                 Some(large) => large
                     .distance_within(&segment.line, index.max_setback_m)
@@ -486,11 +502,18 @@ fn overlap_in_common_window(
     window_overlap(parcel, parcel_bounds, zone_piece, piece_bounds).map_or(0.0, |w| w.area())
 }
 
-/// `parcel` ∩ `zone_piece`, with both first clipped exactly to the
-/// intersection of their bounds, so the overlay engine, whose integer grid is
-/// scaled to the extent of its inputs, works at the scale of that window
-/// (≤ a piece) rather than of a whole district-sized parcel. `None` when the
-/// two cannot overlap.
+/// The overlay engine snaps to an integer grid scaled to the extent of its
+/// inputs (~2^-29 of it), so it only ever runs in windows this size or
+/// smaller: every overlap stays well inside 0.01 m² of the exact value.
+pub const MAX_OVERLAY_WINDOW_M: f64 = 256.0;
+
+/// `parcel` ∩ `zone_piece`, worked out in the window their bounds share.
+/// Both are clipped exactly to it; where one of them fills a window the
+/// overlap there is the other's part, whose area the shoelace formula gives
+/// exactly; where both boundaries run through a window wider than
+/// [`MAX_OVERLAY_WINDOW_M`], it is halved and each half worked out alike.
+/// So the work follows the vertices near where the two boundaries meet,
+/// never the area they cover. `None` when the two cannot overlap.
 pub(crate) fn window_overlap(
     parcel: &MultiPolygon,
     parcel_bounds: &Rect,
@@ -503,38 +526,87 @@ pub(crate) fn window_overlap(
     if min.x >= max.x || min.y >= max.y {
         return None;
     }
-    let window = Rect::new(min, max);
-    let zone_part = clip_polygon(zone_piece, &window)?;
-    let parcel_part = MultiPolygon::new(
-        parcel
-            .0
-            .iter()
-            .filter_map(|p| clip_polygon(p, &window))
-            .collect(),
+    let mut cells = Vec::new();
+    overlap_cells(
+        &parcel.0,
+        std::slice::from_ref(zone_piece),
+        Rect::new(min, max),
+        0,
+        &mut cells,
     );
+    (!cells.is_empty()).then_some(WindowOverlap { cells })
+}
+
+/// The parts of `polygons` inside `window` (see [`crate::clip`]).
+fn clip_all(polygons: &[Polygon], window: &Rect) -> Vec<Polygon> {
+    polygons
+        .iter()
+        .filter_map(|p| clip_polygon(p, window))
+        .collect()
+}
+
+fn overlap_cells(
+    parcel: &[Polygon],
+    zone: &[Polygon],
+    window: Rect,
+    depth: usize,
+    cells: &mut Vec<Cell>,
+) {
+    let parcel_part = MultiPolygon::new(clip_all(parcel, &window));
     if parcel_part.0.is_empty() {
-        return None;
+        return;
     }
-    // Where one side fills the window, the overlap is the other side, whose
-    // area the shoelace formula gives exactly, with no overlay at all.
+    let zone_part = MultiPolygon::new(clip_all(zone, &window));
+    if zone_part.0.is_empty() {
+        return;
+    }
     let full = window.width() * window.height() * (1.0 - 1e-12);
-    let kind = if zone_part.unsigned_area() >= full {
+    let overlap = if zone_part.unsigned_area() >= full {
         Overlap::Part(parcel_part)
     } else if parcel_part.unsigned_area() >= full {
-        Overlap::Part(MultiPolygon::new(vec![zone_part]))
-    } else {
+        Overlap::Part(zone_part)
+    } else if window.width().max(window.height()) <= MAX_OVERLAY_WINDOW_M || depth >= 40 {
+        // Depth bounds the halving for degenerate inputs: 2^-20 of a
+        // 256 km window is a quarter of a metre wide.
         Overlap::Overlay {
             parcel_part,
             zone_part,
         }
+    } else {
+        for half in halves(&window) {
+            overlap_cells(&parcel_part.0, &zone_part.0, half, depth + 1, cells);
+        }
+        return;
     };
-    Some(WindowOverlap { window, kind })
+    cells.push(Cell { window, overlap });
 }
 
-/// The overlap of a parcel and a zone piece inside their common window.
+/// The two halves of `window`, cut across its longer side.
+fn halves(window: &Rect) -> [Rect; 2] {
+    let (min, max) = (window.min(), window.max());
+    if window.width() >= window.height() {
+        let mid = min.x + window.width() / 2.0;
+        [
+            Rect::new((min.x, min.y), (mid, max.y)),
+            Rect::new((mid, min.y), (max.x, max.y)),
+        ]
+    } else {
+        let mid = min.y + window.height() / 2.0;
+        [
+            Rect::new((min.x, min.y), (max.x, mid)),
+            Rect::new((min.x, mid), (max.x, max.y)),
+        ]
+    }
+}
+
+/// The overlap of a parcel and a zone piece, window by window.
 pub(crate) struct WindowOverlap {
+    cells: Vec<Cell>,
+}
+
+struct Cell {
     window: Rect,
-    kind: Overlap,
+    overlap: Overlap,
 }
 
 enum Overlap {
@@ -543,32 +615,36 @@ enum Overlap {
     /// Both sides are partial: the overlay decides.
     Overlay {
         parcel_part: MultiPolygon,
-        zone_part: Polygon,
+        zone_part: MultiPolygon,
     },
 }
 
 impl WindowOverlap {
     pub(crate) fn area(&self) -> f64 {
-        match &self.kind {
-            Overlap::Part(part) => part.unsigned_area(),
-            Overlap::Overlay {
-                parcel_part,
-                zone_part,
-            } => parcel_part.intersection(zone_part).unsigned_area(),
-        }
+        self.cells
+            .iter()
+            .map(|cell| match &cell.overlap {
+                Overlap::Part(part) => part.unsigned_area(),
+                Overlap::Overlay {
+                    parcel_part,
+                    zone_part,
+                } => parcel_part.intersection(zone_part).unsigned_area(),
+            })
+            .sum()
     }
 
-    /// The overlap as OGC-valid polygons. A clipped part may carry zero-width
-    /// bridges along the window's edges (see [`crate::clip`]); passing it
-    /// through the overlay with the window removes them.
-    pub(crate) fn shape(&self) -> MultiPolygon {
-        match &self.kind {
-            Overlap::Part(part) => part.intersection(&self.window.to_polygon()),
+    /// The overlap as OGC-valid polygons, one set per window (they meet only
+    /// along the windows' edges). A clipped part may carry zero-width bridges
+    /// along its window's edges (see [`crate::clip`]); passing it through the
+    /// overlay with the window removes them.
+    pub(crate) fn shapes(&self) -> impl Iterator<Item = MultiPolygon> + '_ {
+        self.cells.iter().map(|cell| match &cell.overlap {
+            Overlap::Part(part) => part.intersection(&cell.window.to_polygon()),
             Overlap::Overlay {
                 parcel_part,
                 zone_part,
             } => parcel_part.intersection(zone_part),
-        }
+        })
     }
 }
 

@@ -490,3 +490,93 @@ fn parcels_screened_in_batches_give_the_csvs_of_the_files_read_whole() {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }
 }
+
+/// A star-shaped ring of `n` vertices around (cx, cy), radius about `r`,
+/// its first vertex due north: jagged like a digitised district border.
+fn star_ring(cx: f64, cy: f64, r: f64, n: usize) -> Vec<[f64; 2]> {
+    let mut ring: Vec<[f64; 2]> = (0..n)
+        .map(|i| {
+            let a = std::f64::consts::FRAC_PI_2 + i as f64 / n as f64 * std::f64::consts::TAU;
+            let k = r * (1.0 + 0.15 * (5.0 * a).sin() + 0.002 * ((i * 7919) % 13) as f64);
+            [cx + k * a.cos(), cy + k * a.sin()]
+        })
+        .collect();
+    ring.push(ring[0]);
+    ring
+}
+
+#[test]
+fn district_size_zones_are_indexed_by_vertices_and_district_size_parcels_measured_exactly() {
+    // An 80 km district of 10 000 vertices as the zone.
+    let (cx, cy) = (X0 + 60_000.0, Y0 + 60_000.0);
+    let zone = star_ring(cx, cy, 40_000.0, 10_000);
+    let world = World::new(
+        vec![feature(
+            json!({"编号": "DISTRICT", "名称": "某区"}),
+            polygon(std::slice::from_ref(&zone)),
+        )],
+        vec![],
+        vec![],
+        0.0,
+    );
+    // A 60 km × 30 km rectangle across the district's edge, and a
+    // neighbouring district of 8 000 vertices, whole and as its two halves
+    // (cut along the north-south line through its centre, so the halves
+    // share that edge exactly).
+    let across = rect(cx + 10_000.0, cy - 15_000.0, 60_000.0, 30_000.0);
+    let (px, py) = (cx + 30_000.0, cy + 5_000.0);
+    let neighbour = star_ring(px, py, 30_000.0, 8_000);
+    let south = 4_000; // the vertex due south
+    let mut west: Vec<[f64; 2]> = neighbour[..=south].to_vec();
+    west.push(neighbour[0]);
+    let mut east: Vec<[f64; 2]> = neighbour[south..].to_vec();
+    east.push(neighbour[south]);
+    let parcels = world.path("parcels.geojson");
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![
+            feature(json!({"id": "ACROSS"}), polygon(std::slice::from_ref(&across))),
+            feature(json!({"id": "WHOLE"}), polygon(&[neighbour])),
+            feature(json!({"id": "WEST"}), polygon(&[west])),
+            feature(json!({"id": "EAST"}), polygon(&[east])),
+        ],
+    );
+    let (plan, screening) = world.screen(&[parcels]);
+    assert_eq!(screening.unscreened().count(), 0);
+
+    // The index grows with the zone's vertices: before, pieces were cut to
+    // 256 m and this district made tens of thousands of them.
+    let index = ZoneIndex::build(&plan);
+    assert!(
+        index.pieces.len() <= 2 * 10_000 / redline::index::MAX_PIECE_VERTICES + 16,
+        "{} pieces for 10 000 vertices",
+        index.pieces.len()
+    );
+
+    let to_polygon = |r: &[[f64; 2]]| {
+        Polygon::new(
+            LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()),
+            vec![],
+        )
+    };
+    let window = geo::Rect::new((across[0][0], across[0][1]), (across[2][0], across[2][1]));
+    let exact = redline::clip::clip_polygon(&to_polygon(&zone), &window)
+        .unwrap()
+        .signed_area()
+        .abs();
+    let overlap = |id: &str| result_for(&screening, id).findings[0].overlap_m2.unwrap();
+    assert!(
+        (overlap("ACROSS") - exact).abs() < 0.01,
+        "{} m², exact {exact} m²",
+        overlap("ACROSS")
+    );
+    // Additive to 0.01 m²: the two halves measured apart make the whole.
+    let (whole, west, east) = (overlap("WHOLE"), overlap("WEST"), overlap("EAST"));
+    assert!(west > 1e8 && east > 1e8, "west {west} east {east}");
+    assert!(
+        (west + east - whole).abs() < 0.01,
+        "west {west} + east {east} = {} against whole {whole}",
+        west + east
+    );
+}
