@@ -136,9 +136,17 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 .cloned()
                 .collect::<Vec<_>>()
         };
-        for band in &layer.setback_bands {
-            for mesh in in_view(band) {
-                fills.push(&mesh);
+        // A band narrower than about a pixel is not drawn: at that scale
+        // the water line's own stroke shows where it is.
+        for &(distance_m, band_color) in &layer.setback_bands {
+            if distance_m / view.m_per_px < 0.5 {
+                continue;
+            }
+            let reach = distance_m as f32;
+            for mesh in layer.outlines.bands_at_scale(view.m_per_px) {
+                if map.is_visible(mesh.bounds.expand(reach)) {
+                    fills.push_band(mesh, reach, band_color);
+                }
             }
         }
         let zone = in_view(&layer.fill);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use eframe::egui::{Color32, Context, Mesh};
-use geo::{Buffer, Coord, MultiLineString, MultiPolygon, Rect, Simplify};
+use geo::{Coord, MultiLineString, MultiPolygon, Rect, Simplify};
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Rule};
@@ -71,8 +71,10 @@ pub struct LayerGraphic {
     /// The outlines (or lines) simplified per zoom level, in the layer's colour.
     pub outlines: OutlineLods,
     pub bounds: eframe::egui::Rect,
-    /// Setback bands around water lines: review distance, then conflict distance.
-    pub setback_bands: Vec<FillLods>,
+    /// Setback bands along the water lines (drawn from `outlines`' band
+    /// meshes): review distance, then conflict distance, in metres, with
+    /// their colours.
+    pub setback_bands: Vec<(f64, Color32)>,
     pub feature_count: usize,
     pub area_km2: f64,
 }
@@ -154,9 +156,6 @@ pub struct FillLods {
     levels: Vec<(f64, Vec<GpuMesh>)>,
     bounds: eframe::egui::Rect,
 }
-
-/// How far a water line may be thinned before its setback band is drawn.
-const BAND_TOLERANCE_M: f64 = 0.05;
 
 impl FillLods {
     /// Simplification tolerances of the levels after the full one, in metres.
@@ -244,7 +243,10 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
             .outlines
             .extend(Graphic::from_lines(frame, &lines).outlines);
     }
-    let setback_bands = match rule {
+    // Drawing only: the screening measures exact distances. The bands are
+    // the lines' own vertices widened on the GPU, so nothing proportional
+    // to the network's length or area is built for them.
+    let setback_bands: Vec<(f64, Color32)> = match rule {
         Rule::Setback {
             conflict_m,
             review_m,
@@ -252,20 +254,17 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
             (review_m, SETBACK_REVIEW_ALPHA),
             (conflict_m, SETBACK_CONFLICT_ALPHA),
         ]
-        .into_par_iter()
+        .into_iter()
         .filter(|(distance, _)| *distance > 0.0)
-        .map(|(distance, alpha)| {
-            // Drawing only: the screening measures exact distances, not
-            // buffers. A line thinned to a few centimetres buffers in a
-            // fraction of the time, and no zoom shows the difference.
-            let band = lines.simplify(BAND_TOLERANCE_M).buffer(distance);
-            FillLods::new(frame, &[band], fill_color(style.rgb, alpha))
-        })
+        .map(|(distance, alpha)| (distance, fill_color(style.rgb, alpha)))
         .collect(),
         _ => Vec::new(),
     };
-    let fill = FillLods::new(frame, &areas, fill);
-    let outlines = OutlineLods::new(&graphic.outlines, solid_color(style.rgb));
+    let band_reach_m = setback_bands.iter().map(|(d, _)| *d).fold(0.0, f64::max);
+    let (fill, outlines) = rayon::join(
+        || FillLods::new(frame, &areas, fill),
+        || OutlineLods::with_bands(&graphic.outlines, solid_color(style.rgb), band_reach_m),
+    );
     LayerGraphic {
         style,
         bounds: graphic.bounds(),

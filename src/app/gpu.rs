@@ -96,8 +96,35 @@ pub fn stroke_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color:
     mesh
 }
 
+/// Lines as a band mesh for [`GpuBatch::push_band`]: the quads of
+/// [`stroke_mesh`], and at every vertex a square whose corners carry
+/// (±1, ±1), which the shader cuts to the disc it encloses. Widened in metres
+/// by the shader, they draw every point within a distance of the lines — a
+/// setback band, round joins and ends included — at any width and zoom,
+/// from the lines' own vertices: nothing is buffered.
+pub fn band_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: Color32) -> Mesh {
+    let lines: Vec<&[egui::Pos2]> = lines.into_iter().collect();
+    let mut mesh = stroke_mesh(lines.iter().copied(), color);
+    for &at in lines.iter().flat_map(|line| line.iter()) {
+        if !(at.x.is_finite() && at.y.is_finite()) {
+            continue;
+        }
+        let first = mesh.vertices.len() as u32;
+        for corner in [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)] {
+            mesh.vertices.push(Vertex {
+                pos: at,
+                uv: egui::Pos2::new(corner.0, corner.1),
+                color,
+            });
+        }
+        mesh.indices
+            .extend([first, first + 1, first + 2, first + 1, first + 3, first + 2]);
+    }
+    mesh
+}
+
 /// One draw: a mesh, in its own colours or as a screen-space hatch of one
-/// colour; a stroke mesh is widened on screen.
+/// colour; a stroke mesh is widened on screen, a band mesh in metres.
 #[derive(Clone)]
 struct Draw {
     mesh: GpuMesh,
@@ -105,6 +132,8 @@ struct Draw {
     /// For a stroke mesh: how far its sides are pushed out from the line,
     /// in points; 0 for other meshes.
     extrude: f32,
+    /// For a band mesh: its half-width in metres and its one colour.
+    band: Option<(f32, Color32)>,
 }
 
 /// What the map asks to draw in one go, in order, with one transform.
@@ -133,6 +162,21 @@ impl GpuBatch {
                 mesh: mesh.clone(),
                 hatch: None,
                 extrude: 0.0,
+                band: None,
+            });
+        }
+    }
+
+    /// A mesh of [`band_mesh`]: every point within `distance_m` of its
+    /// lines, in `color`, each pixel blended once however many segments
+    /// cover it (where the frame has a stencil buffer).
+    pub fn push_band(&mut self, mesh: &GpuMesh, distance_m: f32, color: Color32) {
+        if !mesh.is_empty() && mesh.primitive == Primitive::Triangles && distance_m > 0.0 {
+            self.draws.push(Draw {
+                mesh: mesh.clone(),
+                hatch: None,
+                extrude: 0.0,
+                band: Some((distance_m, color)),
             });
         }
     }
@@ -145,6 +189,7 @@ impl GpuBatch {
                 hatch: None,
                 // Half a pixel more on each side, faded out: egui's feathering.
                 extrude: width / 2.0 + 0.5,
+                band: None,
             });
         }
     }
@@ -156,6 +201,7 @@ impl GpuBatch {
                 mesh: mesh.clone(),
                 hatch: Some(color),
                 extrude: 0.0,
+                band: None,
             });
         }
     }
@@ -206,6 +252,8 @@ struct Program {
     u_point_size: Option<glow::UniformLocation>,
     u_extrude: Option<glow::UniformLocation>,
     u_extrude_px: Option<glow::UniformLocation>,
+    u_band_m: Option<glow::UniformLocation>,
+    u_band_color: Option<glow::UniformLocation>,
 }
 
 #[derive(Default)]
@@ -306,17 +354,23 @@ impl GpuRenderer {
                 },
             };
             let hatch = draw.hatch.unwrap_or(Color32::TRANSPARENT);
+            let (band_m, band_color) = draw.band.unwrap_or((0.0, Color32::TRANSPARENT));
             unsafe {
+                gl.uniform_1_f32(program.u_band_m.as_ref(), band_m);
+                set_color(gl, program.u_band_color.as_ref(), band_color);
+                if draw.band.is_some() {
+                    // Segments and joins overlap: the stencil lets each
+                    // pixel of a band take its colour once.
+                    gl.enable(glow::STENCIL_TEST);
+                    gl.clear_stencil(0);
+                    gl.clear(glow::STENCIL_BUFFER_BIT);
+                    gl.stencil_func(glow::EQUAL, 0, 0xff);
+                    gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
+                }
                 gl.uniform_1_i32(program.u_hatch.as_ref(), draw.hatch.is_some() as i32);
                 gl.uniform_1_f32(program.u_extrude.as_ref(), draw.extrude);
                 gl.uniform_1_f32(program.u_extrude_px.as_ref(), draw.extrude * ppp);
-                gl.uniform_4_f32(
-                    program.u_hatch_color.as_ref(),
-                    hatch.r() as f32 / 255.0,
-                    hatch.g() as f32 / 255.0,
-                    hatch.b() as f32 / 255.0,
-                    hatch.a() as f32 / 255.0,
-                );
+                set_color(gl, program.u_hatch_color.as_ref(), hatch);
                 gl.bind_vertex_array(Some(uploaded.vertex_array));
                 let mode = match draw.mesh.primitive {
                     Primitive::Triangles => glow::TRIANGLES,
@@ -324,12 +378,21 @@ impl GpuRenderer {
                     Primitive::Points => glow::POINTS,
                 };
                 gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);
+                if draw.band.is_some() {
+                    gl.disable(glow::STENCIL_TEST);
+                }
             }
         }
         unsafe {
             gl.bind_vertex_array(None);
         }
     }
+}
+
+/// Sets a colour uniform (premultiplied, as egui's colours are).
+unsafe fn set_color(gl: &glow::Context, location: Option<&glow::UniformLocation>, color: Color32) {
+    let [r, g, b, a] = color.to_array().map(|c| f32::from(c) / 255.0);
+    unsafe { gl.uniform_4_f32(location, r, g, b, a) };
 }
 
 fn log_once(message: &str) {
@@ -343,6 +406,7 @@ uniform vec2 u_translate;
 uniform float u_scale;
 uniform float u_point_size;
 uniform float u_extrude;
+uniform float u_band_m;
 IN vec2 a_pos;
 IN vec2 a_uv;
 IN vec4 a_color;
@@ -351,7 +415,8 @@ OUT vec2 v_side;
 void main() {
     // A stroke's vertices carry the unit normal of their segment, pointing
     // to their side of the line: widths are in points, whatever the zoom.
-    vec2 pt = a_pos * u_scale + u_translate + a_uv * u_extrude;
+    // A band's vertices are pushed out the same way, by a width in metres.
+    vec2 pt = (a_pos + a_uv * u_band_m) * u_scale + u_translate + a_uv * u_extrude;
     v_side = a_uv;
     gl_Position = vec4(2.0 * pt.x / u_screen_size.x - 1.0, 1.0 - 2.0 * pt.y / u_screen_size.y, 0.0, 1.0);
     gl_PointSize = u_point_size;
@@ -364,6 +429,8 @@ uniform int u_hatch;
 uniform vec4 u_hatch_color;
 uniform float u_hatch_px;
 uniform float u_extrude_px;
+uniform float u_band_m;
+uniform vec4 u_band_color;
 IN vec4 v_color;
 IN vec2 v_side;
 void main() {
@@ -372,6 +439,14 @@ void main() {
         // |v_side| runs from 0 on the line to 1 at the stroke's sides: the
         // last pixel fades out (colours are premultiplied).
         color *= clamp((1.0 - length(v_side)) * u_extrude_px, 0.0, 1.0);
+    }
+    if (u_band_m > 0.0) {
+        // A join's square keeps the disc it encloses; a segment's quad
+        // stays within 1 of its line throughout.
+        if (length(v_side) > 1.0) {
+            discard;
+        }
+        color = u_band_color;
     }
     if (u_hatch != 0) {
         // Lines running down to the right on screen, 1/8 of the spacing wide.
@@ -462,6 +537,8 @@ unsafe fn compile(gl: &glow::Context) -> Result<Program, String> {
             u_point_size: uniform("u_point_size"),
             u_extrude: uniform("u_extrude"),
             u_extrude_px: uniform("u_extrude_px"),
+            u_band_m: uniform("u_band_m"),
+            u_band_color: uniform("u_band_color"),
         })
     }
 }

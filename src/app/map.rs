@@ -9,7 +9,7 @@ use eframe::egui::{
 use geo::{Coord, MultiLineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
-use super::gpu::{stroke_mesh, GpuMesh};
+use super::gpu::{band_mesh, stroke_mesh, GpuMesh};
 use serde::{Deserialize, Serialize};
 
 /// What the map shows: the working-CRS point at the canvas centre and the scale.
@@ -107,6 +107,9 @@ impl Path {
     }
 }
 
+/// A level of detail: its simplification tolerance in metres, its meshes.
+type Level = (f64, Vec<GpuMesh>);
+
 /// Outlines at several levels of detail, each simplified to within a
 /// tolerance, as stroke meshes kept on the GPU: a zone's outlines are
 /// hundreds of thousands of points, which egui would tessellate anew every
@@ -114,8 +117,11 @@ impl Path {
 /// their boxes, so that a zoomed-in view draws only those in view.
 #[derive(Clone, Default)]
 pub struct OutlineLods {
-    /// (tolerance in metres, meshes), finest first; the first is the full detail.
-    levels: Vec<(f64, Vec<GpuMesh>)>,
+    /// Finest first; the first is the full detail.
+    levels: Vec<Level>,
+    /// The same lines as band meshes (see [`band_mesh`]), for setback
+    /// bands up to `band_reach_m` wide; empty when there are none.
+    band_levels: Vec<Level>,
 }
 
 /// Points of a run of an outline: a view zoomed into a long ring culls the rest.
@@ -129,11 +135,18 @@ impl OutlineLods {
     const TOLERANCES_M: [f64; 10] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
     pub fn new(paths: &[Path], color: Color32) -> OutlineLods {
+        OutlineLods::with_bands(paths, color, 0.0)
+    }
+
+    /// Outlines, and band meshes of the same lines for bands up to
+    /// `band_reach_m` from them: a band narrower than a pixel is not drawn,
+    /// so levels coarser than that are not made.
+    pub fn with_bands(paths: &[Path], color: Color32, band_reach_m: f64) -> OutlineLods {
         use geo::Simplify;
         let tolerances: Vec<f64> = std::iter::once(0.0)
             .chain(OutlineLods::TOLERANCES_M)
             .collect();
-        let levels = tolerances
+        let levels: Vec<(Level, Option<Level>)> = tolerances
             .into_par_iter()
             .map(|tolerance| {
                 let runs = if tolerance == 0.0 {
@@ -146,22 +159,38 @@ impl OutlineLods {
                         simplified.0.iter().map(|c| Pos2::new(c.x, c.y)).collect()
                     }))
                 };
-                let meshes = runs
-                    .chunks(STROKE_MESH_SEGMENTS / RUN_POINTS)
-                    .map(|chunk| {
-                        GpuMesh::triangles(stroke_mesh(chunk.iter().map(Vec::as_slice), color))
-                    })
-                    .filter(|mesh| !mesh.is_empty())
-                    .collect();
-                (tolerance, meshes)
+                let meshes_of = |band: bool| {
+                    runs.chunks(STROKE_MESH_SEGMENTS / RUN_POINTS)
+                        .map(|chunk| {
+                            let lines = chunk.iter().map(Vec::as_slice);
+                            GpuMesh::triangles(if band {
+                                band_mesh(lines, color)
+                            } else {
+                                stroke_mesh(lines, color)
+                            })
+                        })
+                        .filter(|mesh| !mesh.is_empty())
+                        .collect::<Vec<_>>()
+                };
+                let bands = (tolerance <= band_reach_m).then(|| (tolerance, meshes_of(true)));
+                ((tolerance, meshes_of(false)), bands)
             })
             .collect();
-        OutlineLods { levels }
+        let (levels, band_levels): (Vec<_>, Vec<_>) = levels.into_iter().unzip();
+        OutlineLods {
+            levels,
+            band_levels: band_levels.into_iter().flatten().collect(),
+        }
     }
 
     /// The coarsest level whose error is at most a pixel at this scale.
     pub fn at_scale(&self, m_per_px: f64) -> &[GpuMesh] {
         coarsest_within(&self.levels, m_per_px)
+    }
+
+    /// The band meshes to draw at this scale (see [`OutlineLods::with_bands`]).
+    pub fn bands_at_scale(&self, m_per_px: f64) -> &[GpuMesh] {
+        coarsest_within(&self.band_levels, m_per_px)
     }
 }
 

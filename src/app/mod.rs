@@ -69,6 +69,8 @@ pub fn run(options: ViewOptions) -> Result<(), String> {
             .with_inner_size([1440.0, 900.0])
             .with_min_inner_size([800.0, 500.0])
             .with_drag_and_drop(true),
+        // Setback bands blend each pixel once through the stencil (see gpu::band_mesh).
+        stencil_buffer: 8,
         ..Default::default()
     };
     let wants_shot = options.screenshot.is_some();
@@ -102,10 +104,16 @@ pub fn run(options: ViewOptions) -> Result<(), String> {
 
 /// What is kept between runs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct Remembered {
     lang: Lang,
     hidden_layers: Vec<String>,
+    /// Plans opened, the last first.
+    recent_plans: Vec<PathBuf>,
 }
+
+/// How many plans the File menu lists as recent.
+const RECENT_PLANS: usize = 8;
 
 /// The reports the File menu writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +195,10 @@ pub struct Identified {
 pub struct RedlineApp {
     pub lang: Lang,
     pub plan: Option<Arc<PlanData>>,
+    /// The catalog being shown, or being loaded.
+    pub plan_path: PathBuf,
+    /// Plans opened before, the last first (File → recent plans).
+    pub recent_plans: Vec<PathBuf>,
     pub parcels: ParcelSet,
     jobs: Vec<Job>,
     /// Parcel files given before the plan finished loading.
@@ -240,6 +252,8 @@ impl RedlineApp {
         let mut app = RedlineApp {
             lang: remembered.lang,
             plan: None,
+            plan_path: options.catalog.clone(),
+            recent_plans: remembered.recent_plans,
             parcels: ParcelSet::default(),
             jobs: Vec::new(),
             pending_parcels: options.parcels,
@@ -333,10 +347,23 @@ impl RedlineApp {
                     self.messages.push(problem.to_string());
                 }
                 self.plan = Some(plan);
+                let path = std::path::absolute(&self.plan_path).unwrap_or(self.plan_path.clone());
+                self.recent_plans.retain(|p| *p != path);
+                self.recent_plans.insert(0, path);
+                self.recent_plans.truncate(RECENT_PLANS);
                 let pending = std::mem::take(&mut self.pending_parcels);
                 self.open_parcels(ctx, pending);
             }
-            JobOutput::Plan(Err(e)) => self.messages.push(e),
+            JobOutput::Plan(Err(e)) => {
+                self.messages.push(e);
+                // Parcels waiting for this plan would never be screened.
+                for file in std::mem::take(&mut self.pending_parcels) {
+                    self.messages.push(format!(
+                        "{}: not screened, because the plan did not load; open a plan (文件 File → 打开规划… Open plan…), then the parcels again",
+                        file.display()
+                    ));
+                }
+            }
             JobOutput::Written(result) => self.report_written(result),
             JobOutput::ParcelPreview(outlines) => self.parcel_preview.extend(outlines),
             JobOutput::Parcels { parcels, errors } => {
@@ -356,6 +383,34 @@ impl RedlineApp {
                 }
             }
         }
+    }
+
+    /// Closes the plan shown (with its parcels) and loads the plan of
+    /// `catalog`; a plan that fails to load says why in the messages.
+    pub fn open_plan(&mut self, ctx: &Context, catalog: PathBuf) {
+        if self.is_busy() {
+            self.messages.push(format!(
+                "{}: not opened yet, because a job is still running; open it again once the status bar is idle",
+                catalog.display()
+            ));
+            return;
+        }
+        self.plan = None;
+        self.parcels = ParcelSet::default();
+        self.parcel_preview.clear();
+        self.layer_order.clear();
+        self.layer_visible.clear();
+        self.view = None;
+        self.select(None);
+        self.identified.clear();
+        self.sketch.clear();
+        self.plan_path = catalog.clone();
+        self.jobs.push(Job::load_plan(ctx, catalog));
+    }
+
+    /// Whether the plan is being loaded (rather than failed or not asked for).
+    pub fn plan_loading(&self) -> bool {
+        self.plan.is_none() && self.is_busy()
     }
 
     /// Starts screening parcel files; before the plan is loaded they wait.
@@ -596,6 +651,7 @@ impl RedlineApp {
         Remembered {
             lang: self.lang,
             hidden_layers,
+            recent_plans: self.recent_plans.clone(),
         }
     }
 

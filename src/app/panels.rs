@@ -22,6 +22,26 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     egui::Panel::top("menu").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(app.tr("文件", "File"), |ui| {
+                if ui.button(app.tr("打开规划…", "Open plan…")).clicked() {
+                    ui.close();
+                    let catalog = rfd::FileDialog::new()
+                        .add_filter(app.tr("规划目录 catalog.toml", "Plan catalog"), &["toml"])
+                        .pick_file();
+                    if let Some(catalog) = catalog {
+                        app.open_plan(&ctx, catalog);
+                    }
+                }
+                if !app.recent_plans.is_empty() {
+                    ui.menu_button(app.tr("最近打开的规划", "Recent plans"), |ui| {
+                        for path in app.recent_plans.clone() {
+                            if ui.button(path.display().to_string()).clicked() {
+                                ui.close();
+                                app.open_plan(&ctx, path);
+                            }
+                        }
+                    });
+                }
+                ui.separator();
                 if ui
                     .button(app.tr("打开地块文件…", "Open parcel files…"))
                     .clicked()
@@ -30,7 +50,7 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     let files = rfd::FileDialog::new()
                         .add_filter(
                             app.tr("地块", "Parcels"),
-                            &["geojson", "json", "shp", "txt"],
+                            &["geojson", "json", "shp", "txt", "dxf"],
                         )
                         .pick_files();
                     app.open_parcels(&ctx, files.unwrap_or_default());
@@ -204,7 +224,14 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             ui.heading(app.tr("图层", "Layers"));
             let Some(plan) = app.plan.clone() else {
-                busy_mark(ui);
+                if app.plan_loading() {
+                    busy_mark(ui);
+                } else {
+                    ui.label(app.tr(
+                        "未加载规划：见消息窗口；从 文件 → 打开规划… 打开一个 catalog.toml",
+                        "No plan loaded: see Messages; open a catalog.toml from File → Open plan…",
+                    ));
+                }
                 return;
             };
             ui.label(RichText::new(&plan.plan.catalog.name).strong());
