@@ -15,8 +15,10 @@ use rstar::RTree;
 use crate::geometry::Shape;
 use crate::index::{entry, envelope, subdivide, Entry};
 
-/// Parcels with more vertices than this are screened through their pieces.
-pub const LARGE_PARCEL_VERTICES: usize = 20_000;
+/// Parcels with more vertices than this are screened through their pieces:
+/// a corridor of a thousand vertices 50 km long meets the zones and water
+/// lines near each of its pieces, not all those in its box.
+pub const LARGE_PARCEL_VERTICES: usize = 512;
 
 pub struct LargeParcel<'a> {
     parcel: &'a MultiPolygon,
