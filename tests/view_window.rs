@@ -2,13 +2,28 @@
 //! plan with a conflict parcel selected and renders it to a PNG.
 #![cfg(feature = "viewer")]
 
+use std::path::Path;
 use std::process::Command;
 
-/// `redline ARGS` in a window under Xvfb (its runtime dir in `dir`), or
-/// `None` when Xvfb is not installed: .ci/run installs it, a developer
-/// machine may not have it.
+/// `redline ARGS` in a window under Xvfb, started in the checkout, with
+/// `dir` as its home: its runtime dir, its saved settings and its copy of
+/// the sample are the test's own, never the user's.
 fn under_xvfb(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
+    under_xvfb_in(dir, Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// As [`under_xvfb`], started in `cwd`. `None` when Xvfb is not installed
+/// on a developer's machine; under CI (which installs it) that fails.
+fn under_xvfb_in(
+    dir: &Path,
+    cwd: &Path,
+    args: &[&std::ffi::OsStr],
+) -> Option<std::process::Output> {
     if Command::new("xvfb-run").arg("--help").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "xvfb-run is not installed, and CI must run the window tests: .ci/run installs xvfb"
+        );
         eprintln!("xvfb-run is not installed (apt-get install xvfb xauth): window test not run");
         return None;
     }
@@ -16,10 +31,78 @@ fn under_xvfb(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> Option<std::p
         .args(["-a", "-s", "-screen 0 1600x1000x24"])
         .arg(env!("CARGO_BIN_EXE_redline"))
         .args(args)
+        .current_dir(cwd)
         .env("XDG_RUNTIME_DIR", dir)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
         .output()
         .unwrap();
     Some(output)
+}
+
+/// The share of pixels of a PNG that `keep` accepts, with its size.
+fn share_of_pixels(png_path: &Path, keep: impl Fn(&[u8]) -> bool) -> (f64, (u32, u32)) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let kept = pixels[..frame.buffer_size()]
+        .chunks_exact(4)
+        .filter(|p| keep(p))
+        .count();
+    (
+        kept as f64 / (frame.width * frame.height) as f64,
+        (frame.width, frame.height),
+    )
+}
+
+#[test]
+fn started_from_an_empty_folder_the_viewer_opens_the_built_in_sample_plan() {
+    // As an installed program started from the desktop: no layers/ beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot.png");
+    let args = [
+        std::ffi::OsStr::new("view"),
+        "--screenshot".as_ref(),
+        shot.as_os_str(),
+    ];
+    let Some(output) = under_xvfb_in(dir.path(), empty.path(), &args) else {
+        return;
+    };
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The sample was written to the user's data folder, whole, beside the
+    // viewer's saved settings (the test's own, not the user's).
+    let data = dir.path().join("data/redline");
+    assert!(data.join("app.ron").is_file());
+    let copies: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sample-")
+        })
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert!(copies[0].join("catalog.toml").is_file());
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+    // The whole plan is drawn: the red line's red and the barriers' green.
+    let (red, size) = share_of_pixels(&shot, |p| p[0] > 150 && p[1] < 130 && p[2] < 130);
+    let (green, _) = share_of_pixels(&shot, |p| {
+        let [r, g, b] = [p[0], p[1], p[2]].map(i32::from);
+        g > r + 30 && g > b + 10
+    });
+    assert_eq!(size, (1440, 900));
+    assert!(red > 0.001 && green > 0.002, "red {red}, green {green}");
 }
 
 #[test]
@@ -47,17 +130,9 @@ fn the_window_renders_the_sample_plan_with_a_parcel_selected() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size()];
-    let frame = reader.next_frame(&mut pixels).unwrap();
-    assert_eq!((frame.width, frame.height), (1440, 900));
     // Zoomed to XY-2025-001 inside the red line: the map is red and hatched.
-    let reddish = pixels[..frame.buffer_size()]
-        .chunks_exact(4)
-        .filter(|p| p[0] > 150 && p[1] < 130 && p[2] < 130)
-        .count();
-    let share = reddish as f64 / (frame.width * frame.height) as f64;
+    let (share, size) = share_of_pixels(&shot, |p| p[0] > 150 && p[1] < 130 && p[2] < 130);
+    assert_eq!(size, (1440, 900));
     assert!(share > 0.05, "only {:.1} % red pixels", share * 100.0);
 }
 
