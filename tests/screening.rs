@@ -536,7 +536,10 @@ fn district_size_zones_are_indexed_by_vertices_and_district_size_parcels_measure
         &parcels,
         Some(4544),
         vec![
-            feature(json!({"id": "ACROSS"}), polygon(std::slice::from_ref(&across))),
+            feature(
+                json!({"id": "ACROSS"}),
+                polygon(std::slice::from_ref(&across)),
+            ),
             feature(json!({"id": "WHOLE"}), polygon(&[neighbour])),
             feature(json!({"id": "WEST"}), polygon(&[west])),
             feature(json!({"id": "EAST"}), polygon(&[east])),
