@@ -89,6 +89,58 @@ fn clip_linestring(ring: &LineString, rect: &Rect) -> Option<LineString> {
     (coords.len() >= 4).then(|| LineString::new(coords))
 }
 
+/// A cut across a rectangle: at x = the value, or at y = the value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cut {
+    X(f64),
+    Y(f64),
+}
+
+/// The two halves of `rect`, cut across its longer side, and the cut.
+pub fn halves(rect: &Rect) -> ([Rect; 2], Cut) {
+    let (min, max) = (rect.min(), rect.max());
+    if rect.width() >= rect.height() {
+        let mid = min.x + rect.width() / 2.0;
+        (
+            [
+                Rect::new((min.x, min.y), (mid, max.y)),
+                Rect::new((mid, min.y), (max.x, max.y)),
+            ],
+            Cut::X(mid),
+        )
+    } else {
+        let mid = min.y + rect.height() / 2.0;
+        (
+            [
+                Rect::new((min.x, min.y), (max.x, mid)),
+                Rect::new((min.x, mid), (max.x, max.y)),
+            ],
+            Cut::Y(mid),
+        )
+    }
+}
+
+/// The parts of `polygon` below and above `cut` (left and right of an x
+/// cut): for a polygon inside a rectangle, its parts in the rectangle's
+/// [`halves`], with one clipping pass each instead of four.
+pub fn split_polygon(polygon: &Polygon, cut: Cut) -> [Option<Polygon>; 2] {
+    let sides = match cut {
+        Cut::X(v) => [Side::XAtMost(v), Side::XAtLeast(v)],
+        Cut::Y(v) => [Side::YAtMost(v), Side::YAtLeast(v)],
+    };
+    sides.map(|side| {
+        let clip = |ring: &LineString| {
+            let coords = clip_ring(&ring.0, side);
+            (coords.len() >= 4).then(|| LineString::new(coords))
+        };
+        let exterior = clip(polygon.exterior())?;
+        Some(Polygon::new(
+            exterior,
+            polygon.interiors().iter().filter_map(clip).collect(),
+        ))
+    })
+}
+
 /// The part of `polygon` inside `rect` (even-odd semantics, see module doc).
 /// `None` when nothing of the exterior remains.
 pub fn clip_polygon(polygon: &Polygon, rect: &Rect) -> Option<Polygon> {
@@ -148,6 +200,21 @@ mod tests {
         for c in p.exterior().0.iter() {
             assert!(clipped.exterior().0.contains(c));
         }
+    }
+
+    #[test]
+    fn a_split_is_the_clip_to_either_half() {
+        let u = polygon![(x: 0.0, y: 0.0), (x: 30.0, y: 0.0), (x: 30.0, y: 30.0), (x: 20.0, y: 30.0), (x: 20.0, y: 10.0), (x: 10.0, y: 10.0), (x: 10.0, y: 30.0), (x: 0.0, y: 30.0)];
+        let bounds = Rect::new((0.0, 0.0), (30.0, 31.0));
+        let (rects, cut) = halves(&bounds);
+        assert_eq!(cut, Cut::Y(15.5));
+        for (part, rect) in split_polygon(&u, cut).into_iter().zip(rects) {
+            assert_eq!(part, clip_polygon(&u, &rect));
+        }
+        // Wholly on one side, the other part is nothing.
+        let [left, right] = split_polygon(&u, Cut::X(40.0));
+        assert!(right.is_none());
+        assert!((left.unwrap().signed_area().abs() - u.unsigned_area()).abs() < 1e-9);
     }
 
     #[test]

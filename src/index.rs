@@ -18,7 +18,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
 use crate::catalog::Rule;
-use crate::clip::clip_polygon;
+use crate::clip::{halves, split_polygon};
 use crate::geometry::Shape;
 use crate::plan::LoadedPlan;
 
@@ -48,6 +48,16 @@ pub struct Segment {
 }
 
 pub(crate) type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// The size of a [`ZoneIndex`] (see [`ZoneIndex::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStats {
+    pub pieces: usize,
+    /// Vertices of all pieces: the zones' own, and those the cuts add.
+    pub piece_vertices: usize,
+    pub segments: usize,
+    pub heap_bytes: usize,
+}
 
 pub struct ZoneIndex {
     /// Pieces of the polygon features of prohibit / restrict / setback layers.
@@ -117,38 +127,67 @@ impl ZoneIndex {
                 }
             }
         }
-        let pieces: Vec<Piece> = polygons
-            .par_iter()
-            .flat_map_iter(|(zone, polygon)| {
-                subdivide(polygon).into_iter().filter_map(move |p| {
-                    p.bounding_rect().map(|bounds| Piece {
-                        zone: *zone,
-                        polygon: p,
-                        bounds,
+        // The river segments' tree is built while the zones are cut.
+        let segment_tree = || {
+            RTree::bulk_load(
+                segments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| entry(s.line.bounding_rect(), i))
+                    .collect(),
+            )
+        };
+        let pieces_and_tree = || {
+            let pieces: Vec<Piece> = polygons
+                .par_iter()
+                .flat_map_iter(|(zone, polygon)| {
+                    subdivide(polygon).into_iter().filter_map(move |p| {
+                        p.bounding_rect().map(|bounds| Piece {
+                            zone: *zone,
+                            polygon: p,
+                            bounds,
+                        })
                     })
                 })
-            })
-            .collect();
-        let piece_tree = RTree::bulk_load(
-            pieces
-                .iter()
-                .enumerate()
-                .map(|(i, p)| entry(p.bounds, i))
-                .collect(),
-        );
-        let segment_tree = RTree::bulk_load(
-            segments
-                .iter()
-                .enumerate()
-                .map(|(i, s)| entry(s.line.bounding_rect(), i))
-                .collect(),
-        );
+                .collect();
+            let tree = RTree::bulk_load(
+                pieces
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| entry(p.bounds, i))
+                    .collect(),
+            );
+            (pieces, tree)
+        };
+        let ((pieces, piece_tree), segment_tree) = rayon::join(pieces_and_tree, segment_tree);
         ZoneIndex {
             pieces,
             piece_tree,
             segments,
             segment_tree,
             max_setback_m,
+        }
+    }
+
+    /// What the index holds and its size on the heap (the pieces' and
+    /// segments' own memory and the R-trees' leaves, by their lengths).
+    pub fn stats(&self) -> IndexStats {
+        let piece_vertices: usize = self.pieces.iter().map(|p| p.polygon.coords_count()).sum();
+        let rings: usize = self
+            .pieces
+            .iter()
+            .map(|p| 1 + p.polygon.interiors().len())
+            .sum();
+        let heap_bytes = self.pieces.len() * std::mem::size_of::<Piece>()
+            + piece_vertices * std::mem::size_of::<geo::Coord>()
+            + rings * std::mem::size_of::<geo::LineString>()
+            + self.segments.len() * std::mem::size_of::<Segment>()
+            + (self.pieces.len() + self.segments.len()) * std::mem::size_of::<Entry>();
+        IndexStats {
+            pieces: self.pieces.len(),
+            piece_vertices,
+            segments: self.segments.len(),
+            heap_bytes,
         }
     }
 
@@ -204,24 +243,9 @@ fn subdivide_into(polygon: Polygon, depth: usize, out: &mut Vec<Polygon>) {
         out.push(polygon);
         return;
     }
-    let (min, max) = (bounds.min(), bounds.max());
-    let halves = if bounds.width() >= bounds.height() {
-        let mid = min.x + bounds.width() / 2.0;
-        [
-            Rect::new((min.x, min.y), (mid, max.y)),
-            Rect::new((mid, min.y), (max.x, max.y)),
-        ]
-    } else {
-        let mid = min.y + bounds.height() / 2.0;
-        [
-            Rect::new((min.x, min.y), (max.x, mid)),
-            Rect::new((min.x, mid), (max.x, max.y)),
-        ]
-    };
-    for half in halves {
-        if let Some(piece) = clip_polygon(&polygon, &half) {
-            subdivide_into(piece, depth + 1, out);
-        }
+    let (_, cut) = halves(&bounds);
+    for piece in split_polygon(&polygon, cut).into_iter().flatten() {
+        subdivide_into(piece, depth + 1, out);
     }
 }
 

@@ -20,7 +20,7 @@ use geo::{
 use rayon::prelude::*;
 
 use crate::catalog::Rule;
-use crate::clip::clip_polygon;
+use crate::clip::{clip_polygon, halves, split_polygon};
 use crate::error::{Error, Problem};
 use crate::geometry::Shape;
 use crate::index::{ZoneIndex, ZoneRef};
@@ -526,11 +526,12 @@ pub(crate) fn window_overlap(
     if min.x >= max.x || min.y >= max.y {
         return None;
     }
+    let window = Rect::new(min, max);
     let mut cells = Vec::new();
     overlap_cells(
-        &parcel.0,
-        std::slice::from_ref(zone_piece),
-        Rect::new(min, max),
+        clip_all(&parcel.0, &window),
+        clip_all(std::slice::from_ref(zone_piece), &window),
+        window,
         0,
         &mut cells,
     );
@@ -545,21 +546,18 @@ fn clip_all(polygons: &[Polygon], window: &Rect) -> Vec<Polygon> {
         .collect()
 }
 
+/// The overlap of a parcel's and a zone's parts lying in `window`.
 fn overlap_cells(
-    parcel: &[Polygon],
-    zone: &[Polygon],
+    parcel_part: Vec<Polygon>,
+    zone_part: Vec<Polygon>,
     window: Rect,
     depth: usize,
     cells: &mut Vec<Cell>,
 ) {
-    let parcel_part = MultiPolygon::new(clip_all(parcel, &window));
-    if parcel_part.0.is_empty() {
+    if parcel_part.is_empty() || zone_part.is_empty() {
         return;
     }
-    let zone_part = MultiPolygon::new(clip_all(zone, &window));
-    if zone_part.0.is_empty() {
-        return;
-    }
+    let (parcel_part, zone_part) = (MultiPolygon::new(parcel_part), MultiPolygon::new(zone_part));
     let full = window.width() * window.height() * (1.0 - 1e-12);
     let overlap = if zone_part.unsigned_area() >= full {
         Overlap::Part(parcel_part)
@@ -573,30 +571,24 @@ fn overlap_cells(
             zone_part,
         }
     } else {
-        for half in halves(&window) {
-            overlap_cells(&parcel_part.0, &zone_part.0, half, depth + 1, cells);
+        let (windows, cut) = halves(&window);
+        let split = |parts: &MultiPolygon| {
+            let mut sides: [Vec<Polygon>; 2] = Default::default();
+            for [low, high] in parts.0.iter().map(|p| split_polygon(p, cut)) {
+                sides[0].extend(low);
+                sides[1].extend(high);
+            }
+            sides
+        };
+        let (parcel_sides, zone_sides) = (split(&parcel_part), split(&zone_part));
+        for ((parcel_side, zone_side), half) in
+            parcel_sides.into_iter().zip(zone_sides).zip(windows)
+        {
+            overlap_cells(parcel_side, zone_side, half, depth + 1, cells);
         }
         return;
     };
     cells.push(Cell { window, overlap });
-}
-
-/// The two halves of `window`, cut across its longer side.
-fn halves(window: &Rect) -> [Rect; 2] {
-    let (min, max) = (window.min(), window.max());
-    if window.width() >= window.height() {
-        let mid = min.x + window.width() / 2.0;
-        [
-            Rect::new((min.x, min.y), (mid, max.y)),
-            Rect::new((mid, min.y), (max.x, max.y)),
-        ]
-    } else {
-        let mid = min.y + window.height() / 2.0;
-        [
-            Rect::new((min.x, min.y), (max.x, mid)),
-            Rect::new((min.x, mid), (max.x, max.y)),
-        ]
-    }
 }
 
 /// The overlap of a parcel and a zone piece, window by window.
