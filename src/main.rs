@@ -407,6 +407,17 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
             write_time.as_secs_f64() + secs(read_and_screened, written),
             secs(started, written),
         );
+        let stats = index.stats();
+        let zone_vertices = plan.zone_vertices();
+        eprintln!(
+            "index: zone_vertices={zone_vertices} pieces={} piece_vertices={} segments={} heap_mb={:.1} bytes_per_zone_vertex={:.1} ns_per_zone_vertex={:.0}",
+            stats.pieces,
+            stats.piece_vertices,
+            stats.segments,
+            stats.heap_bytes as f64 / 1e6,
+            stats.heap_bytes as f64 / zone_vertices.max(1) as f64,
+            secs(loaded_plan, indexed) * 1e9 / zone_vertices.max(1) as f64,
+        );
     }
 
     println!("{}", plan.catalog.name);

@@ -89,6 +89,23 @@ impl LoadedPlan {
         hits
     }
 
+    /// Vertices of the layers that are screened against (not display-only):
+    /// what the zone index is built from.
+    pub fn zone_vertices(&self) -> usize {
+        use geo::CoordsIter;
+        self.catalog
+            .layers
+            .iter()
+            .zip(&self.layers)
+            .filter(|(spec, _)| spec.rule != Rule::Display)
+            .flat_map(|(_, layer)| &layer.features)
+            .map(|f| match &f.shape {
+                Shape::Area(mp) => mp.coords_count(),
+                Shape::Lines(ml) => ml.coords_count(),
+            })
+            .sum()
+    }
+
     /// The extent of the plan area in the working CRS: its boundary when the
     /// catalog names one, else everything its layers hold.
     pub fn extent(&self) -> Option<geo::Rect> {

@@ -556,6 +556,9 @@ fn district_size_zones_are_indexed_by_vertices_and_district_size_parcels_measure
         "{} pieces for 10 000 vertices",
         index.pieces.len()
     );
+    let stats = index.stats();
+    assert!(stats.piece_vertices < 12_000, "{stats:?}");
+    assert!(stats.heap_bytes < 40 * 10_000, "{stats:?}");
 
     let to_polygon = |r: &[[f64; 2]]| {
         Polygon::new(
