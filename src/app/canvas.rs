@@ -116,6 +116,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     }
     let screen_from_local = map.screen_from_local();
     app.drawn_layers.clear();
+    let mut to_refine = Vec::new();
     for &layer_index in app.layer_order.iter().rev() {
         if !app.layer_visible.get(layer_index).copied().unwrap_or(false) {
             continue;
@@ -129,13 +130,10 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         let color = solid_color(layer.style.rgb);
         // Fills and outlines stay on the GPU; each layer's outline is drawn over its own fill.
         let mut fills = GpuBatch::new();
-        let in_view = |lods: &'_ super::data::FillLods| {
-            lods.at_scale(view.m_per_px)
-                .iter()
-                .filter(|m| map.is_visible(m.bounds))
-                .cloned()
-                .collect::<Vec<_>>()
-        };
+        if layer.ask_fine(view.m_per_px) {
+            to_refine.push(layer_index);
+        }
+        let (fill, outlines, bands) = layer.at_scale(view.m_per_px);
         // A band narrower than about a pixel is not drawn: at that scale
         // the water line's own stroke shows where it is.
         for &(distance_m, band_color) in &layer.setback_bands {
@@ -143,13 +141,13 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 continue;
             }
             let reach = distance_m as f32;
-            for mesh in layer.outlines.bands_at_scale(view.m_per_px) {
+            for mesh in bands {
                 if map.is_visible(mesh.bounds.expand(reach)) {
                     fills.push_band(mesh, reach, band_color);
                 }
             }
         }
-        let zone = in_view(&layer.fill);
+        let zone: Vec<_> = fill.iter().filter(|m| map.is_visible(m.bounds)).collect();
         for mesh in &zone {
             fills.push(mesh);
         }
@@ -159,7 +157,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             }
         }
         let width = if layer.is_lines { 2.0 } else { 1.2 };
-        for mesh in layer.outlines.at_scale(view.m_per_px) {
+        for mesh in outlines {
             if map.is_visible(mesh.bounds) {
                 fills.push_stroke(mesh, width);
             }
@@ -167,6 +165,9 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         fills.paint(&painter, canvas, screen_from_local, &app.gpu);
         app.drawn_layers
             .push(plan.plan.catalog.layers[layer_index].id.clone());
+    }
+    for layer_index in to_refine {
+        app.refine_layer(ui.ctx(), plan.clone(), layer_index);
     }
 
     parcels_ui(app, &map, &view);

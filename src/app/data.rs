@@ -2,8 +2,8 @@
 //! and its layers ready to draw, and screened parcels. The frame only reads it.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, OnceLock};
 
 use eframe::egui::{Color32, Context, Mesh};
 use geo::{Coord, MultiLineString, MultiPolygon, Rect, Simplify};
@@ -22,7 +22,10 @@ use crate::style::{
 };
 
 use super::gpu::GpuMesh;
-use super::map::{coarsest_within, fill_color, solid_color, Graphic, LocalFrame, OutlineLods};
+use super::map::{
+    coarsest_within, fill_color, solid_color, Graphic, Levels, LocalFrame, OutlineLods,
+    FINE_BELOW_M,
+};
 use super::raster::{ParcelRaster, RasterParcel};
 
 /// The triangles of `mesh` grouped by the square cell of side `cell_m`
@@ -66,10 +69,16 @@ pub struct LayerGraphic {
     /// Areas filled, or lines stroked (rivers).
     pub graphic: Graphic,
     pub is_lines: bool,
-    /// The fill, drawn on the GPU, simplified per zoom level.
+    /// The fill, drawn on the GPU, simplified per zoom level (the levels
+    /// from [`FINE_BELOW_M`] up).
     pub fill: FillLods,
-    /// The outlines (or lines) simplified per zoom level, in the layer's colour.
+    /// The outlines (or lines) simplified per zoom level, in the layer's
+    /// colour (the levels from [`FINE_BELOW_M`] up).
     pub outlines: OutlineLods,
+    /// The levels finer than [`FINE_BELOW_M`], once made.
+    pub fine: OnceLock<FineLods>,
+    /// Whether making the fine levels has been asked for.
+    fine_asked: AtomicBool,
     pub bounds: eframe::egui::Rect,
     /// Setback bands along the water lines (drawn from `outlines`' band
     /// meshes): review distance, then conflict distance, in metres, with
@@ -77,6 +86,76 @@ pub struct LayerGraphic {
     pub setback_bands: Vec<(f64, Color32)>,
     pub feature_count: usize,
     pub area_km2: f64,
+}
+
+/// A layer's levels of detail finer than [`FINE_BELOW_M`].
+pub struct FineLods {
+    pub fill: FillLods,
+    pub outlines: OutlineLods,
+}
+
+impl LayerGraphic {
+    /// Of the coarse levels and the fine ones once made, the meshes that
+    /// draw at this scale: (fill, outlines, bands). Until the fine levels are
+    /// made the finest coarse level stands in.
+    pub fn at_scale(&self, m_per_px: f64) -> (&[GpuMesh], &[GpuMesh], &[GpuMesh]) {
+        match self.fine.get() {
+            Some(fine) if m_per_px < FINE_BELOW_M => (
+                fine.fill.at_scale(m_per_px),
+                fine.outlines.at_scale(m_per_px),
+                fine.outlines.bands_at_scale(m_per_px),
+            ),
+            _ => (
+                self.fill.at_scale(m_per_px),
+                self.outlines.at_scale(m_per_px),
+                self.outlines.bands_at_scale(m_per_px),
+            ),
+        }
+    }
+
+    /// Whether a view at this scale wants levels not made yet; true once
+    /// only: the caller then makes them ([`LayerGraphic::make_fine`]).
+    pub fn ask_fine(&self, m_per_px: f64) -> bool {
+        m_per_px < FINE_BELOW_M
+            && self.fine.get().is_none()
+            && !self.fine_asked.swap(true, Ordering::Relaxed)
+    }
+
+    /// Makes the levels finer than [`FINE_BELOW_M`] of `layer`, which this
+    /// graphic was made from.
+    pub fn make_fine(&self, frame: &LocalFrame, layer: &Layer) {
+        let (fill, outlines) = rayon::join(
+            || FillLods::new(frame, &areas_of(layer), self.fill.color, Levels::Fine),
+            || {
+                OutlineLods::with_bands(
+                    &self.graphic.outlines,
+                    solid_color(self.style.rgb),
+                    self.band_reach_m(),
+                    Levels::Fine,
+                )
+            },
+        );
+        let _ = self.fine.set(FineLods { fill, outlines });
+    }
+
+    fn band_reach_m(&self) -> f64 {
+        self.setback_bands
+            .iter()
+            .map(|(d, _)| *d)
+            .fold(0.0, f64::max)
+    }
+}
+
+/// The polygons of a layer's areas.
+fn areas_of(layer: &Layer) -> Vec<&MultiPolygon> {
+    layer
+        .features
+        .iter()
+        .filter_map(|f| match &f.shape {
+            Shape::Area(mp) => Some(mp),
+            Shape::Lines(_) => None,
+        })
+        .collect()
 }
 
 pub struct PlanData {
@@ -152,9 +231,10 @@ impl PlanData {
 /// level is cut into meshes of a few polygons with their boxes, so that a
 /// zoomed-in map draws only those in view.
 pub struct FillLods {
-    /// (tolerance in metres, meshes), finest first; the first is the full detail.
+    /// (tolerance in metres, meshes), finest first.
     levels: Vec<(f64, Vec<GpuMesh>)>,
     bounds: eframe::egui::Rect,
+    color: Color32,
 }
 
 impl FillLods {
@@ -173,11 +253,16 @@ impl FillLods {
         }
     }
 
-    pub fn new(frame: &LocalFrame, areas: &[MultiPolygon], color: Color32) -> FillLods {
-        let meshes = |areas: &[MultiPolygon], cell_m: f32| {
+    pub fn new(
+        frame: &LocalFrame,
+        areas: &[&MultiPolygon],
+        color: Color32,
+        which: Levels,
+    ) -> FillLods {
+        let meshes = |areas: &mut dyn Iterator<Item = &MultiPolygon>, cell_m: f32| {
             let mut graphic = Graphic::default();
-            for polygon in areas.iter().flat_map(|mp| &mp.0) {
-                graphic.add_polygons(frame, &MultiPolygon(vec![polygon.clone()]), color);
+            for mp in areas {
+                graphic.add_polygons(frame, mp, color);
             }
             by_cells(&graphic.fill, cell_m)
                 .into_values()
@@ -186,24 +271,31 @@ impl FillLods {
         };
         // Each level is simplified from the full detail, so that the levels
         // are triangulated side by side, on every core.
-        let tolerances: Vec<f64> = std::iter::once(0.0).chain(FillLods::TOLERANCES_M).collect();
+        let tolerances: Vec<f64> = std::iter::once(0.0)
+            .chain(FillLods::TOLERANCES_M)
+            .filter(|t| which.keeps(*t))
+            .collect();
         let levels: Vec<(f64, Vec<GpuMesh>)> = tolerances
             .into_par_iter()
             .map(|tolerance| {
                 let cell_m = FillLods::cell_m(tolerance);
                 if tolerance == 0.0 {
-                    return (tolerance, meshes(areas, cell_m));
+                    return (tolerance, meshes(&mut areas.iter().copied(), cell_m));
                 }
                 let simplified: Vec<MultiPolygon> =
                     areas.iter().map(|mp| mp.simplify(tolerance)).collect();
-                (tolerance, meshes(&simplified, cell_m))
+                (tolerance, meshes(&mut simplified.iter(), cell_m))
             })
             .collect();
-        let bounds = levels[0]
-            .1
+        let bounds = levels
             .iter()
+            .flat_map(|(_, meshes)| meshes)
             .fold(eframe::egui::Rect::NOTHING, |r, m| r.union(m.bounds));
-        FillLods { levels, bounds }
+        FillLods {
+            levels,
+            bounds,
+            color,
+        }
     }
 
     /// The coarsest level whose error is at most a pixel at this scale.
@@ -211,7 +303,7 @@ impl FillLods {
         coarsest_within(&self.levels, m_per_px)
     }
 
-    /// The full-detail fill's box, in local coordinates.
+    /// The fill's box, in local coordinates.
     pub fn bounds(&self) -> eframe::egui::Rect {
         self.bounds
     }
@@ -232,7 +324,7 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
                             .push(super::map::Path::new(frame, ring.0.iter().copied()));
                     }
                 }
-                areas.push(mp.clone());
+                areas.push(mp);
             }
             Shape::Lines(ml) => lines.0.extend(ml.0.iter().cloned()),
         }
@@ -262,8 +354,15 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
     };
     let band_reach_m = setback_bands.iter().map(|(d, _)| *d).fold(0.0, f64::max);
     let (fill, outlines) = rayon::join(
-        || FillLods::new(frame, &areas, fill),
-        || OutlineLods::with_bands(&graphic.outlines, solid_color(style.rgb), band_reach_m),
+        || FillLods::new(frame, &areas, fill, Levels::Coarse),
+        || {
+            OutlineLods::with_bands(
+                &graphic.outlines,
+                solid_color(style.rgb),
+                band_reach_m,
+                Levels::Coarse,
+            )
+        },
     );
     LayerGraphic {
         style,
@@ -272,6 +371,8 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
         is_lines,
         fill,
         outlines,
+        fine: OnceLock::new(),
+        fine_asked: AtomicBool::new(false),
         setback_bands,
         feature_count: layer.features.len(),
         area_km2: layer
@@ -608,6 +709,8 @@ pub enum JobOutput {
     },
     /// A report written, or why not.
     Written(Result<PathBuf, String>),
+    /// A layer's fine levels of detail made (they are in its graphic).
+    Refined,
 }
 
 /// Work running on a worker thread; the UI polls it each frame.
@@ -667,6 +770,23 @@ impl Job {
             "正在读取规划图层",
             "Loading plan layers",
             move |_, _, _| JobOutput::Plan(PlanData::load(&catalog).map(Arc::new)),
+        )
+    }
+
+    /// Makes the fine levels of detail of a plan's layer.
+    pub fn refine(ctx: &Context, plan: Arc<PlanData>, layer: usize) -> Job {
+        Job::spawn(
+            ctx,
+            "正在细化图层",
+            "Refining a layer",
+            move |_, _, _| {
+                if let (Some(graphic), Some(source)) =
+                    (plan.layers.get(layer), plan.plan.layers.get(layer))
+                {
+                    graphic.make_fine(&plan.frame, source);
+                }
+                JobOutput::Refined
+            },
         )
     }
 
@@ -766,6 +886,78 @@ impl ParcelFiles {
 mod tests {
     use super::*;
     use eframe::egui::{pos2, Rect};
+
+    fn vertices(meshes: &[GpuMesh]) -> usize {
+        meshes.iter().map(|m| m.mesh.vertices.len()).sum()
+    }
+
+    #[test]
+    fn fine_levels_are_made_once_when_a_view_first_needs_them() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
+        let index = plan
+            .plan
+            .catalog
+            .layers
+            .iter()
+            .position(|l| l.id == "eco_redline")
+            .unwrap();
+        let layer = &plan.layers[index];
+        // Loaded, only the coarse levels exist: at street scale the finest
+        // of them stands in.
+        assert!(layer.fine.get().is_none());
+        let (fill, outlines, _) = layer.at_scale(0.5);
+        let stand_in = (vertices(fill), vertices(outlines));
+        assert!(stand_in.0 > 0 && stand_in.1 > 0);
+        assert_eq!(stand_in, {
+            let (f, o, _) = layer.at_scale(FINE_BELOW_M);
+            (vertices(f), vertices(o))
+        });
+        // A view of the whole plan asks for nothing; one zoomed in asks once.
+        assert!(!layer.ask_fine(100.0));
+        assert!(layer.ask_fine(0.5));
+        assert!(!layer.ask_fine(0.5));
+        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        let (fill, outlines, _) = layer.at_scale(0.5);
+        assert!(
+            vertices(fill) > stand_in.0,
+            "{} {}",
+            vertices(fill),
+            stand_in.0
+        );
+        assert!(vertices(outlines) > stand_in.1);
+        // Coarse views still draw the coarse levels.
+        let (coarse, _, _) = layer.at_scale(300.0);
+        assert!(vertices(coarse) < vertices(fill));
+    }
+
+    #[test]
+    fn setback_bands_come_with_their_water_lines_down_to_street_scale() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
+        let index = plan
+            .plan
+            .catalog
+            .layers
+            .iter()
+            .position(|l| matches!(l.rule, Rule::Setback { .. }))
+            .unwrap();
+        let layer = &plan.layers[index];
+        let widths: Vec<f64> = layer.setback_bands.iter().map(|(d, _)| *d).collect();
+        assert_eq!(widths, vec![50.0, 30.0]);
+        // Bands up to 50 m are drawn from 100 m a pixel down: the coarse
+        // levels hold them to 16 m, the fine ones below.
+        assert!(vertices(layer.at_scale(20.0).2) > 0);
+        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        let (_, lines, bands) = layer.at_scale(1.0);
+        // A quad a segment and a square a vertex: more than the line's quads.
+        assert!(
+            vertices(bands) > vertices(lines),
+            "{} {}",
+            vertices(bands),
+            vertices(lines)
+        );
+    }
 
     #[test]
     fn parcels_being_screened_are_shown_as_one_dot_each() {

@@ -110,6 +110,28 @@ impl Path {
 /// A level of detail: its simplification tolerance in metres, its meshes.
 type Level = (f64, Vec<GpuMesh>);
 
+/// The coarsest tolerance of the levels of detail made on demand: those
+/// from it up are made when a layer loads, enough to draw a city's plan
+/// whole and down to a window of some 16 km. Finer ones are made the first
+/// time a view needs them, on a worker, so the first picture costs the
+/// coarse levels' work only.
+pub const FINE_BELOW_M: f64 = 16.0;
+
+/// Which levels of detail to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Levels {
+    /// Tolerances from [`FINE_BELOW_M`] up: made when a layer loads.
+    Coarse,
+    /// Tolerances below it: made when a view first needs them.
+    Fine,
+}
+
+impl Levels {
+    pub fn keeps(self, tolerance_m: f64) -> bool {
+        (tolerance_m >= FINE_BELOW_M) == (self == Levels::Coarse)
+    }
+}
+
 /// Outlines at several levels of detail, each simplified to within a
 /// tolerance, as stroke meshes kept on the GPU: a zone's outlines are
 /// hundreds of thousands of points, which egui would tessellate anew every
@@ -134,17 +156,19 @@ impl OutlineLods {
     /// Simplification tolerances of the levels after the full one, in metres.
     const TOLERANCES_M: [f64; 10] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
-    pub fn new(paths: &[Path], color: Color32) -> OutlineLods {
-        OutlineLods::with_bands(paths, color, 0.0)
-    }
-
-    /// Outlines, and band meshes of the same lines for bands up to
-    /// `band_reach_m` from them: a band narrower than a pixel is not drawn,
+    /// Outlines (the `which` levels), and band meshes of the same lines for
+    /// bands up to `band_reach_m` from them: a band narrower than a pixel is not drawn,
     /// so levels coarser than that are not made.
-    pub fn with_bands(paths: &[Path], color: Color32, band_reach_m: f64) -> OutlineLods {
+    pub fn with_bands(
+        paths: &[Path],
+        color: Color32,
+        band_reach_m: f64,
+        which: Levels,
+    ) -> OutlineLods {
         use geo::Simplify;
         let tolerances: Vec<f64> = std::iter::once(0.0)
             .chain(OutlineLods::TOLERANCES_M)
+            .filter(|t| which.keeps(*t))
             .collect();
         let levels: Vec<(Level, Option<Level>)> = tolerances
             .into_par_iter()

@@ -365,6 +365,7 @@ impl RedlineApp {
                 }
             }
             JobOutput::Written(result) => self.report_written(result),
+            JobOutput::Refined => {}
             JobOutput::ParcelPreview(outlines) => self.parcel_preview.extend(outlines),
             JobOutput::Parcels { parcels, errors } => {
                 self.parcel_preview.clear();
@@ -406,6 +407,12 @@ impl RedlineApp {
         self.sketch.clear();
         self.plan_path = catalog.clone();
         self.jobs.push(Job::load_plan(ctx, catalog));
+    }
+
+    /// Makes a layer's fine levels of detail on a worker (see
+    /// [`data::LayerGraphic::ask_fine`]); the map draws coarser ones meanwhile.
+    pub fn refine_layer(&mut self, ctx: &Context, plan: Arc<PlanData>, layer: usize) {
+        self.jobs.push(Job::refine(ctx, plan, layer));
     }
 
     /// Whether the plan is being loaded (rather than failed or not asked for).
