@@ -153,8 +153,11 @@ const RUN_POINTS: usize = 128;
 const STROKE_MESH_SEGMENTS: usize = 4_000;
 
 impl OutlineLods {
-    /// Simplification tolerances of the levels after the full one, in metres.
-    const TOLERANCES_M: [f64; 10] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+    /// Simplification tolerances of the levels after the full one, in
+    /// metres. Below 16 m a level every factor of four, not two: on a city's
+    /// jagged red line (a vertex every ~10 m) a 1 m or 4 m level drops few
+    /// vertices yet costs as much memory as the full detail.
+    const TOLERANCES_M: [f64; 7] = [2.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
     /// Outlines (the `which` levels), and band meshes of the same lines for
     /// bands up to `band_reach_m` from them: a band narrower than a pixel is not drawn,
