@@ -130,7 +130,10 @@ pub fn split_polygon(polygon: &Polygon, cut: Cut) -> [Option<Polygon>; 2] {
     };
     sides.map(|side| {
         let clip = |ring: &LineString| {
-            let coords = clip_ring(&ring.0, side);
+            let mut coords = clip_ring(&ring.0, side);
+            // Made with room for the whole ring: pieces kept in an index
+            // would hold twice their size.
+            coords.shrink_to_fit();
             (coords.len() >= 4).then(|| LineString::new(coords))
         };
         let exterior = clip(polygon.exterior())?;
