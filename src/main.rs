@@ -295,6 +295,20 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
     {
         check_output(path, &input_paths)?;
     }
+    // Everything that would refuse the report refuses it now, before any
+    // output is written: no CSV is left beside a report that never came.
+    let report_time = match &args.pdf {
+        Some(path) => {
+            if !args.force && path.exists() {
+                return Err(Error::Output {
+                    path: path.clone(),
+                    message: "the file already exists and is kept; choose another name, or pass --force to replace it (nothing was written)".to_string(),
+                });
+            }
+            Some(ReportTime::resolve(args.report_time.as_deref()).map_err(Error::Usage)?)
+        }
+        None => None,
+    };
     let loaded_plan = Instant::now();
     let index = ZoneIndex::build(&plan);
     let indexed = Instant::now();
@@ -379,10 +393,10 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
             findings_geojson(&plan, &index, &screening, crs).map(String::into_bytes),
         )?;
     }
-    if let Some(path) = &args.pdf {
+    if let (Some(path), Some(time)) = (&args.pdf, report_time) {
         let meta = ReportMeta {
             operator: args.operator.clone().unwrap_or_else(default_operator),
-            time: ReportTime::resolve(args.report_time.as_deref()).map_err(Error::Usage)?,
+            time,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             inputs: hash_inputs(&inputs(&plan, &args.parcels))?,
         };
@@ -455,12 +469,21 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         }
     }
 
+    // A parcel that could not be screened may hide anything: a gate on
+    // conflicts must not pass a broken file.
     let worst = tally.worst();
+    let unscreened = !tally.unscreened.is_empty();
     let failed = match args.fail_on {
-        Some(FailOn::Conflict) => worst >= Verdict::Conflict,
-        Some(FailOn::Review) => worst >= Verdict::Review,
+        Some(FailOn::Conflict) => unscreened || worst >= Verdict::Conflict,
+        Some(FailOn::Review) => unscreened || worst >= Verdict::Review,
         None => false,
     };
+    if failed && unscreened {
+        println!(
+            "--fail-on: met, because {} parcel(s) could not be screened (未筛查): fix them and screen again",
+            tally.unscreened.len()
+        );
+    }
     Ok(if failed {
         ExitCode::from(EXIT_FAIL_ON)
     } else {

@@ -111,6 +111,82 @@ fn fail_on_sets_the_exit_code_for_scripts() {
 }
 
 #[test]
+fn fail_on_is_met_when_a_parcel_could_not_be_screened() {
+    // Only a clear parcel and a parcel with no geometry: nothing conflicts,
+    // but the file is broken, and a gate must not pass it.
+    let world = world_with_parcels();
+    let parcels = world.path("broken.geojson");
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![
+            feature(
+                json!({"地块编号": "OK-1"}),
+                polygon(&[rect(X0 + 8000.0, Y0, 100.0, 100.0)]),
+            ),
+            json!({"type": "Feature", "properties": {"地块编号": "BAD-1"}, "geometry": null}),
+        ],
+    );
+    let run = |extra: &[&str]| {
+        redline()
+            .args(["screen", "--catalog"])
+            .arg(world.catalog())
+            .arg("--parcels")
+            .arg(&parcels)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    for gate in ["conflict", "review"] {
+        let out = run(&["--fail-on", gate]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{stdout}");
+        assert!(
+            stdout.contains("1 parcel(s) could not be screened"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_report_that_would_be_refused_is_refused_before_anything_is_written() {
+    let world = world_with_parcels();
+    let (csv, pdf) = (world.path("findings.csv"), world.path("report.pdf"));
+    std::fs::write(&pdf, b"an earlier report").unwrap();
+    let run = |extra: &[&str]| {
+        redline()
+            .args(["screen", "--catalog"])
+            .arg(world.catalog())
+            .arg("--parcels")
+            .arg(world.path("parcels.geojson"))
+            .arg("--csv")
+            .arg(&csv)
+            .arg("--pdf")
+            .arg(&pdf)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("report.pdf") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert!(
+        !csv.exists(),
+        "the CSV was written before the report was refused"
+    );
+    assert_eq!(std::fs::read(&pdf).unwrap(), b"an earlier report");
+    // A time that is not a time is refused before anything too.
+    let out = run(&["--force", "--report-time", "2025-13-01 09:30"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!csv.exists());
+}
+
+#[test]
 fn unreadable_input_exits_2_naming_the_file_and_the_fix() {
     let world = world_with_parcels();
     std::fs::write(
