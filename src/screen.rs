@@ -247,10 +247,22 @@ impl<'a> FileScreening<'a> {
             .into_iter()
             .zip(results)
             .map(|(mut parcel, result)| {
-                if let Some(note) = far_from_plan_note(self.plan_extent, &parcel.shape) {
-                    parcel.notes.push(note);
-                }
-                (parcel.index, ParcelOutcome::Screened { parcel, result })
+                let index = parcel.index;
+                let outcome = match result {
+                    Ok(result) => {
+                        if let Some(note) = far_from_plan_note(self.plan_extent, &parcel.shape) {
+                            parcel.notes.push(note);
+                        }
+                        ParcelOutcome::Screened { parcel, result }
+                    }
+                    Err(reason) => ParcelOutcome::Unscreened(Problem::feature(
+                        &batch.path,
+                        parcel.index,
+                        Some(&parcel.id),
+                        format!("could not be screened: redline failed on it ({reason}); the other parcels were screened; please report this with the file"),
+                    )),
+                };
+                (index, outcome)
             })
             .collect();
         for problem in problems {
@@ -304,12 +316,14 @@ fn far_from_plan_note(plan_extent: Option<Rect>, shape: &Shape) -> Option<String
 }
 
 /// Screens parcels against the plan, in parallel; results are in parcel order
-/// and identical whatever the thread count.
+/// and identical whatever the thread count. A parcel on which screening
+/// failed (a bug: a panic) has the reason instead, and the others are
+/// screened all the same.
 pub fn screen_parcels(
     plan: &LoadedPlan,
     index: &ZoneIndex,
     parcels: &[Feature],
-) -> Vec<ParcelResult> {
+) -> Vec<Result<ParcelResult, String>> {
     screen_parcels_counting(plan, index, parcels, &AtomicUsize::new(0))
 }
 
@@ -318,23 +332,36 @@ fn screen_parcels_counting(
     index: &ZoneIndex,
     parcels: &[Feature],
     done: &AtomicUsize,
-) -> Vec<ParcelResult> {
+) -> Vec<Result<ParcelResult, String>> {
     parcels
         .par_iter()
         .map(|parcel| {
             let result = match &parcel.shape {
-                Shape::Area(mp) => screen_parcel(plan, index, mp),
+                Shape::Area(mp) => isolated(|| screen_parcel(plan, index, mp)),
                 // Readers only hand over areas as parcels; a line has no area to screen.
-                Shape::Lines(_) => ParcelResult {
+                Shape::Lines(_) => Ok(ParcelResult {
                     area_m2: 0.0,
                     verdict: Verdict::Clear,
                     findings: Vec::new(),
-                },
+                }),
             };
             done.fetch_add(1, AtomicOrdering::Relaxed);
             result
         })
         .collect()
+}
+
+/// Runs `work`, turning a panic in it into its message: one parcel that
+/// trips a bug in the geometry code must not take the whole run (or the
+/// viewer's job) down with it.
+fn isolated<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an unexpected failure".to_string())
+    })
 }
 
 pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon) -> ParcelResult {
@@ -687,6 +714,15 @@ mod tests {
         let mut ids = vec!["Z-10", "Z-9", "Z-009a", "A", "Z-1"];
         ids.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(ids, vec!["A", "Z-1", "Z-9", "Z-009a", "Z-10"]);
+    }
+
+    #[test]
+    fn a_failure_on_one_parcel_is_its_reason_not_the_end_of_the_run() {
+        let failed: Result<(), String> = isolated(|| panic!("overlay lost its way at (1, 2)"));
+        assert_eq!(failed, Err("overlay lost its way at (1, 2)".to_string()));
+        let failed: Result<(), String> = isolated(|| panic!("{} segments", 3));
+        assert_eq!(failed, Err("3 segments".to_string()));
+        assert_eq!(isolated(|| 42), Ok(42));
     }
 
     #[test]
