@@ -256,6 +256,9 @@ fn finish(
     if let Some(note) = area_check(path, &id, &parcel.fields, &polygons, precision_m) {
         notes.push(note);
     }
+    if let Some(note) = point_count_check(path, &id, &parcel.fields, parcel.points.len()) {
+        notes.push(note);
+    }
     let mut attributes: Vec<(String, String)> = Vec::new();
     for (i, value) in parcel.fields.iter().enumerate() {
         let name = HEADER_FIELDS
@@ -319,6 +322,20 @@ fn area_check(
             0.0
         }
     ))
+}
+
+/// A note when the header's 界址点数 is not the number of point lines that
+/// follow it (closing repeats included): a file cut short, or a point lost
+/// in copying, still encloses an area, and only the count shows it.
+fn point_count_check(path: &Path, id: &str, fields: &[String], listed: usize) -> Option<String> {
+    let stated_text = fields.first()?.trim();
+    let stated: usize = stated_text.parse().ok()?;
+    (stated != listed).then(|| {
+        format!(
+            "点数不符 point count differs: {}: parcel {id}: the header's 界址点数 is {stated} but {listed} point line(s) follow it; the file may be cut short or a point lost: check it against the surveyor's original",
+            path.display()
+        )
+    })
 }
 
 /// How the text of an exported file is encoded.
@@ -569,6 +586,20 @@ mod tests {
         assert!(parse_ok(&RECT.replace("2.0000", "2.0010")).features[0]
             .notes
             .is_empty());
+    }
+
+    #[test]
+    fn a_header_counting_more_points_than_are_listed_is_noted() {
+        // The header says 34 points; the file lists 5 (cut short).
+        let raw = parse_ok(&RECT.replacen("5,2.0000", "34,2.0000", 1));
+        let note = raw.features[0].notes.join("; ");
+        assert!(
+            note.contains("点数不符") && note.contains("34") && note.contains("5 point line(s)"),
+            "{note}"
+        );
+        assert!(note.contains("DK-1") && note.contains("t.txt"), "{note}");
+        // The count as written, closing repeat included, is right.
+        assert!(parse_ok(RECT).features[0].notes.is_empty());
     }
 
     #[test]
