@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::error::Error;
 use crate::plan::LoadedPlan;
@@ -107,9 +109,9 @@ pub fn default_operator() -> String {
 }
 
 /// Beijing time, the time every report states (UTC+8, no daylight saving).
-const BEIJING_OFFSET_S: i64 = 8 * 3600;
+const BEIJING: UtcOffset = time::macros::offset!(+8);
 
-/// A moment, in seconds since 1970-01-01 UTC.
+/// A moment, in seconds since 1970-01-01 UTC, within the years 1–9999.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReportTime {
     pub unix_seconds: i64,
@@ -126,6 +128,9 @@ pub struct Civil {
     pub second: u8,
 }
 
+/// What a time may be written as, for messages.
+const TIME_FORMS: &str = "write 2025-06-01T09:30:00+08:00, 2025-06-01 09:30 (Beijing time), 2025-06-01T01:30:00Z (UTC), or seconds since 1970-01-01 UTC";
+
 impl ReportTime {
     /// `text` when given (see [`ReportTime::parse`]), else
     /// `SOURCE_DATE_EPOCH`, else the clock.
@@ -137,74 +142,65 @@ impl ReportTime {
             return epoch
                 .trim()
                 .parse()
-                .map(|unix_seconds| ReportTime { unix_seconds })
-                .map_err(|_| {
-                    format!("SOURCE_DATE_EPOCH={epoch:?} is not a number of seconds since 1970-01-01 UTC; fix or unset it")
+                .ok()
+                .and_then(|s| ReportTime::from_unix_seconds(s).ok())
+                .ok_or_else(|| {
+                    format!("SOURCE_DATE_EPOCH={epoch:?} is not a number of seconds since 1970-01-01 UTC within the years 1–9999; fix or unset it")
                 });
         }
-        let unix_seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        Ok(ReportTime {
+            unix_seconds: OffsetDateTime::now_utc().unix_timestamp(),
+        })
+    }
+
+    fn from_unix_seconds(unix_seconds: i64) -> Result<ReportTime, String> {
+        let moment =
+            OffsetDateTime::from_unix_timestamp(unix_seconds).map_err(|e| e.to_string())?;
+        if moment.year() < 1 {
+            return Err(format!("{unix_seconds} s is before the year 1"));
+        }
         Ok(ReportTime { unix_seconds })
     }
 
     /// Seconds since 1970-01-01 UTC, or `YYYY-MM-DD HH:MM[:SS]` (also with
     /// `T`) in Beijing time, or the same ending in `Z` (UTC) or `±HH:MM`.
+    /// Dates are checked as dates (no 02-31), years are 1–9999.
     pub fn parse(text: &str) -> Result<ReportTime, String> {
         let text = text.trim();
+        let bad = |why: &str| format!("cannot read {text:?} as a time ({why}); {TIME_FORMS}");
         if let Ok(unix_seconds) = text.parse::<i64>() {
-            return Ok(ReportTime { unix_seconds });
+            return ReportTime::from_unix_seconds(unix_seconds).map_err(|e| bad(&e));
         }
-        let bad = || {
-            format!("cannot read {text:?} as a time; write e.g. 2025-06-01T09:30:00+08:00 or seconds since 1970")
+        let (stamp, offset) = match split_offset(text) {
+            Some((stamp, zone)) => (stamp, zone.map_err(|e| bad(&e))?),
+            None => (text, BEIJING),
         };
-        let (stamp, offset_s) = if let Some(s) = text.strip_suffix(['Z', 'z']) {
-            (s, 0)
-        } else if text.len() > 6 && matches!(&text[text.len() - 6..text.len() - 5], "+" | "-") {
-            let (s, zone) = text.split_at(text.len() - 6);
-            let sign = if zone.starts_with('-') { -1 } else { 1 };
-            let h: i64 = zone[1..3].parse().map_err(|_| bad())?;
-            let m: i64 = zone[4..6].parse().map_err(|_| bad())?;
-            (s, sign * (h * 3600 + m * 60))
-        } else {
-            (text, BEIJING_OFFSET_S)
-        };
-        let numbers: Vec<i64> = stamp
-            .split(['-', ' ', 'T', 't', ':'])
-            .map(|n| n.parse().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?;
-        let (date, clock) = match numbers.as_slice() {
-            [y, mo, d, h, mi] => ((*y, *mo, *d), (*h, *mi, 0)),
-            [y, mo, d, h, mi, s] => ((*y, *mo, *d), (*h, *mi, *s)),
-            _ => return Err(bad()),
-        };
-        let valid = (1..=12).contains(&date.1)
-            && (1..=31).contains(&date.2)
-            && (0..24).contains(&clock.0)
-            && (0..60).contains(&clock.1)
-            && (0..61).contains(&clock.2);
-        if !valid {
-            return Err(bad());
+        let stamp = stamp.replacen(['T', 't'], " ", 1);
+        let with_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let without = format_description!("[year]-[month]-[day] [hour]:[minute]");
+        let local = PrimitiveDateTime::parse(&stamp, with_seconds)
+            .or_else(|_| PrimitiveDateTime::parse(&stamp, without))
+            .map_err(|e| bad(&e.to_string()))?;
+        if local.year() < 1 {
+            return Err(bad("years start at 1"));
         }
-        let days = days_from_civil(date.0, date.1, date.2);
         Ok(ReportTime {
-            unix_seconds: days * 86400 + clock.0 * 3600 + clock.1 * 60 + clock.2 - offset_s,
+            unix_seconds: local.assume_offset(offset).unix_timestamp(),
         })
     }
 
     /// The moment in Beijing time.
     pub fn beijing(&self) -> Civil {
-        let local = self.unix_seconds + BEIJING_OFFSET_S;
-        let (days, secs) = (local.div_euclid(86400), local.rem_euclid(86400));
-        let (year, month, day) = civil_from_days(days);
+        let local = OffsetDateTime::from_unix_timestamp(self.unix_seconds)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .to_offset(BEIJING);
         Civil {
-            year,
-            month,
-            day,
-            hour: (secs / 3600) as u8,
-            minute: (secs % 3600 / 60) as u8,
-            second: (secs % 60) as u8,
+            year: i64::from(local.year()),
+            month: u8::from(local.month()),
+            day: local.day(),
+            hour: local.hour(),
+            minute: local.minute(),
+            second: local.second(),
         }
     }
 
@@ -218,34 +214,31 @@ impl ReportTime {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, u8, u8) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
+/// A time's text without its UTC offset, and the offset: `Z` (UTC) or
+/// `±HH:MM` at the end. `None` when it names none (Beijing time then).
+fn split_offset(text: &str) -> Option<(&str, Result<UtcOffset, String>)> {
+    if let Some(stamp) = text.strip_suffix(['Z', 'z']) {
+        return Some((stamp, Ok(UtcOffset::UTC)));
+    }
+    let at = text.len().checked_sub(6)?;
+    let (stamp, zone) = (text.get(..at)?, text.get(at..)?);
+    if !zone.starts_with(['+', '-']) {
+        return None;
+    }
+    let offset = UtcOffset::parse(
+        zone,
+        format_description!("[offset_hour sign:mandatory]:[offset_minute]"),
     )
+    .map_err(|e| format!("offset {zone:?}: {e}"))
+    .and_then(|offset| {
+        // Real zones lie within ±14 hours; more is a typo.
+        if offset.whole_hours().abs() > 14 {
+            Err(format!("offset {zone:?} is beyond ±14:00"))
+        } else {
+            Ok(offset)
+        }
+    });
+    Some((stamp, offset))
 }
 
 #[cfg(test)]
@@ -264,5 +257,30 @@ mod tests {
         assert_eq!(leap.beijing().day, 29);
         assert!(ReportTime::parse("yesterday").is_err());
         assert!(ReportTime::parse("2025-13-01 00:00").is_err());
+    }
+
+    #[test]
+    fn what_is_not_a_time_is_refused_naming_the_forms_never_a_panic() {
+        for text in [
+            "2025-06-01 09:30 北京时间",
+            "北京时间 2025-06-01 09:30",
+            "2025-02-31 09:30",
+            "2023-02-29 09:30",
+            "99999-01-01 00:00",
+            "2025-06-01T09:30:00+25:00",
+            "9999999999999999",
+            "-99999999999999",
+            "2025-06-01T09:30+08",
+            "",
+        ] {
+            let error = ReportTime::parse(text).unwrap_err();
+            assert!(
+                error.contains("2025-06-01T09:30:00+08:00"),
+                "{text}: {error}"
+            );
+        }
+        // The offset is honoured, with or without seconds.
+        let t = ReportTime::parse("2025-06-01 01:30-00:00").unwrap();
+        assert_eq!(t, ReportTime::parse("2025-06-01T09:30:00+08:00").unwrap());
     }
 }
