@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod atomic;
 pub mod catalog;
 pub mod clip;
 pub mod crs;
@@ -18,6 +19,7 @@ pub mod io;
 pub mod large_parcel;
 pub mod plan;
 pub mod report;
+mod rtree;
 pub mod sample;
 pub mod screen;
 pub mod style;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use redline::atomic::{check_output, write_atomically, write_failed, AtomicFile};
 use redline::catalog::Catalog;
 use redline::crs::Crs;
 use redline::error::{Error, Problem};
@@ -18,10 +19,7 @@ use redline::plan::LoadedPlan;
 use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
-use redline::report::{
-    check_output, input_files, pdf, two_decimals, write_atomically, write_failed, write_report,
-    AtomicFile,
-};
+use redline::report::{input_files, pdf, two_decimals, write_report};
 use redline::screen::{screen_file_batches, ParcelOutcome, Screening, Verdict};
 
 /// Exit code for bad usage or unreadable input.
@@ -310,7 +308,7 @@ fn screen(args: ScreenArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let loaded_plan = Instant::now();
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     let indexed = Instant::now();
 
     let hint = "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)";

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
+use redline::atomic::write_atomically_with;
 use redline::error::Error;
-use redline::report::write_atomically_with;
 use serde_json::json;
 
 fn redline() -> Command {

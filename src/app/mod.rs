@@ -20,6 +20,7 @@ use eframe::egui::{self, Context, TextureHandle};
 use geo::Coord;
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::write_atomically;
 use crate::crs::Crs;
 use crate::finding_shape::{overlap_shape, setback_line};
 use crate::geometry::Shape;
@@ -30,7 +31,7 @@ use crate::report::geojson::{findings_geojson, GeoJsonCrs};
 use crate::report::meta::{
     default_operator, hash_inputs, inputs as report_inputs, ReportMeta, ReportTime,
 };
-use crate::report::{input_files, pdf, write_atomically};
+use crate::report::{input_files, pdf};
 use crate::screen::{screen_parcel, ParcelOutcome, Verdict};
 
 pub use data::PlanData;

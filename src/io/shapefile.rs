@@ -516,8 +516,8 @@ pub fn write(
     records: &[Vec<String>],
     prj_wkt: Option<&str>,
 ) -> Result<(), Error> {
+    use crate::atomic::write_atomically;
     use crate::geometry::Shape as Kind;
-    use crate::report::write_atomically;
     use shapefile::{Point, Polygon, PolygonRing, Polyline, ShapeWriter};
 
     let fail = |message: String| Error::Output {

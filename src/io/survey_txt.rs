@@ -16,11 +16,11 @@ use geo::{Area, Coord, Euclidean, Length, LineString, MultiPolygon};
 use geo_types::Geometry;
 
 use super::{decode_text, read_layer, CrsClue, Feature, RawFeature, RawFile, ReadOptions};
+use crate::atomic::write_atomically;
 use crate::crs::{looks_like_lonlat, Crs, GkZone, GridHints};
 use crate::error::{Error, Problem};
 use crate::geometry::{polygons_from_rings, Shape};
 use crate::io::{PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
-use crate::report::write_atomically;
 
 /// The named fields of a parcel header line, in order; regions that write
 /// more fields (12 instead of 9) have theirs kept as `字段N`.
