@@ -469,11 +469,11 @@ fn any_pair_meets_by_tree(
     let tree = rstar::RTree::bulk_load(
         members
             .iter()
-            .map(|&i| crate::index::entry(boxes[i], i))
+            .map(|&i| crate::rtree::entry(boxes[i], i))
             .collect(),
     );
     members.iter().any(|&i| {
-        tree.locate_in_envelope_intersecting(&crate::index::envelope(&boxes[i]))
+        tree.locate_in_envelope_intersecting(&crate::rtree::envelope(&boxes[i]))
             .any(|e| e.data > i && keep.is_none_or(|k| k(i, e.data)) && meets(i, e.data))
     })
 }

@@ -14,13 +14,13 @@
 //! so the sum over pieces is the area over the whole.
 
 use geo::{BoundingRect, CoordsIter, Line, Polygon, Rect};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, AABB};
+use rstar::RTree;
 
 use crate::catalog::Rule;
 use crate::clip::{halves, split_polygon};
 use crate::geometry::Shape;
-use crate::plan::LoadedPlan;
+use crate::io::Layer;
+use crate::rtree::{entry, envelope, Entry};
 
 /// Pieces with more vertices than this are cut again.
 pub const MAX_PIECE_VERTICES: usize = 256;
@@ -47,8 +47,6 @@ pub struct Segment {
     pub line: Line,
 }
 
-pub(crate) type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
-
 /// The size of a [`ZoneIndex`] (see [`ZoneIndex::stats`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexStats {
@@ -70,31 +68,16 @@ pub struct ZoneIndex {
     pub max_setback_m: f64,
 }
 
-pub(crate) fn entry(bounds: Rect, index: usize) -> Entry {
-    GeomWithData::new(
-        Rectangle::from_corners(
-            [bounds.min().x, bounds.min().y],
-            [bounds.max().x, bounds.max().y],
-        ),
-        index,
-    )
-}
-
-pub(crate) fn envelope(bounds: &Rect) -> AABB<[f64; 2]> {
-    AABB::from_corners(
-        [bounds.min().x, bounds.min().y],
-        [bounds.max().x, bounds.max().y],
-    )
-}
-
 impl ZoneIndex {
-    pub fn build(plan: &LoadedPlan) -> ZoneIndex {
+    /// The index of a plan's layers, each with its rule, in catalog order
+    /// (a [`ZoneRef`]'s layer is a position in it; see
+    /// [`crate::plan::LoadedPlan::zone_layers`]).
+    pub fn build(layers: &[(Rule, &Layer)]) -> ZoneIndex {
         use rayon::prelude::*;
         let mut max_setback_m: f64 = 0.0;
         let mut polygons: Vec<(ZoneRef, &Polygon)> = Vec::new();
         let mut segments: Vec<Segment> = Vec::new();
-        for (layer_index, layer) in plan.layers.iter().enumerate() {
-            let rule = plan.catalog.layers[layer_index].rule;
+        for (layer_index, &(rule, layer)) in layers.iter().enumerate() {
             if rule == Rule::Display {
                 continue;
             }

@@ -13,7 +13,8 @@ use geo::{
 use rstar::RTree;
 
 use crate::geometry::Shape;
-use crate::index::{entry, envelope, subdivide, Entry};
+use crate::index::subdivide;
+use crate::rtree::{entry, envelope, Entry};
 
 /// Parcels with more vertices than this are screened through their pieces:
 /// a corridor of a thousand vertices 50 km long meets the zones and water

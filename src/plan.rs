@@ -89,6 +89,17 @@ impl LoadedPlan {
         hits
     }
 
+    /// Every layer with its rule, in catalog order: what the zone index is
+    /// built from.
+    pub fn zone_layers(&self) -> Vec<(Rule, &Layer)> {
+        self.catalog
+            .layers
+            .iter()
+            .map(|spec| spec.rule)
+            .zip(&self.layers)
+            .collect()
+    }
+
     /// Vertices of the layers that are screened against (not display-only):
     /// what the zone index is built from.
     pub fn zone_vertices(&self) -> usize {

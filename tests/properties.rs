@@ -87,7 +87,7 @@ fn plan_with_zone(zone: &Polygon) -> LoadedPlan {
 /// the overlap polygon reports draw.
 fn overlap(zone: &Polygon, parcel: &Polygon) -> (f64, f64) {
     let plan = plan_with_zone(zone);
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     let parcel = MultiPolygon::new(vec![parcel.clone()]);
     let measured = screen_parcel(&plan, &index, &parcel)
         .findings

@@ -235,7 +235,7 @@ fn subdivision_does_not_change_the_overlap_area() {
     );
     let (plan, screening) = world.screen(&[parcels]);
 
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     assert!(
         index.pieces.len() >= 16,
         "the zone was cut into {} pieces",
@@ -386,7 +386,7 @@ fn a_bad_parcel_is_reported_in_place_and_the_rest_is_screened() {
 /// `redline screen` writes them.
 fn csvs_in_batches(catalog: &Path, files: &[PathBuf], batch_features: usize) -> (Vec<u8>, Vec<u8>) {
     let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     let options = parcel_options(&plan.catalog.working_crs);
     let mut findings = CsvReport::new(CsvKind::Findings, Vec::new()).unwrap();
     let mut summary = CsvReport::new(CsvKind::Summary, Vec::new()).unwrap();
@@ -550,7 +550,7 @@ fn district_size_zones_are_indexed_by_vertices_and_district_size_parcels_measure
 
     // The index grows with the zone's vertices: before, pieces were cut to
     // 256 m and this district made tens of thousands of them.
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     assert!(
         index.pieces.len() <= 2 * 10_000 / redline::index::MAX_PIECE_VERTICES + 16,
         "{} pieces for 10 000 vertices",

@@ -134,7 +134,7 @@ fn plan_with_zone(zone: &MultiPolygon) -> LoadedPlan {
 /// The screening's overlap of `parcel` with `zone`, and the drawn overlap's area.
 fn overlap(zone: &MultiPolygon, parcel: &MultiPolygon) -> (f64, f64) {
     let plan = plan_with_zone(zone);
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     let measured = screen_parcel(&plan, &index, parcel)
         .findings
         .iter()

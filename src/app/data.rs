@@ -173,7 +173,7 @@ impl PlanData {
     pub fn load(catalog_path: &Path) -> Result<PlanData, String> {
         let catalog = Catalog::load(catalog_path).map_err(|e| e.to_string())?;
         let plan = LoadedPlan::load(catalog).map_err(|e| e.to_string())?;
-        let index = ZoneIndex::build(&plan);
+        let index = ZoneIndex::build(&plan.zone_layers());
         let bounds = plan
             .boundary
             .iter()

@@ -140,7 +140,7 @@ pub fn read_parcels(path: &Path) -> Result<Layer, redline::Error> {
 
 pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
     let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
-    let index = ZoneIndex::build(&plan);
+    let index = ZoneIndex::build(&plan.zone_layers());
     let options = parcel_options(&plan.catalog.working_crs);
     let files = parcels
         .iter()
