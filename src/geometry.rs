@@ -298,6 +298,20 @@ fn interior_ring_problems(polygon: &Polygon) -> Vec<InvalidPolygon> {
     errors
 }
 
+/// The box around two boxes.
+pub fn union_rect(a: Rect, b: Rect) -> Rect {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
 /// geo's ring self-intersection predicate (two distinct segments meet,
 /// other than where one ends and the other begins), tested only on pairs
 /// whose bounds overlap: found by a sweep along x for the usual small ring,
@@ -357,18 +371,7 @@ fn any_pair_meets(boxes: &[Rect], meets: &dyn Fn(usize, usize) -> bool) -> bool 
     const MAX_CELLS_A_BOX: usize = 16;
     /// Boxes a cell may hold before its pairs go through a tree.
     const CROWDED_CELL: usize = 48;
-    let Some(all) = boxes.iter().copied().reduce(|a, b| {
-        Rect::new(
-            Coord {
-                x: a.min().x.min(b.min().x),
-                y: a.min().y.min(b.min().y),
-            },
-            Coord {
-                x: a.max().x.max(b.max().x),
-                y: a.max().y.max(b.max().y),
-            },
-        )
-    }) else {
+    let Some(all) = boxes.iter().copied().reduce(union_rect) else {
         return false;
     };
     // A ring's segments lie along a line, not over its box: cells a few

@@ -128,12 +128,7 @@ impl LoadedPlan {
             .iter()
             .flat_map(|l| l.features.iter())
             .filter_map(|f| f.shape.bounding_rect())
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-                )
-            })
+            .reduce(crate::geometry::union_rect)
     }
 
     /// Every problem met while loading the plan's layers.

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Rule};
 use crate::crs::{Crs, Transformer};
-use crate::geometry::Shape;
+use crate::geometry::{union_rect, Shape};
 use crate::index::ZoneIndex;
 use crate::io::{read_layer, Feature, Layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
 use crate::plan::LoadedPlan;
@@ -47,20 +47,6 @@ fn by_cells(mesh: &Mesh, cell_m: f32) -> std::collections::BTreeMap<(i32, i32), 
         cell.indices.extend([first, first + 1, first + 2]);
     }
     cells
-}
-
-/// The box around two boxes.
-pub fn union_rect(a: Rect, b: Rect) -> Rect {
-    Rect::new(
-        Coord {
-            x: a.min().x.min(b.min().x),
-            y: a.min().y.min(b.min().y),
-        },
-        Coord {
-            x: a.max().x.max(b.max().x),
-            y: a.max().y.max(b.max().y),
-        },
-    )
 }
 
 /// One catalog layer, ready to draw.
@@ -891,17 +877,17 @@ mod tests {
         meshes.iter().map(|m| m.mesh.vertices.len()).sum()
     }
 
-    #[test]
-    fn fine_levels_are_made_once_when_a_view_first_needs_them() {
+    /// The sample plan, and the position of its first layer `which` accepts.
+    fn sample_plan_layer(which: impl Fn(&crate::catalog::LayerSpec) -> bool) -> (PlanData, usize) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
-        let index = plan
-            .plan
-            .catalog
-            .layers
-            .iter()
-            .position(|l| l.id == "eco_redline")
-            .unwrap();
+        let index = plan.plan.catalog.layers.iter().position(which).unwrap();
+        (plan, index)
+    }
+
+    #[test]
+    fn fine_levels_are_made_once_when_a_view_first_needs_them() {
+        let (plan, index) = sample_plan_layer(|l| l.id == "eco_redline");
         let layer = &plan.layers[index];
         // Loaded, only the coarse levels exist: at street scale the finest
         // of them stands in.
@@ -933,15 +919,7 @@ mod tests {
 
     #[test]
     fn setback_bands_come_with_their_water_lines_down_to_street_scale() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
-        let index = plan
-            .plan
-            .catalog
-            .layers
-            .iter()
-            .position(|l| matches!(l.rule, Rule::Setback { .. }))
-            .unwrap();
+        let (plan, index) = sample_plan_layer(|l| matches!(l.rule, Rule::Setback { .. }));
         let layer = &plan.layers[index];
         let widths: Vec<f64> = layer.setback_bands.iter().map(|(d, _)| *d).collect();
         assert_eq!(widths, vec![50.0, 30.0]);

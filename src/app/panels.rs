@@ -11,11 +11,11 @@ use crate::report::two_decimals;
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 
 use super::canvas::measure_text;
-use super::data::union_rect;
 use super::data::verdict_color;
 use super::i18n::Lang;
 use super::map::{fill_color, solid_color};
 use super::{Export, RedlineApp, SortKey, Tool};
+use crate::geometry::union_rect;
 
 pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
