@@ -198,6 +198,14 @@ fn a_sliver_below_the_tolerance_is_contact_not_conflict() {
     assert!((over.findings[0].overlap_m2.unwrap() - 5.0).abs() < 1e-3);
 }
 
+/// A ring of test coordinates as a polygon.
+fn to_polygon(ring: &[[f64; 2]]) -> Polygon {
+    Polygon::new(
+        LineString::from(ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()),
+        vec![],
+    )
+}
+
 fn jagged_zone(n: usize) -> Vec<[f64; 2]> {
     let mut ring: Vec<[f64; 2]> = (0..n)
         .map(|i| {
@@ -241,12 +249,6 @@ fn subdivision_does_not_change_the_overlap_area() {
         "the zone was cut into {} pieces",
         index.pieces.len()
     );
-    let to_polygon = |r: &[[f64; 2]]| {
-        Polygon::new(
-            LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()),
-            vec![],
-        )
-    };
     // The exact answer: the zone clipped to the rectangle in plain f64,
     // measured by the shoelace formula (the clip's bridges have no area).
     let window = geo::Rect::new((X0 + 6_500.0, Y0 + 9_000.0), (X0 + 13_500.0, Y0 + 11_000.0));
@@ -560,12 +562,6 @@ fn district_size_zones_are_indexed_by_vertices_and_district_size_parcels_measure
     assert!(stats.piece_vertices < 12_000, "{stats:?}");
     assert!(stats.heap_bytes < 40 * 10_000, "{stats:?}");
 
-    let to_polygon = |r: &[[f64; 2]]| {
-        Polygon::new(
-            LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()),
-            vec![],
-        )
-    };
     let window = geo::Rect::new((across[0][0], across[0][1]), (across[2][0], across[2][1]));
     let exact = redline::clip::clip_polygon(&to_polygon(&zone), &window)
         .unwrap()
