@@ -342,6 +342,9 @@ impl GpuRenderer {
                 gl.enable(glow::PROGRAM_POINT_SIZE);
             }
         }
+        // The band whose pixels the stencil holds: a band drawn in several
+        // meshes (and crossing rivers in one band) takes its colour once.
+        let mut stenciled: Option<(f32, Color32)> = None;
         for draw in draws {
             let uploaded = match state.uploaded.get(&draw.mesh.id) {
                 Some(u) => u,
@@ -359,11 +362,14 @@ impl GpuRenderer {
                 gl.uniform_1_f32(program.u_band_m.as_ref(), band_m);
                 set_color(gl, program.u_band_color.as_ref(), band_color);
                 if draw.band.is_some() {
-                    // Segments and joins overlap: the stencil lets each
-                    // pixel of a band take its colour once.
+                    // Segments, joins, meshes and rivers overlap: the
+                    // stencil lets each pixel of a band take its colour once.
                     gl.enable(glow::STENCIL_TEST);
-                    gl.clear_stencil(0);
-                    gl.clear(glow::STENCIL_BUFFER_BIT);
+                    if stenciled != draw.band {
+                        gl.clear_stencil(0);
+                        gl.clear(glow::STENCIL_BUFFER_BIT);
+                        stenciled = draw.band;
+                    }
                     gl.stencil_func(glow::EQUAL, 0, 0xff);
                     gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
                 }
