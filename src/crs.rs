@@ -269,15 +269,27 @@ pub fn axes_look_swapped(bounds: &geo::Rect) -> bool {
     northing(min.x) && northing(max.x) && easting(min.y) && easting(max.y)
 }
 
+/// What the plan tells of a coordinate file read for it.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanGrid<'a> {
+    /// The plan's working CRS: the likeliest for a file that names no zone.
+    pub crs: &'a Crs,
+    /// Where the plan's parcels may lie (its extent, with a margin): a file
+    /// that names no zone and whose coordinates, read in `crs`, fall here is
+    /// read in `crs`.
+    pub area: Option<geo::Rect>,
+}
+
 /// The CRS of Gauss-Kruger (or lon/lat) coordinates from their magnitudes
 /// and what the file says. `Ok` is the EPSG code and, in words, why it was
-/// chosen; `Err` says why it cannot be told and what is likely, taking
-/// `likely` (the plan's working CRS) as the best guess for an unprefixed
-/// easting with no zone. `bounds` is in GIS order: x easting, y northing.
+/// chosen; `Err` says why it cannot be told and what is likely. Unprefixed
+/// eastings with no zone are read in the plan's CRS when they then lie in
+/// the plan's area, and it is suggested otherwise. `bounds` is in GIS
+/// order: x easting, y northing.
 pub fn infer_gauss_kruger(
     bounds: &geo::Rect,
     hints: &GridHints,
-    likely: Option<&Crs>,
+    plan: Option<PlanGrid>,
 ) -> Result<(u16, String), String> {
     let datum_said = check_datum(hints.datum.as_deref())?;
     let (min, max) = (bounds.min(), bounds.max());
@@ -387,10 +399,33 @@ pub fn infer_gauss_kruger(
             None => Err(format!("no EPSG code for zone {}", zone.zone)),
         };
     }
-    let guess = match likely.and_then(|c| GkZone::of_epsg(c.code())) {
-        Some(zone) if !zone.prefixed => format!(
-            "most likely the plan's own {} (CGCS2000 3-degree Gauss-Kruger CM {}E); otherwise EPSG:4534-4554 by central meridian (4534 + (CM - 75) / 3)",
-            likely.map(Crs::to_string).unwrap_or_default(),
+    let plan_zone = plan.and_then(|p| Some((p, GkZone::of_epsg(p.crs.code())?)));
+    if let Some((
+        PlanGrid {
+            crs,
+            area: Some(area),
+        },
+        zone,
+    )) = plan_zone
+    {
+        let inside = area.min().x <= min.x
+            && area.min().y <= min.y
+            && max.x <= area.max().x
+            && max.y <= area.max().y;
+        if inside && !zone.prefixed {
+            return Ok((
+                crs.code(),
+                format!(
+                    "the plan's own {crs} (CGCS2000 3-degree Gauss-Kruger CM {}E): the file names no zone (带号) and the eastings carry no prefix, and read in it the coordinates ({range}) lie in the plan area{datum_said}",
+                    zone.central_meridian()
+                ),
+            ));
+        }
+    }
+    let guess = match plan_zone {
+        Some((plan, zone)) if !zone.prefixed => format!(
+            "most likely the plan's own {} (CGCS2000 3-degree Gauss-Kruger CM {}E), but the coordinates do not lie in the plan area in it; otherwise EPSG:4534-4554 by central meridian (4534 + (CM - 75) / 3)",
+            plan.crs,
             zone.central_meridian()
         ),
         _ => "one of EPSG:4534-4554 (CGCS2000 3-degree Gauss-Kruger, no prefix; 4534 + (CM - 75) / 3, e.g. EPSG:4544 for CM 105E)".to_string(),
@@ -641,12 +676,28 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(err.contains("36") && err.contains("35"), "{err}");
-        // No zone anywhere: the plan's CRS is suggested.
-        let working = Crs::from_epsg(4544).ok();
-        let err = infer_gauss_kruger(&plain, &none, working.as_ref())
+        // No zone anywhere: the plan's CRS is taken where the coordinates
+        // lie in the plan area in it, and only suggested where they do not.
+        let working = Crs::from_epsg(4544).unwrap();
+        let plan = |area| {
+            Some(PlanGrid {
+                crs: &working,
+                area: Some(area),
+            })
+        };
+        let around = rect(600_000.0, 3_250_000.0, 650_000.0, 3_300_000.0);
+        let (code, why) = infer_gauss_kruger(&plain, &none, plan(around)).unwrap();
+        assert_eq!(code, 4544);
+        assert!(
+            why.contains("plan's own EPSG:4544") && why.contains("带号"),
+            "{why}"
+        );
+        let elsewhere = rect(400_000.0, 3_250_000.0, 450_000.0, 3_300_000.0);
+        let err = infer_gauss_kruger(&plain, &none, plan(elsewhere))
             .err()
             .unwrap_or_default();
         assert!(err.contains("EPSG:4544") && err.contains("带号"), "{err}");
+        assert!(err.contains("do not lie in the plan area"), "{err}");
     }
 
     #[test]

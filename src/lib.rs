@@ -17,6 +17,7 @@ pub mod geometry;
 pub mod index;
 pub mod io;
 pub mod large_parcel;
+pub mod pipeline;
 pub mod plan;
 pub mod report;
 mod rtree;

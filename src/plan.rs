@@ -38,6 +38,7 @@ impl LoadedPlan {
                 name_field: spec.name_field.as_deref(),
                 name_candidates: ZONE_NAME_FIELDS,
                 crs_hint: &hint,
+                plan_area: None,
             };
             let mut layer = read_layer(&spec.path, &options)?;
             keep_kinds_the_rule_needs(&mut layer, spec.rule, &spec.id);
@@ -54,6 +55,7 @@ impl LoadedPlan {
                     name_field: None,
                     name_candidates: ZONE_NAME_FIELDS,
                     crs_hint: &hint,
+                    plan_area: None,
                 };
                 Some(read_layer(path, &options)?)
             }

@@ -12,7 +12,6 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
-use std::time::{Duration, Instant};
 
 use geo::{
     Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect,
@@ -21,10 +20,10 @@ use rayon::prelude::*;
 
 use crate::catalog::Rule;
 use crate::clip::{clip_polygon, halves, split_polygon};
-use crate::error::{Error, Problem};
+use crate::error::Problem;
 use crate::geometry::Shape;
 use crate::index::{ZoneIndex, ZoneRef};
-use crate::io::{read_layer_batches, Feature, Layer, ReadOptions};
+use crate::io::{Feature, Layer};
 use crate::large_parcel::LargeParcel;
 use crate::plan::LoadedPlan;
 
@@ -153,56 +152,9 @@ impl Screening {
     }
 }
 
-/// Screens every parcel of the given files; the problems the readers met
-/// take their place in input order, so nothing is silently dropped.
-pub fn screen_files(plan: &LoadedPlan, index: &ZoneIndex, files: Vec<Layer>) -> Screening {
-    screen_files_counting(plan, index, files, &AtomicUsize::new(0))
-}
-
-/// As [`screen_files`], adding one to `done` per parcel screened, so that a
-/// viewer can show progress while a worker thread screens.
-pub fn screen_files_counting(
-    plan: &LoadedPlan,
-    index: &ZoneIndex,
-    files: Vec<Layer>,
-    done: &AtomicUsize,
-) -> Screening {
-    let mut outcomes = Vec::new();
-    for file in files {
-        let mut screening = FileScreening::new(plan, index, &file.path);
-        outcomes.extend(screening.batch(file, done));
-        outcomes.extend(screening.finish());
-    }
-    Screening { outcomes }
-}
-
-/// Reads and screens a parcel file batch by batch (see
-/// [`read_layer_batches`]), handing the outcomes of each batch to `sink` in
-/// input order: a file of millions of parcels is screened in the memory of
-/// one batch. The outcomes are those [`screen_files`] gives for the file.
-/// Returns the time spent screening, apart from reading and the sink.
-pub fn screen_file_batches(
-    plan: &LoadedPlan,
-    index: &ZoneIndex,
-    path: &Path,
-    options: &ReadOptions,
-    batch_features: usize,
-    sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
-) -> Result<Duration, Error> {
-    let mut screening = FileScreening::new(plan, index, path);
-    let mut screening_time = Duration::ZERO;
-    read_layer_batches(path, options, batch_features, &mut |layer| {
-        let started = Instant::now();
-        let outcomes = screening.batch(layer, &AtomicUsize::new(0));
-        screening_time += started.elapsed();
-        sink(outcomes)
-    })?;
-    sink(screening.finish())?;
-    Ok(screening_time)
-}
-
-/// The screening of one file, fed a batch (or the whole file) at a time.
-struct FileScreening<'a> {
+/// The screening of one file, fed a batch (or the whole file) at a time
+/// (by [`crate::pipeline`]).
+pub(crate) struct FileScreening<'a> {
     plan: &'a LoadedPlan,
     index: &'a ZoneIndex,
     plan_extent: Option<Rect>,
@@ -214,7 +166,7 @@ struct FileScreening<'a> {
 }
 
 impl<'a> FileScreening<'a> {
-    fn new(plan: &'a LoadedPlan, index: &'a ZoneIndex, path: &Path) -> Self {
+    pub(crate) fn new(plan: &'a LoadedPlan, index: &'a ZoneIndex, path: &Path) -> Self {
         FileScreening {
             plan,
             index,
@@ -226,7 +178,7 @@ impl<'a> FileScreening<'a> {
     }
 
     /// The outcomes of a batch's parcels and problems, in input order.
-    fn batch(&mut self, batch: Layer, done: &AtomicUsize) -> Vec<ParcelOutcome> {
+    pub(crate) fn batch(&mut self, batch: Layer, done: &AtomicUsize) -> Vec<ParcelOutcome> {
         let mut problems = batch.problems;
         self.anything |= !(batch.features.is_empty() && problems.is_empty());
         // A line has no area to screen: clear would be a wrong answer.
@@ -276,7 +228,7 @@ impl<'a> FileScreening<'a> {
     }
 
     /// The file's problems no position names, and a file without a feature.
-    fn finish(self) -> Vec<ParcelOutcome> {
+    pub(crate) fn finish(self) -> Vec<ParcelOutcome> {
         let mut trailing = self.trailing;
         if !self.anything {
             trailing.push(Problem::file(

@@ -9,7 +9,7 @@ use redline::crs::{Crs, Transformer};
 use redline::index::{subdivide, ZoneIndex};
 use redline::plan::LoadedPlan;
 use redline::report::csv::{findings_csv, summary_csv, CsvKind, CsvReport};
-use redline::screen::{screen_file_batches, FindingVerdict, ParcelResult, Screening, Verdict};
+use redline::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -389,25 +389,11 @@ fn a_bad_parcel_is_reported_in_place_and_the_rest_is_screened() {
 fn csvs_in_batches(catalog: &Path, files: &[PathBuf], batch_features: usize) -> (Vec<u8>, Vec<u8>) {
     let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
     let index = ZoneIndex::build(&plan.zone_layers());
-    let options = parcel_options(&plan.catalog.working_crs);
     let mut findings = CsvReport::new(CsvKind::Findings, Vec::new()).unwrap();
     let mut summary = CsvReport::new(CsvKind::Summary, Vec::new()).unwrap();
-    for file in files {
-        screen_file_batches(
-            &plan,
-            &index,
-            file,
-            &options,
-            batch_features,
-            &mut |outcomes| {
-                for outcome in &outcomes {
-                    findings.write(&plan, outcome).unwrap();
-                    summary.write(&plan, outcome).unwrap();
-                }
-                Ok(())
-            },
-        )
-        .unwrap();
+    for outcome in &screen_sources(&plan, &index, files, batch_features).outcomes {
+        findings.write(&plan, outcome).unwrap();
+        summary.write(&plan, outcome).unwrap();
     }
     (findings.finish().unwrap(), summary.finish().unwrap())
 }

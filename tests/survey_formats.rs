@@ -40,6 +40,7 @@ fn read(path: &Path, fallback: Option<&Crs>) -> Result<Layer, String> {
             name_field: None,
             name_candidates: PARCEL_NAME_FIELDS,
             crs_hint: "with --parcels-crs EPSG:xxxx",
+            plan_area: None,
         },
     )
     .map_err(|e| e.to_string())
@@ -198,23 +199,97 @@ fn swapped_axes_are_refused_with_the_fix() {
     assert!(read(&data("swapped.txt"), Some(&crs)).is_err());
 }
 
+/// Reads a parcel file for the sample plan, through the pipeline the
+/// command line and the viewer use.
+fn read_for_sample_plan(path: &Path) -> Result<Vec<redline::screen::ParcelOutcome>, String> {
+    use redline::pipeline::{screen_source, ParcelSource, Watch};
+    let plan =
+        redline::plan::LoadedPlan::load(redline::catalog::Catalog::load(&catalog()).unwrap())
+            .unwrap();
+    let index = redline::index::ZoneIndex::build(&plan.zone_layers());
+    let mut outcomes = Vec::new();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let watch = Watch {
+        read: &mut |_| {},
+        done: &done,
+    };
+    let source = ParcelSource::new(path);
+    screen_source(
+        &plan,
+        &index,
+        &source,
+        "with --parcels-crs",
+        1000,
+        watch,
+        &mut |o| {
+            outcomes.extend(o);
+            Ok(())
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(outcomes)
+}
+
 #[test]
-fn a_file_without_a_zone_asks_for_the_crs_and_suggests_one() {
-    let err = read(&data("no_zone.txt"), None).unwrap_err();
+fn a_file_without_a_zone_inside_the_plan_area_is_read_in_the_plans_crs_with_a_note() {
+    let outcomes = read_for_sample_plan(&data("no_zone.txt")).unwrap();
+    let redline::screen::ParcelOutcome::Screened { parcel, .. } = &outcomes[0] else {
+        panic!("not screened: {outcomes:?}");
+    };
+    assert!((parcel.shape.area_m2() - 20_000.0).abs() < 0.01);
+    let note = parcel.notes.join("; ");
     assert!(
-        err.contains("no_zone.txt") && err.contains("--parcels-crs"),
-        "{err}"
+        note.contains("坐标系推定")
+            && note.contains("plan's own EPSG:4544")
+            && note.contains("带号"),
+        "{note}"
     );
-    assert!(err.contains("EPSG:4544") && err.contains("带号"), "{err}");
-    // The user's word settles it.
-    let crs = Crs::from_epsg(4544).unwrap();
-    let layer = read(&data("no_zone.txt"), Some(&crs)).unwrap();
-    assert!((layer.features[0].shape.area_m2() - 20_000.0).abs() < 0.01);
+    // The command line says so in the CSV.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("summary.csv");
     let run = redline()
         .args(["screen", "--catalog"])
         .arg(catalog())
         .arg("--parcels")
         .arg(data("no_zone.txt"))
+        .arg("--summary-csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.contains("SZ-001") && text.contains("坐标系推定"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_file_without_a_zone_outside_the_plan_area_asks_for_the_crs_and_suggests_one() {
+    let path = data("no_zone_elsewhere.txt");
+    let err = read_for_sample_plan(&path).unwrap_err();
+    assert!(
+        err.contains("no_zone_elsewhere.txt") && err.contains("--parcels-crs"),
+        "{err}"
+    );
+    assert!(err.contains("EPSG:4544") && err.contains("带号"), "{err}");
+    assert!(err.contains("do not lie in the plan area"), "{err}");
+    // Without a plan to place it, the file alone cannot tell either.
+    assert!(read(&data("no_zone.txt"), None).is_err());
+    // The user's word settles it.
+    let crs = Crs::from_epsg(4544).unwrap();
+    let layer = read(&path, Some(&crs)).unwrap();
+    assert!((layer.features[0].shape.area_m2() - 20_000.0).abs() < 0.01);
+    let run = redline()
+        .args(["screen", "--catalog"])
+        .arg(catalog())
+        .arg("--parcels")
+        .arg(&path)
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2));

@@ -8,9 +8,9 @@ use crate::geometry::Shape;
 use crate::report::two_decimals;
 use crate::screen::ParcelOutcome;
 
-use super::data::verdict_color;
 use super::gpu::GpuBatch;
 use super::map::{draw_scale_and_north, solid_color, Graphic, MapPainter, MapView};
+use super::parcels::verdict_color;
 use super::raster::Painted;
 use super::{Identified, RedlineApp, Tool};
 

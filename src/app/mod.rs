@@ -4,12 +4,14 @@
 
 mod bench;
 mod canvas;
-mod data;
 mod fonts;
 mod gpu;
 pub mod i18n;
+mod jobs;
 pub mod map;
 mod panels;
+mod parcels;
+mod plan_data;
 mod raster;
 
 use std::path::{Path, PathBuf};
@@ -26,18 +28,20 @@ use crate::finding_shape::{overlap_shape, setback_line};
 use crate::geometry::Shape;
 use crate::io::geojson::{to_text, OutFeature};
 use crate::io::sketch::{parse_coordinate_pairs, sketch_feature};
+use crate::pipeline::ParcelSource;
 use crate::report::csv::{findings_csv, summary_csv};
 use crate::report::geojson::{findings_geojson, GeoJsonCrs};
 use crate::report::meta::{
     default_operator, hash_inputs, inputs as report_inputs, ReportMeta, ReportTime,
 };
 use crate::report::{input_files, pdf};
-use crate::screen::{screen_parcel, ParcelOutcome, Verdict};
+use crate::screen::{screen_parcel, ParcelOutcome, Screening, Verdict};
 
-pub use data::PlanData;
-use data::{parcel_graphics, Job, JobOutput, ParcelSet};
 use i18n::Lang;
+use jobs::{Job, JobOutput};
 use map::MapView;
+use parcels::{parcel_graphics, LoadedSource, ParcelSet};
+pub use plan_data::PlanData;
 
 /// What `redline view` was asked to show.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +119,19 @@ struct Remembered {
 
 /// How many plans the File menu lists as recent.
 const RECENT_PLANS: usize = 8;
+
+/// How a sketched parcel's id begins (草图-1, 草图-2, …).
+const SKETCH_ID_PREFIX: &str = "草图-";
+
+/// A CRS typed in the viewer; blank is none.
+fn parse_crs(text: &str) -> Result<Option<Crs>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        text => Crs::parse(text)
+            .map(Some)
+            .map_err(|e| format!("{text}: {e}")),
+    }
+}
 
 /// The reports the File menu writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +218,8 @@ pub struct RedlineApp {
     /// Plans opened before, the last first (File → recent plans).
     pub recent_plans: Vec<PathBuf>,
     pub parcels: ParcelSet,
+    /// The parcel files screened, with the choices each was read with.
+    pub parcel_sources: Vec<LoadedSource>,
     jobs: Vec<Job>,
     /// Parcel files given before the plan finished loading.
     pending_parcels: Vec<PathBuf>,
@@ -259,6 +278,7 @@ impl RedlineApp {
             jobs: Vec::new(),
             pending_parcels: options.parcels,
             parcel_preview: Vec::new(),
+            parcel_sources: Vec::new(),
             parcels_crs: String::new(),
             layer_order: Vec::new(),
             layer_visible: Vec::new(),
@@ -368,13 +388,15 @@ impl RedlineApp {
             JobOutput::Written(result) => self.report_written(result),
             JobOutput::Refined => {}
             JobOutput::ParcelPreview(outlines) => self.parcel_preview.extend(outlines),
-            JobOutput::Parcels { parcels, errors } => {
+            JobOutput::Parcels(screened) => {
+                let screened = *screened;
                 self.parcel_preview.clear();
-                self.messages.extend(errors);
-                for problem in parcels.screening.unscreened() {
+                self.messages.extend(screened.errors);
+                for problem in screened.parcels.screening.unscreened() {
                     self.messages.push(problem.to_string());
                 }
-                self.parcels.merge(*parcels);
+                self.parcel_sources.extend(screened.loaded);
+                self.parcels.merge(screened.parcels);
                 if let Some(id) = self.select_on_load.take() {
                     match self.parcels.find_id(&id) {
                         Some(i) => self.select(Some(i)),
@@ -399,6 +421,7 @@ impl RedlineApp {
         }
         self.plan = None;
         self.parcels = ParcelSet::default();
+        self.parcel_sources.clear();
         self.parcel_preview.clear();
         self.layer_order.clear();
         self.layer_visible.clear();
@@ -411,7 +434,7 @@ impl RedlineApp {
     }
 
     /// Makes a layer's fine levels of detail on a worker (see
-    /// [`data::LayerGraphic::ask_fine`]); the map draws coarser ones meanwhile.
+    /// [`plan_data::LayerGraphic::ask_fine`]); the map draws coarser ones meanwhile.
     pub fn refine_layer(&mut self, ctx: &Context, plan: Arc<PlanData>, layer: usize) {
         self.jobs.push(Job::refine(ctx, plan, layer));
     }
@@ -430,17 +453,70 @@ impl RedlineApp {
             self.pending_parcels.extend(files);
             return;
         };
-        let crs = match self.parcels_crs.trim() {
-            "" => None,
-            text => match Crs::parse(text) {
-                Ok(crs) => Some(crs),
+        let crs = match parse_crs(&self.parcels_crs) {
+            Ok(crs) => crs,
+            Err(e) => {
+                self.messages.push(e);
+                return;
+            }
+        };
+        let sources = files
+            .into_iter()
+            .map(|path| ParcelSource {
+                crs: crs.clone(),
+                ..ParcelSource::new(path)
+            })
+            .collect();
+        self.jobs
+            .push(Job::screen(ctx, plan, sources, Screening::default()));
+    }
+
+    /// Screens every parcel file again with the choices now made for it
+    /// under 地块文件 (id and name field, CRS); sketched parcels are kept.
+    pub fn rescreen(&mut self, ctx: &Context) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        if self.is_busy() {
+            self.messages.push(
+                self.tr(
+                    "仍有任务在运行：待状态栏空闲后再重新筛查",
+                    "a job is still running: screen again once the status bar is idle",
+                )
+                .to_string(),
+            );
+            return;
+        }
+        let mut sources = Vec::new();
+        for loaded in &self.parcel_sources {
+            match parse_crs(&loaded.crs_text) {
+                Ok(crs) => sources.push(ParcelSource {
+                    crs,
+                    ..loaded.source.clone()
+                }),
                 Err(e) => {
-                    self.messages.push(format!("{text}: {e}"));
+                    self.messages
+                        .push(format!("{}: {e}", loaded.source.path.display()));
                     return;
                 }
-            },
+            }
+        }
+        let sketched = Screening {
+            outcomes: self
+                .parcels
+                .screening
+                .outcomes
+                .iter()
+                .filter(|o| matches!(o, ParcelOutcome::Screened { parcel, .. } if parcel.id.starts_with(SKETCH_ID_PREFIX)))
+                .cloned()
+                .collect(),
         };
-        self.jobs.push(Job::screen(ctx, plan, files, crs));
+        self.parcel_sources.clear();
+        let sketches = self.parcels.sketches;
+        self.parcels = ParcelSet::default();
+        self.parcels.sketches = sketches;
+        self.select(None);
+        self.jobs.push(Job::screen(ctx, plan, sources, sketched));
     }
 
     /// Selects a parcel, brings it into view with its surroundings, and
@@ -514,7 +590,7 @@ impl RedlineApp {
         };
         let corners = std::mem::take(&mut self.sketch);
         let n = self.parcels.sketches + 1;
-        let id = format!("草图-{n}");
+        let id = format!("{SKETCH_ID_PREFIX}{n}");
         let name = self.tr("手绘地块", "sketched parcel").to_string();
         match sketch_feature(self.parcels.screening.outcomes.len(), id, name, &corners) {
             Ok(parcel) => {
@@ -607,7 +683,7 @@ impl RedlineApp {
             .parcels
             .screening
             .screened()
-            .filter(|(p, _)| p.id.starts_with("草图-"))
+            .filter(|(p, _)| p.id.starts_with(SKETCH_ID_PREFIX))
             .filter_map(|(p, _)| match &p.shape {
                 Shape::Area(mp) => {
                     let mut properties = serde_json::Map::new();

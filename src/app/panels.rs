@@ -11,9 +11,9 @@ use crate::report::two_decimals;
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 
 use super::canvas::measure_text;
-use super::data::verdict_color;
 use super::i18n::Lang;
 use super::map::{fill_color, solid_color};
+use super::parcels::verdict_color;
 use super::{Export, RedlineApp, SortKey, Tool};
 use crate::geometry::union_rect;
 
@@ -259,8 +259,81 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     }
                     ui.add_space(6.0);
                 }
+                parcel_files_ui(app, ui);
             });
         });
+}
+
+/// The parcel files screened, each with the choices `redline screen` takes
+/// as options: the id and name fields among the file's fields, and the CRS
+/// of a file that declares none. Changed, they apply on screening again.
+fn parcel_files_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    if app.parcel_sources.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.label(RichText::new(app.tr("地块文件", "Parcel files")).strong());
+    let auto = app.tr("自动", "auto").to_string();
+    let labels = [
+        app.tr("编号字段", "Id field").to_string(),
+        app.tr("名称字段", "Name field").to_string(),
+        app.tr("坐标系", "CRS").to_string(),
+    ];
+    let read_in = app.tr("读取坐标系", "read in").to_string();
+    for (i, loaded) in app.parcel_sources.iter_mut().enumerate() {
+        let file_name = loaded
+            .source
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        ui.label(&file_name)
+            .on_hover_text(loaded.source.path.display().to_string());
+        egui::Grid::new(("parcel_file", i))
+            .num_columns(2)
+            .show(ui, |ui| {
+                let choices = &loaded.choices;
+                let fields = [
+                    (&mut loaded.source.id_field, &choices.id_field),
+                    (&mut loaded.source.name_field, &choices.name_field),
+                ];
+                for (k, (chosen, settled)) in fields.into_iter().enumerate() {
+                    ui.label(&labels[k]);
+                    let shown = match (&*chosen, settled) {
+                        (Some(field), _) => field.clone(),
+                        (None, Some(field)) => format!("{auto}: {field}"),
+                        (None, None) => auto.clone(),
+                    };
+                    egui::ComboBox::from_id_salt(("parcel_field", i, k))
+                        .selected_text(shown)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(chosen, None, &auto);
+                            for field in &choices.fields {
+                                ui.selectable_value(chosen, Some(field.clone()), field);
+                            }
+                        });
+                    ui.end_row();
+                }
+                ui.label(&labels[2]);
+                ui.add(
+                    egui::TextEdit::singleline(&mut loaded.crs_text)
+                        .hint_text(format!("{read_in} {}", choices.source_crs))
+                        .desired_width(110.0),
+                );
+                ui.end_row();
+            });
+    }
+    let ctx = ui.ctx().clone();
+    if ui
+        .button(app.tr("按所选重新筛查", "Screen again with these"))
+        .on_hover_text(app.tr(
+            "坐标系仅用于未声明坐标系的文件，与命令行 --parcels-crs 相同",
+            "the CRS applies to files that declare none, as --parcels-crs does",
+        ))
+        .clicked()
+    {
+        app.rescreen(&ctx);
+    }
 }
 
 fn layer_row_ui(

@@ -19,8 +19,8 @@ use rayon::prelude::*;
 
 use crate::screen::Verdict;
 
-use super::data::{parcel_fill, verdict_color};
 use super::map::Path;
+use super::parcels::{parcel_fill, verdict_color};
 
 /// Texels along a tile's side.
 const TILE: usize = 256;

@@ -18,7 +18,8 @@ use geo_types::Geometry;
 use rayon::prelude::*;
 
 use crate::crs::{
-    axes_look_swapped, infer_gauss_kruger, looks_like_lonlat, Crs, GridHints, Transformer, WGS84,
+    axes_look_swapped, infer_gauss_kruger, looks_like_lonlat, Crs, GridHints, PlanGrid,
+    Transformer, WGS84,
 };
 use crate::error::{Error, Problem};
 use crate::geometry::{clean, Shape};
@@ -110,6 +111,19 @@ pub struct ReadOptions<'a> {
     pub name_candidates: &'a [&'a str],
     /// How to tell the user to declare a CRS for this file.
     pub crs_hint: &'a str,
+    /// Where the plan's parcels may lie, in the working CRS: a coordinate
+    /// file that names no zone is read in the working CRS when its numbers
+    /// lie here. `None` for the plan's own layers.
+    pub plan_area: Option<geo::Rect>,
+}
+
+impl ReadOptions<'_> {
+    fn plan_grid(&self) -> PlanGrid<'_> {
+        PlanGrid {
+            crs: self.working_crs,
+            area: self.plan_area,
+        }
+    }
 }
 
 /// Fields a parcel's id is taken from when none is named, in order.
@@ -156,13 +170,14 @@ pub const BATCH_FEATURES: usize = 100_000;
 /// parcels never has to fit in memory. The CRS and the id and name fields are
 /// settled on a first pass over the whole file, exactly as [`read_layer`]
 /// settles them; a file of one batch is read only once. Problems that no
-/// feature's position names come in the last batch.
+/// feature's position names come in the last batch. Returns what was
+/// settled, for a user to see and change.
 pub fn read_layer_batches(
     path: &Path,
     options: &ReadOptions,
     batch_features: usize,
     sink: &mut dyn FnMut(Layer) -> Result<(), Error>,
-) -> Result<(), Error> {
+) -> Result<FileChoices, Error> {
     let mut survey = FileSurvey::default();
     let mut batches: Vec<RawFile> = Vec::new();
     let mut batch_count = 0usize;
@@ -206,7 +221,20 @@ pub fn read_layer_batches(
             sink(settled.layer(batch, &mut duplicates))?;
         }
     }
-    sink(settled.layer(tail, &mut duplicates))
+    sink(settled.layer(tail, &mut duplicates))?;
+    Ok(settled.choices(&survey))
+}
+
+/// What reading a file settled that its user may want otherwise: the id
+/// and name fields among the file's fields, and the CRS it was read in.
+#[derive(Debug, Clone)]
+pub struct FileChoices {
+    /// The file's attribute names: the first feature's in file order, then
+    /// any other feature's, sorted.
+    pub fields: Vec<String>,
+    pub id_field: Option<String>,
+    pub name_field: Option<String>,
+    pub source_crs: Crs,
 }
 
 /// What a streaming reader gives back once it has handed over its batches.
@@ -320,6 +348,23 @@ impl<'a> Settled<'a> {
             id_field: pick_field(survey, options.id_field, options.id_candidates, path)?,
             name_field: pick_field(survey, options.name_field, options.name_candidates, path)?,
         })
+    }
+
+    fn choices(&self, survey: &FileSurvey) -> FileChoices {
+        let mut fields = survey.first_fields.clone().unwrap_or_default();
+        let mut others: Vec<&String> = survey
+            .fields
+            .iter()
+            .filter(|f| !fields.contains(f))
+            .collect();
+        others.sort();
+        fields.extend(others.into_iter().cloned());
+        FileChoices {
+            fields,
+            id_field: self.id_field.clone(),
+            name_field: self.name_field.clone(),
+            source_crs: self.source_crs.clone(),
+        }
     }
 
     /// Reprojects and cleans the features of `raw`, which becomes a layer
@@ -518,7 +563,7 @@ fn choose_crs(
     let wgs84 = || Crs::from_epsg(WGS84).map_err(|e| Error::crs(path, e));
     match (&survey.crs_clue, bounds) {
         (CrsClue::Header(hints), Some(b)) => {
-            match infer_gauss_kruger(&b, hints, Some(options.working_crs)) {
+            match infer_gauss_kruger(&b, hints, Some(options.plan_grid())) {
                 Ok((code, why)) => {
                     let crs = Crs::from_epsg(code).map_err(|e| Error::crs(path, e))?;
                     let note = format!(
@@ -534,7 +579,7 @@ fn choose_crs(
             }
         }
         (CrsClue::Drawing, Some(b)) => {
-            let likely = match infer_gauss_kruger(&b, &GridHints::default(), Some(options.working_crs)) {
+            let likely = match infer_gauss_kruger(&b, &GridHints::default(), Some(options.plan_grid())) {
                 Ok((code, why)) => format!("From the coordinates it is likely EPSG:{code} ({why})"),
                 Err(why) => format!("From the coordinates: {why}"),
             };

@@ -490,6 +490,7 @@ pub fn export(inputs: &[PathBuf], out: &Path, options: &ExportOptions) -> Result
                 name_field: options.name_field,
                 name_candidates: PARCEL_NAME_FIELDS,
                 crs_hint: "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)",
+                plan_area: None,
             },
         )
     };

@@ -41,6 +41,7 @@ impl Version {
             name_field: None,
             name_candidates: &[],
             crs_hint: "with --crs EPSG:xxxx (e.g. EPSG:4544)",
+            plan_area: None,
         };
         let mut layer = read_layer(path, &options)?;
         for f in &layer.features {

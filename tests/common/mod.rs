@@ -7,8 +7,9 @@ use redline::catalog::Catalog;
 use redline::crs::Crs;
 use redline::index::ZoneIndex;
 use redline::io::{read_layer, Layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS};
+use redline::pipeline::{screen_source, ParcelSource, Watch};
 use redline::plan::LoadedPlan;
-use redline::screen::{screen_files, Screening};
+use redline::screen::Screening;
 
 /// Origin of the test world, inside EPSG:4544 near 106.3°E 29.6°N.
 pub const X0: f64 = 620_000.0;
@@ -119,6 +120,38 @@ basis = "新建地块建筑红线后退水岸线30-50米以上"
     }
 }
 
+/// Parcel files screened through the pipeline `redline screen` and the
+/// viewer use, read `batch_features` at a time, every choice left to the files.
+pub fn screen_sources(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    parcels: &[PathBuf],
+    batch_features: usize,
+) -> Screening {
+    let mut screening = Screening::default();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    for path in parcels {
+        let watch = Watch {
+            read: &mut |_| {},
+            done: &done,
+        };
+        screen_source(
+            plan,
+            index,
+            &ParcelSource::new(path),
+            "with --parcels-crs",
+            batch_features,
+            watch,
+            &mut |outcomes| {
+                screening.outcomes.extend(outcomes);
+                Ok(())
+            },
+        )
+        .unwrap();
+    }
+    screening
+}
+
 /// How `redline screen` reads parcel files, with no CRS or fields given.
 pub fn parcel_options(working_crs: &Crs) -> ReadOptions<'_> {
     ReadOptions {
@@ -129,6 +162,7 @@ pub fn parcel_options(working_crs: &Crs) -> ReadOptions<'_> {
         name_field: None,
         name_candidates: PARCEL_NAME_FIELDS,
         crs_hint: "with --parcels-crs",
+        plan_area: None,
     }
 }
 
@@ -141,11 +175,6 @@ pub fn read_parcels(path: &Path) -> Result<Layer, redline::Error> {
 pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
     let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
     let index = ZoneIndex::build(&plan.zone_layers());
-    let options = parcel_options(&plan.catalog.working_crs);
-    let files = parcels
-        .iter()
-        .map(|p| read_layer(p, &options).unwrap())
-        .collect();
-    let screening = screen_files(&plan, &index, files);
+    let screening = screen_sources(&plan, &index, parcels, usize::MAX);
     (plan, screening)
 }

@@ -1,0 +1,138 @@
+//! Work the viewer runs on worker threads — loading a plan, refining a
+//! layer, screening parcels, writing a report — and what each hands back.
+//! The UI polls them each frame and never waits for one.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+
+use eframe::egui::Context;
+
+use crate::pipeline::ParcelSource;
+use crate::screen::Screening;
+
+use super::gpu::GpuMesh;
+use super::parcels::{screen_sources, ScreenedSources};
+use super::plan_data::PlanData;
+
+/// What a finished job hands back to the UI thread.
+pub enum JobOutput {
+    Plan(Result<Arc<PlanData>, String>),
+    /// Parcels read, not yet screened: a dot for each, shown meanwhile.
+    ParcelPreview(Vec<GpuMesh>),
+    /// Parcel files screened and made ready for drawing.
+    Parcels(Box<ScreenedSources>),
+    /// A report written, or why not.
+    Written(Result<PathBuf, String>),
+    /// A layer's fine levels of detail made (they are in its graphic).
+    Refined,
+}
+
+/// Work running on a worker thread; the UI polls it each frame.
+pub struct Job {
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    pub done: Arc<AtomicUsize>,
+    pub total: Arc<AtomicUsize>,
+    pub output: mpsc::Receiver<JobOutput>,
+}
+
+impl Job {
+    /// Done fraction, when the total is known.
+    pub fn progress(&self) -> Option<f32> {
+        let total = self.total.load(Ordering::Relaxed);
+        (total > 0).then(|| self.done.load(Ordering::Relaxed) as f32 / total as f32)
+    }
+
+    /// Runs `work` on a thread of its own. Besides its result it may hand the
+    /// UI outputs on the way (`early`), e.g. parcels to show before they are
+    /// screened.
+    fn spawn(
+        ctx: &Context,
+        label_zh: &'static str,
+        label_en: &'static str,
+        work: impl FnOnce(&AtomicUsize, &AtomicUsize, &dyn Fn(JobOutput)) -> JobOutput + Send + 'static,
+    ) -> Job {
+        let (tx, rx) = mpsc::channel();
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(0));
+        let (job_done, job_total) = (done.clone(), total.clone());
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            // The receiver is gone only when the app closed; nothing to report then.
+            let early = |output: JobOutput| {
+                let _ = tx.send(output);
+                ctx.request_repaint();
+            };
+            let output = work(&job_done, &job_total, &early);
+            let _ = tx.send(output);
+            // Closed before the repaint, so that the UI then sees the job end.
+            drop(tx);
+            ctx.request_repaint();
+        });
+        Job {
+            label_zh,
+            label_en,
+            done,
+            total,
+            output: rx,
+        }
+    }
+
+    pub fn load_plan(ctx: &Context, catalog: PathBuf) -> Job {
+        Job::spawn(
+            ctx,
+            "正在读取规划图层",
+            "Loading plan layers",
+            move |_, _, _| JobOutput::Plan(PlanData::load(&catalog).map(Arc::new)),
+        )
+    }
+
+    /// Makes the fine levels of detail of a plan's layer.
+    pub fn refine(ctx: &Context, plan: Arc<PlanData>, layer: usize) -> Job {
+        Job::spawn(
+            ctx,
+            "正在细化图层",
+            "Refining a layer",
+            move |_, _, _| {
+                if let (Some(graphic), Some(source)) =
+                    (plan.layers.get(layer), plan.plan.layers.get(layer))
+                {
+                    graphic.make_fine(&plan.frame, source);
+                }
+                JobOutput::Refined
+            },
+        )
+    }
+
+    pub fn write(
+        ctx: &Context,
+        write: impl FnOnce() -> Result<PathBuf, String> + Send + 'static,
+    ) -> Job {
+        Job::spawn(
+            ctx,
+            "正在写出报告",
+            "Writing the report",
+            move |_, _, _| JobOutput::Written(write()),
+        )
+    }
+
+    /// Screens parcel files; `kept` (sketched parcels) come after them.
+    pub fn screen(
+        ctx: &Context,
+        plan: Arc<PlanData>,
+        sources: Vec<ParcelSource>,
+        kept: Screening,
+    ) -> Job {
+        Job::spawn(
+            ctx,
+            "正在筛查地块",
+            "Screening parcels",
+            move |done, total, early| {
+                let preview = |dots| early(JobOutput::ParcelPreview(dots));
+                let screened = screen_sources(&plan, sources, kept, done, total, &preview);
+                JobOutput::Parcels(Box::new(screened))
+            },
+        )
+    }
+}

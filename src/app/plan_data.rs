@@ -1,0 +1,473 @@
+//! A plan's layers made ready to draw, off the UI thread: its index, each
+//! layer's fills and outlines at levels of detail (finer ones made lazily,
+//! for the first view that needs them) and its setback bands.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+use eframe::egui::{Color32, Mesh};
+use geo::{Coord, MultiLineString, MultiPolygon, Rect, Simplify};
+use rayon::prelude::*;
+
+use crate::catalog::{Catalog, Rule};
+use crate::crs::{Crs, Transformer};
+use crate::geometry::{union_rect, Shape};
+use crate::index::ZoneIndex;
+use crate::io::Layer;
+use crate::plan::LoadedPlan;
+use crate::style::{LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA};
+
+use super::gpu::GpuMesh;
+use super::map::{
+    coarsest_within, fill_color, solid_color, Graphic, Levels, LocalFrame, OutlineLods,
+    FINE_BELOW_M,
+};
+
+/// The triangles of `mesh` grouped by the square cell of side `cell_m`
+/// their centroids fall in, keyed by cell (a triangle keeps its vertices, so
+/// a cell's mesh may reach past the cell).
+fn by_cells(mesh: &Mesh, cell_m: f32) -> std::collections::BTreeMap<(i32, i32), Mesh> {
+    let mut cells: std::collections::BTreeMap<(i32, i32), Mesh> = Default::default();
+    for triangle in mesh.indices.chunks_exact(3) {
+        let corners = [0, 1, 2].map(|k| mesh.vertices[triangle[k] as usize]);
+        let centroid =
+            (corners[0].pos.to_vec2() + corners[1].pos.to_vec2() + corners[2].pos.to_vec2()) / 3.0;
+        let key = (
+            (centroid.x / cell_m).floor() as i32,
+            (centroid.y / cell_m).floor() as i32,
+        );
+        let cell = cells.entry(key).or_default();
+        let first = cell.vertices.len() as u32;
+        cell.vertices.extend(corners);
+        cell.indices.extend([first, first + 1, first + 2]);
+    }
+    cells
+}
+
+/// One catalog layer, ready to draw.
+pub struct LayerGraphic {
+    pub style: LayerStyle,
+    /// Areas filled, or lines stroked (rivers).
+    pub graphic: Graphic,
+    pub is_lines: bool,
+    /// The fill, drawn on the GPU, simplified per zoom level (the levels
+    /// from [`FINE_BELOW_M`] up).
+    pub fill: FillLods,
+    /// The outlines (or lines) simplified per zoom level, in the layer's
+    /// colour (the levels from [`FINE_BELOW_M`] up).
+    pub outlines: OutlineLods,
+    /// The levels finer than [`FINE_BELOW_M`], once made.
+    pub fine: OnceLock<FineLods>,
+    /// Whether making the fine levels has been asked for.
+    fine_asked: AtomicBool,
+    pub bounds: eframe::egui::Rect,
+    /// Setback bands along the water lines (drawn from `outlines`' band
+    /// meshes): review distance, then conflict distance, in metres, with
+    /// their colours.
+    pub setback_bands: Vec<(f64, Color32)>,
+    pub feature_count: usize,
+    pub area_km2: f64,
+}
+
+/// A layer's levels of detail finer than [`FINE_BELOW_M`].
+pub struct FineLods {
+    pub fill: FillLods,
+    pub outlines: OutlineLods,
+}
+
+impl LayerGraphic {
+    /// Of the coarse levels and the fine ones once made, the meshes that
+    /// draw at this scale: (fill, outlines, bands). Until the fine levels are
+    /// made the finest coarse level stands in.
+    pub fn at_scale(&self, m_per_px: f64) -> (&[GpuMesh], &[GpuMesh], &[GpuMesh]) {
+        match self.fine.get() {
+            Some(fine) if m_per_px < FINE_BELOW_M => (
+                fine.fill.at_scale(m_per_px),
+                fine.outlines.at_scale(m_per_px),
+                fine.outlines.bands_at_scale(m_per_px),
+            ),
+            _ => (
+                self.fill.at_scale(m_per_px),
+                self.outlines.at_scale(m_per_px),
+                self.outlines.bands_at_scale(m_per_px),
+            ),
+        }
+    }
+
+    /// Whether a view at this scale wants levels not made yet; true once
+    /// only: the caller then makes them ([`LayerGraphic::make_fine`]).
+    pub fn ask_fine(&self, m_per_px: f64) -> bool {
+        m_per_px < FINE_BELOW_M
+            && self.fine.get().is_none()
+            && !self.fine_asked.swap(true, Ordering::Relaxed)
+    }
+
+    /// Makes the levels finer than [`FINE_BELOW_M`] of `layer`, which this
+    /// graphic was made from.
+    pub fn make_fine(&self, frame: &LocalFrame, layer: &Layer) {
+        let (fill, outlines) = rayon::join(
+            || FillLods::new(frame, &areas_of(layer), self.fill.color, Levels::Fine),
+            || {
+                OutlineLods::with_bands(
+                    &self.graphic.outlines,
+                    solid_color(self.style.rgb),
+                    self.band_reach_m(),
+                    Levels::Fine,
+                )
+            },
+        );
+        let _ = self.fine.set(FineLods { fill, outlines });
+    }
+
+    fn band_reach_m(&self) -> f64 {
+        self.setback_bands
+            .iter()
+            .map(|(d, _)| *d)
+            .fold(0.0, f64::max)
+    }
+}
+
+/// The polygons of a layer's areas.
+fn areas_of(layer: &Layer) -> Vec<&MultiPolygon> {
+    layer
+        .features
+        .iter()
+        .filter_map(|f| match &f.shape {
+            Shape::Area(mp) => Some(mp),
+            Shape::Lines(_) => None,
+        })
+        .collect()
+}
+
+pub struct PlanData {
+    pub plan: LoadedPlan,
+    pub index: ZoneIndex,
+    pub frame: LocalFrame,
+    /// The plan area (its boundary, else all layers), for "zoom to plan".
+    pub bounds: Rect,
+    pub layers: Vec<LayerGraphic>,
+    pub boundary: Option<Graphic>,
+    pub to_lonlat: Option<Transformer>,
+}
+
+impl PlanData {
+    pub fn load(catalog_path: &Path) -> Result<PlanData, String> {
+        let catalog = Catalog::load(catalog_path).map_err(|e| e.to_string())?;
+        let plan = LoadedPlan::load(catalog).map_err(|e| e.to_string())?;
+        let index = ZoneIndex::build(&plan.zone_layers());
+        let bounds = plan
+            .boundary
+            .iter()
+            .chain(plan.layers.iter())
+            .flat_map(|l| l.features.iter())
+            .filter_map(|f| f.shape.bounding_rect())
+            .reduce(union_rect)
+            .ok_or_else(|| {
+                format!(
+                    "{}: the plan's layers hold no features; check the layer files",
+                    plan.catalog.path.display()
+                )
+            })?;
+        let frame = LocalFrame {
+            origin: Coord {
+                x: bounds.min().x,
+                y: bounds.max().y,
+            },
+        };
+        let layers = plan
+            .catalog
+            .layers
+            .par_iter()
+            .zip(&plan.layers)
+            .map(|(spec, layer)| {
+                layer_graphic(&frame, LayerStyle::for_layer(spec), spec.rule, layer)
+            })
+            .collect();
+        let boundary = plan.boundary.as_ref().map(|b| {
+            let mut graphic = Graphic::default();
+            for f in &b.features {
+                if let Shape::Area(mp) = &f.shape {
+                    graphic.add_polygons(&frame, mp, Color32::TRANSPARENT);
+                }
+            }
+            graphic
+        });
+        let to_lonlat = Crs::from_epsg(4490)
+            .ok()
+            .map(|lonlat| Transformer::new(&plan.catalog.working_crs, &lonlat));
+        Ok(PlanData {
+            plan,
+            index,
+            frame,
+            bounds,
+            layers,
+            boundary,
+            to_lonlat,
+        })
+    }
+}
+
+/// A fill triangulated at several levels of detail: a zoomed-out map draws
+/// polygons simplified by at most a pixel, with far fewer triangles. Each
+/// level is cut into meshes of a few polygons with their boxes, so that a
+/// zoomed-in map draws only those in view.
+pub struct FillLods {
+    /// (tolerance in metres, meshes), finest first.
+    levels: Vec<(f64, Vec<GpuMesh>)>,
+    bounds: eframe::egui::Rect,
+    color: Color32,
+}
+
+impl FillLods {
+    /// Simplification tolerances of the levels after the full one, in metres.
+    const TOLERANCES_M: [f64; 4] = [4.0, 16.0, 64.0, 256.0];
+
+    /// Side of the cells a level's triangles are grouped by, so that a view
+    /// draws the cells it shows, not whole zones. A level is drawn where a
+    /// window spans about 250 to 1 000 times its tolerance: about a dozen
+    /// cells in view. The coarse levels show the whole plan: one mesh each
+    /// keeps their draw calls few.
+    fn cell_m(tolerance: f64) -> f32 {
+        match tolerance {
+            t if t >= 64.0 => f32::INFINITY,
+            t => (1024.0 * t.max(1.0)) as f32,
+        }
+    }
+
+    pub fn new(
+        frame: &LocalFrame,
+        areas: &[&MultiPolygon],
+        color: Color32,
+        which: Levels,
+    ) -> FillLods {
+        let meshes = |areas: &mut dyn Iterator<Item = &MultiPolygon>, cell_m: f32| {
+            let mut graphic = Graphic::default();
+            for mp in areas {
+                graphic.add_polygons(frame, mp, color);
+            }
+            by_cells(&graphic.fill, cell_m)
+                .into_values()
+                .map(GpuMesh::triangles)
+                .collect::<Vec<_>>()
+        };
+        // Each level is simplified from the full detail, so that the levels
+        // are triangulated side by side, on every core.
+        let tolerances: Vec<f64> = std::iter::once(0.0)
+            .chain(FillLods::TOLERANCES_M)
+            .filter(|t| which.keeps(*t))
+            .collect();
+        let levels: Vec<(f64, Vec<GpuMesh>)> = tolerances
+            .into_par_iter()
+            .map(|tolerance| {
+                let cell_m = FillLods::cell_m(tolerance);
+                if tolerance == 0.0 {
+                    return (tolerance, meshes(&mut areas.iter().copied(), cell_m));
+                }
+                let simplified: Vec<MultiPolygon> =
+                    areas.iter().map(|mp| mp.simplify(tolerance)).collect();
+                (tolerance, meshes(&mut simplified.iter(), cell_m))
+            })
+            .collect();
+        let bounds = levels
+            .iter()
+            .flat_map(|(_, meshes)| meshes)
+            .fold(eframe::egui::Rect::NOTHING, |r, m| r.union(m.bounds));
+        FillLods {
+            levels,
+            bounds,
+            color,
+        }
+    }
+
+    /// The coarsest level whose error is at most a pixel at this scale.
+    pub fn at_scale(&self, m_per_px: f64) -> &[GpuMesh] {
+        coarsest_within(&self.levels, m_per_px)
+    }
+
+    /// The fill's box, in local coordinates.
+    pub fn bounds(&self) -> eframe::egui::Rect {
+        self.bounds
+    }
+}
+
+fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Layer) -> LayerGraphic {
+    let fill = fill_color(style.rgb, style.fill_alpha);
+    let mut graphic = Graphic::default();
+    let mut lines = MultiLineString(Vec::new());
+    let mut areas = Vec::new();
+    for feature in &layer.features {
+        match &feature.shape {
+            Shape::Area(mp) => {
+                for polygon in &mp.0 {
+                    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                        graphic
+                            .outlines
+                            .push(super::map::Path::new(frame, ring.0.iter().copied()));
+                    }
+                }
+                areas.push(mp);
+            }
+            Shape::Lines(ml) => lines.0.extend(ml.0.iter().cloned()),
+        }
+    }
+    let is_lines = !lines.0.is_empty();
+    if is_lines {
+        graphic
+            .outlines
+            .extend(Graphic::from_lines(frame, &lines).outlines);
+    }
+    // Drawing only: the screening measures exact distances. The bands are
+    // the lines' own vertices widened on the GPU, so nothing proportional
+    // to the network's length or area is built for them.
+    let setback_bands: Vec<(f64, Color32)> = match rule {
+        Rule::Setback {
+            conflict_m,
+            review_m,
+        } if is_lines => [
+            (review_m, SETBACK_REVIEW_ALPHA),
+            (conflict_m, SETBACK_CONFLICT_ALPHA),
+        ]
+        .into_iter()
+        .filter(|(distance, _)| *distance > 0.0)
+        .map(|(distance, alpha)| (distance, fill_color(style.rgb, alpha)))
+        .collect(),
+        _ => Vec::new(),
+    };
+    let band_reach_m = setback_bands.iter().map(|(d, _)| *d).fold(0.0, f64::max);
+    let (fill, outlines) = rayon::join(
+        || FillLods::new(frame, &areas, fill, Levels::Coarse),
+        || {
+            OutlineLods::with_bands(
+                &graphic.outlines,
+                solid_color(style.rgb),
+                band_reach_m,
+                Levels::Coarse,
+            )
+        },
+    );
+    LayerGraphic {
+        style,
+        bounds: graphic.bounds(),
+        graphic,
+        is_lines,
+        fill,
+        outlines,
+        fine: OnceLock::new(),
+        fine_asked: AtomicBool::new(false),
+        setback_bands,
+        feature_count: layer.features.len(),
+        area_km2: layer
+            .features
+            .iter()
+            .map(|f| f.shape.area_m2())
+            .sum::<f64>()
+            / 1e6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vertices(meshes: &[GpuMesh]) -> usize {
+        meshes.iter().map(|m| m.mesh.vertices.len()).sum()
+    }
+
+    /// The sample plan, and the position of its first layer `which` accepts.
+    fn sample_plan_layer(which: impl Fn(&crate::catalog::LayerSpec) -> bool) -> (PlanData, usize) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plan = PlanData::load(&root.join("layers/catalog.toml")).unwrap();
+        let index = plan.plan.catalog.layers.iter().position(which).unwrap();
+        (plan, index)
+    }
+
+    #[test]
+    fn fine_levels_are_made_once_when_a_view_first_needs_them() {
+        let (plan, index) = sample_plan_layer(|l| l.id == "eco_redline");
+        let layer = &plan.layers[index];
+        // Loaded, only the coarse levels exist: at street scale the finest
+        // of them stands in.
+        assert!(layer.fine.get().is_none());
+        let (fill, outlines, _) = layer.at_scale(0.5);
+        let stand_in = (vertices(fill), vertices(outlines));
+        assert!(stand_in.0 > 0 && stand_in.1 > 0);
+        assert_eq!(stand_in, {
+            let (f, o, _) = layer.at_scale(FINE_BELOW_M);
+            (vertices(f), vertices(o))
+        });
+        // A view of the whole plan asks for nothing; one zoomed in asks once.
+        assert!(!layer.ask_fine(100.0));
+        assert!(layer.ask_fine(0.5));
+        assert!(!layer.ask_fine(0.5));
+        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        let (fill, outlines, _) = layer.at_scale(0.5);
+        assert!(
+            vertices(fill) > stand_in.0,
+            "{} {}",
+            vertices(fill),
+            stand_in.0
+        );
+        assert!(vertices(outlines) > stand_in.1);
+        // Coarse views still draw the coarse levels.
+        let (coarse, _, _) = layer.at_scale(300.0);
+        assert!(vertices(coarse) < vertices(fill));
+    }
+
+    #[test]
+    fn setback_bands_come_with_their_water_lines_down_to_street_scale() {
+        let (plan, index) = sample_plan_layer(|l| matches!(l.rule, Rule::Setback { .. }));
+        let layer = &plan.layers[index];
+        let widths: Vec<f64> = layer.setback_bands.iter().map(|(d, _)| *d).collect();
+        assert_eq!(widths, vec![50.0, 30.0]);
+        // Bands up to 50 m are drawn from 100 m a pixel down: the coarse
+        // levels hold them to 16 m, the fine ones below.
+        assert!(vertices(layer.at_scale(20.0).2) > 0);
+        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        let (_, lines, bands) = layer.at_scale(1.0);
+        // A quad a segment and a square a vertex: more than the line's quads.
+        assert!(
+            vertices(bands) > vertices(lines),
+            "{} {}",
+            vertices(bands),
+            vertices(lines)
+        );
+    }
+
+    #[test]
+    fn a_zone_fill_cut_by_cells_keeps_every_triangle_in_the_cell_of_its_centre() {
+        let frame = LocalFrame {
+            origin: Coord { x: 0.0, y: 1000.0 },
+        };
+        // A 1 km square with a hole, over a 300 m grid.
+        let square = |lo: f64, hi: f64| {
+            geo::LineString::from(vec![(lo, lo), (hi, lo), (hi, hi), (lo, hi), (lo, lo)])
+        };
+        let zone = MultiPolygon(vec![geo::Polygon::new(
+            square(0.0, 1000.0),
+            vec![square(400.0, 600.0)],
+        )]);
+        let graphic = Graphic::from_polygons(&frame, &zone, Color32::RED);
+        let area = |mesh: &Mesh| -> f32 {
+            mesh.indices
+                .chunks_exact(3)
+                .map(|t| {
+                    let [a, b, c] = [0, 1, 2].map(|k| mesh.vertices[t[k] as usize].pos);
+                    ((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs() / 2.0
+                })
+                .sum()
+        };
+        let cells = by_cells(&graphic.fill, 300.0);
+        assert!(cells.len() > 4, "{} cells", cells.len());
+        let total: f32 = cells.values().map(area).sum();
+        assert!((total - 960_000.0).abs() < 1.0, "{total} m²");
+        for ((cx, cy), mesh) in &cells {
+            for t in mesh.indices.chunks_exact(3) {
+                let [a, b, c] = [0, 1, 2].map(|k| mesh.vertices[t[k] as usize].pos.to_vec2());
+                let centre = (a + b + c) / 3.0;
+                assert_eq!((centre.x / 300.0).floor() as i32, *cx);
+                assert_eq!((centre.y / 300.0).floor() as i32, *cy);
+            }
+        }
+    }
+}

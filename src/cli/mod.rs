@@ -1,0 +1,4 @@
+//! Subcommands with more to do than one call into the core; the rest stay
+//! in `main.rs` beside the argument parsing.
+
+pub mod screen;

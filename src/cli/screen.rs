@@ -1,0 +1,406 @@
+//! `redline screen`: parcel files streamed through the one screening
+//! pipeline ([`redline::pipeline`]), the CSVs written batch by batch, the
+//! GeoJSON and PDF once all is screened, and an exit code a CI gate can use.
+//! Every output is refused, if it is to be, before anything is written.
+
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+
+use redline::atomic::{check_output, write_atomically, write_failed, AtomicFile};
+use redline::catalog::Catalog;
+use redline::crs::Crs;
+use redline::error::{Error, Problem};
+use redline::index::ZoneIndex;
+use redline::io::BATCH_FEATURES;
+use redline::pipeline::{screen_source, ParcelSource, Watch};
+use redline::plan::LoadedPlan;
+use redline::report::csv::{CsvKind, CsvReport};
+use redline::report::geojson::{findings_geojson, GeoJsonCrs};
+use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
+use redline::report::{input_files, pdf, write_report};
+use redline::screen::{ParcelOutcome, Screening, Verdict};
+
+use crate::{catalog_path, EXIT_FAIL_ON};
+
+/// How to tell the user to declare the CRS of a parcel file.
+const CRS_HINT: &str = "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)";
+
+#[derive(clap::Args)]
+pub struct ScreenArgs {
+    /// The plan's catalog.toml [default: layers/catalog.toml here, else the built-in sample plan].
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+    /// Parcel files (.geojson, .json, .shp, coordinate .txt); several may be given.
+    #[arg(long, required = true, num_args = 1..)]
+    pub parcels: Vec<PathBuf>,
+    /// CRS of parcel files that declare none, e.g. EPSG:4544.
+    #[arg(long, value_name = "EPSG:CODE")]
+    pub parcels_crs: Option<String>,
+    /// Attribute holding the parcel id (default: id, 地块编号, 编号, the GeoJSON id, else the position).
+    #[arg(long)]
+    pub id_field: Option<String>,
+    /// Attribute holding the parcel name (default: 名称, name, 项目名称, 地块名称).
+    #[arg(long)]
+    pub name_field: Option<String>,
+    /// Write the findings CSV here.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write the summary CSV (one row per parcel) here.
+    #[arg(long, value_name = "FILE")]
+    pub summary_csv: Option<PathBuf>,
+    /// Write the findings as GeoJSON (overlap polygons, shortest lines to the water) here.
+    #[arg(long, value_name = "FILE")]
+    pub geojson: Option<PathBuf>,
+    /// Coordinates of --geojson: wgs84 (RFC 7946) or the plan's working CRS.
+    #[arg(long, value_enum, default_value = "wgs84")]
+    pub geojson_crs: GeoJsonCrsArg,
+    /// Write the PDF screening report here (an existing file is kept unless --force).
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+    /// The operator named in the PDF report (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// The time stated in the PDF report: seconds since 1970, or
+    /// 2025-06-01T09:30:00+08:00 (default: SOURCE_DATE_EPOCH, else now).
+    #[arg(long, value_name = "TIME")]
+    pub report_time: Option<String>,
+    /// Replace an existing PDF report.
+    #[arg(long)]
+    pub force: bool,
+    /// Exit with code 3 when any parcel has this verdict or worse.
+    #[arg(long, value_enum, value_name = "VERDICT")]
+    pub fail_on: Option<FailOn>,
+    /// Print the time of each phase (load plan, index, read parcels, screen,
+    /// write) to stderr, for the benchmark against the peers.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum GeoJsonCrsArg {
+    Wgs84,
+    Working,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Conflict,
+    Review,
+}
+
+pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
+    let started = Instant::now();
+    let catalog = Catalog::load(&catalog_path(args.catalog.clone())?)?;
+    let parcels_crs = args
+        .parcels_crs
+        .as_deref()
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--parcels-crs: {e}")))?;
+    let plan = LoadedPlan::load(catalog)?;
+    for problem in plan.problems() {
+        eprintln!("redline: warning: {problem}");
+    }
+    let input_paths = input_files(&plan, &args.parcels);
+    let report_time = refuse_outputs(&args, &input_paths)?;
+    let loaded_plan = Instant::now();
+    let index = ZoneIndex::build(&plan.zone_layers());
+    let indexed = Instant::now();
+
+    let sources: Vec<ParcelSource> = args
+        .parcels
+        .iter()
+        .map(|path| ParcelSource {
+            path: path.clone(),
+            id_field: args.id_field.clone(),
+            name_field: args.name_field.clone(),
+            crs: parcels_crs.clone(),
+        })
+        .collect();
+    let streamed = stream(&plan, &index, &sources, &args, &input_paths)?;
+    let read_and_screened = Instant::now();
+    write_whole_outputs(
+        &plan,
+        &index,
+        &streamed.kept,
+        &args,
+        &input_paths,
+        report_time,
+    )?;
+    if args.timings {
+        let secs = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64();
+        let written = Instant::now();
+        // Reading, screening and writing rows take turns batch by batch.
+        let read_s = secs(indexed, read_and_screened)
+            - (streamed.screen_time + streamed.write_time).as_secs_f64();
+        eprintln!(
+            "timings: load_plan_s={:.3} index_s={:.3} read_parcels_s={:.3} screen_s={:.3} write_s={:.3} total_s={:.3}",
+            secs(started, loaded_plan),
+            secs(loaded_plan, indexed),
+            read_s,
+            streamed.screen_time.as_secs_f64(),
+            streamed.write_time.as_secs_f64() + secs(read_and_screened, written),
+            secs(started, written),
+        );
+        let stats = index.stats();
+        let zone_vertices = plan.zone_vertices();
+        eprintln!(
+            "index: zone_vertices={zone_vertices} pieces={} piece_vertices={} segments={} heap_mb={:.1} bytes_per_zone_vertex={:.1} ns_per_zone_vertex={:.0}",
+            stats.pieces,
+            stats.piece_vertices,
+            stats.segments,
+            stats.heap_bytes as f64 / 1e6,
+            stats.heap_bytes as f64 / zone_vertices.max(1) as f64,
+            secs(loaded_plan, indexed) * 1e9 / zone_vertices.max(1) as f64,
+        );
+    }
+    print_summary(&plan, &streamed.tally, &args, started);
+    Ok(exit_code(&streamed.tally, args.fail_on))
+}
+
+/// Refuses every output that would be refused, before a long screening and
+/// before any output is written: no CSV is left beside a report that never
+/// came. Returns the time the PDF report states, when one is asked for.
+fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<ReportTime>, Error> {
+    for path in [&args.csv, &args.summary_csv, &args.geojson, &args.pdf]
+        .into_iter()
+        .flatten()
+    {
+        check_output(path, input_paths)?;
+    }
+    match &args.pdf {
+        Some(path) => {
+            if !args.force && path.exists() {
+                return Err(Error::Output {
+                    path: path.clone(),
+                    message: "the file already exists and is kept; choose another name, or pass --force to replace it (nothing was written)".to_string(),
+                });
+            }
+            Ok(Some(
+                ReportTime::resolve(args.report_time.as_deref()).map_err(Error::Usage)?,
+            ))
+        }
+        None => Ok(None),
+    }
+}
+
+/// What streaming the parcel files left: the tally, the outcomes when the
+/// GeoJSON or the PDF needs them, and where the time went.
+struct Streamed {
+    tally: Tally,
+    kept: Screening,
+    screen_time: Duration,
+    write_time: Duration,
+}
+
+/// Screens the sources batch by batch, writing the CSVs' rows as they come;
+/// the outcomes are kept only when a whole-screening output needs them.
+fn stream(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    sources: &[ParcelSource],
+    args: &ScreenArgs,
+    input_paths: &[PathBuf],
+) -> Result<Streamed, Error> {
+    let mut csv_reports = [
+        (&args.csv, CsvKind::Findings),
+        (&args.summary_csv, CsvKind::Summary),
+    ]
+    .into_iter()
+    .filter_map(|(path, kind)| path.as_ref().map(|path| (path, kind)))
+    .map(|(path, kind)| {
+        let file = BufWriter::new(AtomicFile::create(path, input_paths)?);
+        let report = CsvReport::new(kind, file).map_err(|e| write_failed(path, e))?;
+        Ok((path, report))
+    })
+    .collect::<Result<Vec<_>, Error>>()?;
+    let keep_outcomes = args.geojson.is_some() || args.pdf.is_some();
+    let mut streamed = Streamed {
+        tally: Tally::default(),
+        kept: Screening::default(),
+        screen_time: Duration::ZERO,
+        write_time: Duration::ZERO,
+    };
+    let done = AtomicUsize::new(0);
+    for source in sources {
+        let watch = Watch {
+            read: &mut |_| {},
+            done: &done,
+        };
+        let screened = screen_source(
+            plan,
+            index,
+            source,
+            CRS_HINT,
+            BATCH_FEATURES,
+            watch,
+            &mut |outcomes| {
+                let started = Instant::now();
+                for outcome in &outcomes {
+                    streamed.tally.add(outcome);
+                    for (path, report) in &mut csv_reports {
+                        report
+                            .write(plan, outcome)
+                            .map_err(|e| write_failed(path, e))?;
+                    }
+                }
+                if keep_outcomes {
+                    streamed.kept.outcomes.extend(outcomes);
+                }
+                streamed.write_time += started.elapsed();
+                Ok(())
+            },
+        )?;
+        streamed.screen_time += screened.screening_time;
+    }
+    for (path, report) in csv_reports {
+        let file = report.finish().map_err(|e| write_failed(path, e))?;
+        let file = file
+            .into_inner()
+            .map_err(|e| write_failed(path, e.error()))?;
+        file.commit()?;
+    }
+    Ok(streamed)
+}
+
+/// The outputs made from the whole screening: the GeoJSON and the PDF.
+fn write_whole_outputs(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    screening: &Screening,
+    args: &ScreenArgs,
+    input_paths: &[PathBuf],
+    report_time: Option<ReportTime>,
+) -> Result<(), Error> {
+    let output_error = |path: &PathBuf| {
+        let path = path.clone();
+        move |message| Error::Output { path, message }
+    };
+    if let Some(path) = &args.geojson {
+        let crs = match args.geojson_crs {
+            GeoJsonCrsArg::Wgs84 => GeoJsonCrs::Wgs84,
+            GeoJsonCrsArg::Working => GeoJsonCrs::Working,
+        };
+        let text = findings_geojson(plan, index, screening, crs).map_err(output_error(path))?;
+        write_atomically(path, input_paths, text.as_bytes())?;
+    }
+    if let (Some(path), Some(time)) = (&args.pdf, report_time) {
+        let meta = ReportMeta {
+            operator: args.operator.clone().unwrap_or_else(default_operator),
+            time,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs: hash_inputs(&inputs(plan, &args.parcels))?,
+        };
+        let bytes = pdf::render(plan, index, screening, &meta).map_err(output_error(path))?;
+        write_report(path, input_paths, &bytes, args.force)?;
+    }
+    Ok(())
+}
+
+/// Parcels per verdict, the parcels not screened and the outputs written.
+fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: Instant) {
+    println!("{}", plan.catalog.name);
+    println!(
+        "screened {} parcels from {} file(s) in {:.2} s",
+        tally.screened(),
+        args.parcels.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for verdict in [Verdict::Conflict, Verdict::Review, Verdict::Clear] {
+        println!(
+            "  {:<9}{:>7}  {}",
+            verdict.keyword(),
+            tally.count(verdict),
+            verdict.label_zh()
+        );
+    }
+    if !tally.unscreened.is_empty() {
+        println!(
+            "  error    {:>7}  未筛查 not screened",
+            tally.unscreened.len()
+        );
+        for problem in &tally.unscreened {
+            println!("    {problem}");
+        }
+    }
+    for (what, path) in [
+        ("findings", &args.csv),
+        ("summary", &args.summary_csv),
+        ("geojson", &args.geojson),
+        ("report", &args.pdf),
+    ] {
+        if let Some(path) = path {
+            println!("{what}: {}", path.display());
+        }
+    }
+}
+
+/// A parcel that could not be screened may hide anything: a gate on
+/// conflicts must not pass a broken file.
+fn exit_code(tally: &Tally, fail_on: Option<FailOn>) -> ExitCode {
+    let worst = tally.worst();
+    let unscreened = !tally.unscreened.is_empty();
+    let failed = match fail_on {
+        Some(FailOn::Conflict) => unscreened || worst >= Verdict::Conflict,
+        Some(FailOn::Review) => unscreened || worst >= Verdict::Review,
+        None => false,
+    };
+    if failed && unscreened {
+        println!(
+            "--fail-on: met, because {} parcel(s) could not be screened (未筛查): fix them and screen again",
+            tally.unscreened.len()
+        );
+    }
+    if failed {
+        ExitCode::from(EXIT_FAIL_ON)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// What the command line says of a screening once its outcomes are gone:
+/// parcels per verdict and the problems of those not screened.
+#[derive(Default)]
+struct Tally {
+    /// Parcels screened clear, review, conflict.
+    verdicts: [usize; 3],
+    unscreened: Vec<Problem>,
+}
+
+/// A verdict's place in [`Tally::verdicts`].
+fn slot(verdict: Verdict) -> usize {
+    match verdict {
+        Verdict::Clear => 0,
+        Verdict::Review => 1,
+        Verdict::Conflict => 2,
+    }
+}
+
+impl Tally {
+    fn add(&mut self, outcome: &ParcelOutcome) {
+        match outcome {
+            ParcelOutcome::Screened { result, .. } => self.verdicts[slot(result.verdict)] += 1,
+            ParcelOutcome::Unscreened(problem) => self.unscreened.push(problem.clone()),
+        }
+    }
+
+    fn count(&self, verdict: Verdict) -> usize {
+        self.verdicts[slot(verdict)]
+    }
+
+    fn screened(&self) -> usize {
+        self.verdicts.iter().sum()
+    }
+
+    fn worst(&self) -> Verdict {
+        [Verdict::Conflict, Verdict::Review]
+            .into_iter()
+            .find(|v| self.count(*v) > 0)
+            .unwrap_or(Verdict::Clear)
+    }
+}
