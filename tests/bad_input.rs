@@ -868,3 +868,14 @@ fn the_fuzzed_shapefile_with_a_negative_part_start_is_refused_not_allocated() {
         ],
     );
 }
+
+#[test]
+fn every_extension_a_file_dialog_offers_has_a_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in redline::io::READABLE_EXTENSIONS {
+        let path = dir.path().join(format!("missing.{ext}"));
+        let err = redline::io::read_raw(&path).unwrap_err().to_string();
+        assert!(!err.contains("unknown file type"), "{ext}: {err}");
+        assert!(err.contains("missing."), "{ext}: {err}");
+    }
+}

@@ -5,7 +5,9 @@
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
+use redline::app::dialogs::ExportForm;
 use redline::app::{Export, RedlineApp, ViewOptions};
+use redline::report::meta::ReportTime;
 use redline::screen::ParcelOutcome;
 
 fn sample_viewer() -> Harness<'static, RedlineApp> {
@@ -192,7 +194,12 @@ fn the_pdf_report_is_exported_from_the_viewer() {
     let path = dir.path().join("report.pdf");
     let ctx = harness.ctx.clone();
     let app = harness.state_mut();
-    app.export(&ctx, Export::Pdf, path.clone());
+    let time = ReportTime::parse("2026-12-02 05:57").unwrap();
+    assert_eq!(
+        Export::Pdf.default_name(&time),
+        "筛查报告_20261202_0557.pdf"
+    );
+    app.export(&ctx, Export::Pdf, path.clone(), time);
     app.wait_for_jobs(&ctx);
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.starts_with(b"%PDF"));
@@ -201,4 +208,60 @@ fn the_pdf_report_is_exported_from_the_viewer() {
         "{:?}",
         app.messages
     );
+}
+
+#[test]
+fn an_export_never_replaces_a_file_without_asking() {
+    let mut harness = sample_viewer();
+    let dir = tempfile::tempdir().unwrap();
+    let time = ReportTime::parse("2026-12-02 05:57").unwrap();
+    let name = Export::SummaryCsv.default_name(&time);
+    let path = dir.path().join(&name);
+    std::fs::write(&path, b"last week's summary").unwrap();
+    // Where no save dialog opens, the folder and name are typed in a form.
+    harness.state_mut().export_form = Some(ExportForm {
+        kind: Export::SummaryCsv,
+        folder: dir.path().display().to_string(),
+        name: name.clone(),
+        time,
+        asked_to_replace: false,
+    });
+    harness.run_steps(2);
+    harness.get_by_label("导出").click();
+    harness.run_steps(2);
+    assert!(shows(&harness, "该文件已存在"));
+    assert_eq!(std::fs::read(&path).unwrap(), b"last week's summary");
+    harness.get_by_label("替换").click();
+    harness.run_steps(2);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().wait_for_jobs(&ctx);
+    harness.run_steps(2);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("XY-2025-001"), "{written}");
+    assert!(harness.state().export_form.is_none());
+    assert!(shows(&harness, &name));
+    assert!(shows(&harness, "打开所在文件夹"));
+}
+
+#[test]
+fn a_file_screened_again_with_another_id_field_shows_those_ids() {
+    let mut harness = viewer_on(vec!["layers/parcels/parcels.geojson".into()]);
+    assert!(shows(&harness, "地块文件"));
+    assert!(harness.query_by_label("XY-2025-001").is_some());
+    let ctx = harness.ctx.clone();
+    let app = harness.state_mut();
+    let loaded = &mut app.parcel_sources[0];
+    assert_eq!(loaded.choices.id_field.as_deref(), Some("地块编号"));
+    loaded.source.id_field = Some("名称".to_string());
+    app.rescreen(&ctx);
+    app.wait_for_jobs(&ctx);
+    harness.run_steps(3);
+    assert!(harness.query_by_label("XY-2025-001").is_none());
+    let app = harness.state();
+    assert_eq!(app.parcel_sources.len(), 1);
+    assert_eq!(
+        app.parcel_sources[0].choices.id_field.as_deref(),
+        Some("名称")
+    );
+    assert!(app.parcels.find_id("某电子厂房扩建").is_some());
 }

@@ -4,6 +4,7 @@
 
 mod bench;
 mod canvas;
+pub mod dialogs;
 mod fonts;
 mod gpu;
 pub mod i18n;
@@ -14,7 +15,7 @@ mod parcels;
 mod plan_data;
 mod raster;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -140,16 +141,58 @@ pub enum Export {
     SummaryCsv,
     GeoJson,
     Pdf,
+    /// Sketched parcels as GeoJSON in the working CRS.
+    Sketches,
 }
 
 impl Export {
-    pub fn file_name(self) -> &'static str {
+    pub const MENU: [Export; 5] = [
+        Export::Pdf,
+        Export::FindingsCsv,
+        Export::SummaryCsv,
+        Export::GeoJson,
+        Export::Sketches,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
         match self {
-            Export::FindingsCsv => "findings.csv",
-            Export::SummaryCsv => "summary.csv",
-            Export::GeoJson => "findings.geojson",
-            Export::Pdf => "report.pdf",
+            Export::FindingsCsv => "筛查结果 CSV",
+            Export::SummaryCsv => "地块汇总 CSV",
+            Export::GeoJson => "重叠图形 GeoJSON",
+            Export::Pdf => "PDF 筛查报告",
+            Export::Sketches => "手绘地块 GeoJSON",
         }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Export::FindingsCsv => "Findings CSV",
+            Export::SummaryCsv => "Parcel summary CSV",
+            Export::GeoJson => "Overlaps GeoJSON",
+            Export::Pdf => "PDF report",
+            Export::Sketches => "Sketched parcels GeoJSON",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Export::FindingsCsv | Export::SummaryCsv => "csv",
+            Export::GeoJson | Export::Sketches => "geojson",
+            Export::Pdf => "pdf",
+        }
+    }
+
+    /// What an officer files it under: what it is and when it was made,
+    /// e.g. 筛查报告_20261202_0557.pdf.
+    pub fn default_name(self, time: &ReportTime) -> String {
+        let what = match self {
+            Export::FindingsCsv => "筛查结果",
+            Export::SummaryCsv => "地块汇总",
+            Export::GeoJson => "重叠图形",
+            Export::Pdf => "筛查报告",
+            Export::Sketches => "手绘地块",
+        };
+        format!("{what}_{}.{}", time.file_stamp(), self.extension())
     }
 }
 
@@ -242,6 +285,10 @@ pub struct RedlineApp {
     pub messages: Vec<String>,
     pub cursor_working: Option<Coord>,
     pub export_folder: String,
+    /// An export where no save dialog opens.
+    pub export_form: Option<dialogs::ExportForm>,
+    /// The last file written, whose folder the messages offer to open.
+    pub last_written: Option<PathBuf>,
     hatch: Option<TextureHandle>,
     /// Map geometry uploaded to the GPU, drawn by paint callbacks.
     gpu: Arc<gpu::GpuRenderer>,
@@ -296,6 +343,8 @@ impl RedlineApp {
             export_folder: std::env::current_dir()
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
+            export_form: None,
+            last_written: None,
             hatch: None,
             gpu: Arc::default(),
             select_on_load: options.select,
@@ -411,13 +460,14 @@ impl RedlineApp {
 
     /// Closes the plan shown (with its parcels) and loads the plan of
     /// `catalog`; a plan that fails to load says why in the messages.
-    pub fn open_plan(&mut self, ctx: &Context, catalog: PathBuf) {
+    /// Whether it was opened (not while a job runs).
+    pub fn open_plan(&mut self, ctx: &Context, catalog: PathBuf) -> bool {
         if self.is_busy() {
             self.messages.push(format!(
                 "{}: not opened yet, because a job is still running; open it again once the status bar is idle",
                 catalog.display()
             ));
-            return;
+            return false;
         }
         self.plan = None;
         self.parcels = ParcelSet::default();
@@ -431,6 +481,7 @@ impl RedlineApp {
         self.sketch.clear();
         self.plan_path = catalog.clone();
         self.jobs.push(Job::load_plan(ctx, catalog));
+        true
     }
 
     /// Makes a layer's fine levels of detail on a worker (see
@@ -639,9 +690,17 @@ impl RedlineApp {
     }
 
     /// Writes a report on a worker thread: a PDF of many parcels takes a while.
-    pub fn export(&mut self, ctx: &Context, kind: Export, path: PathBuf) {
+    /// `time` is the report's time.
+    pub fn export(&mut self, ctx: &Context, kind: Export, path: PathBuf, time: ReportTime) {
         let Some(plan) = self.plan.clone() else {
             return;
+        };
+        let sketches = match kind {
+            Export::Sketches => match self.sketches_geojson(&plan) {
+                Some(text) => text,
+                None => return,
+            },
+            _ => String::new(),
         };
         let screening = self.parcels.screening.clone();
         let files = self.parcels.files.clone();
@@ -660,13 +719,14 @@ impl RedlineApp {
                 Export::Pdf => {
                     let meta = ReportMeta {
                         operator: default_operator(),
-                        time: ReportTime::resolve(None)?,
+                        time,
                         tool_version: env!("CARGO_PKG_VERSION").to_string(),
                         inputs: hash_inputs(&report_inputs(&plan.plan, &files))
                             .map_err(|e| e.to_string())?,
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }
+                Export::Sketches => sketches.into_bytes(),
             };
             write_atomically(&path, &input_files(&plan.plan, &files), &bytes)
                 .map_err(|e| e.to_string())?;
@@ -675,10 +735,8 @@ impl RedlineApp {
     }
 
     /// Sketched parcels as GeoJSON in the working CRS, to send back or screen again.
-    pub fn save_sketches(&mut self, path: &Path) {
-        let Some(plan) = self.plan.clone() else {
-            return;
-        };
+    /// `None` (with a message) when there are none.
+    fn sketches_geojson(&mut self, plan: &PlanData) -> Option<String> {
         let features: Vec<OutFeature> = self
             .parcels
             .screening
@@ -703,20 +761,20 @@ impl RedlineApp {
                 self.tr("还没有手绘地块", "no sketched parcels yet")
                     .to_string(),
             );
-            return;
+            return None;
         }
-        let text = to_text(&features, Some(&plan.plan.catalog.working_crs));
-        let result = write_atomically(path, &self.inputs(), text.as_bytes())
-            .map(|()| path.to_path_buf())
-            .map_err(|e| e.to_string());
-        self.report_written(result);
+        Some(to_text(&features, Some(&plan.plan.catalog.working_crs)))
     }
 
     fn report_written(&mut self, result: Result<PathBuf, String>) {
-        self.messages.push(match result {
-            Ok(path) => format!("{} {}", self.tr("已保存", "saved"), path.display()),
-            Err(e) => e,
-        });
+        match result {
+            Ok(path) => {
+                self.messages
+                    .push(format!("{} {}", self.tr("已保存", "saved"), path.display()));
+                self.last_written = Some(path);
+            }
+            Err(e) => self.messages.push(e),
+        }
     }
 
     fn remembered(&self) -> Remembered {
@@ -851,7 +909,21 @@ impl eframe::App for RedlineApp {
                 .map(|f| f.path().to_path_buf())
                 .collect()
         });
-        self.open_parcels(&ctx, dropped);
+        // A catalog dropped opens its plan (where no file dialog opens, the way to one).
+        let (catalogs, parcels): (Vec<PathBuf>, Vec<PathBuf>) =
+            dropped.into_iter().partition(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            });
+        let opened = match catalogs.into_iter().next() {
+            Some(catalog) => self.open_plan(&ctx, catalog),
+            None => false,
+        };
+        if opened {
+            self.pending_parcels.extend(parcels);
+        } else {
+            self.open_parcels(&ctx, parcels);
+        }
 
         panels::menu_bar_ui(self, ui);
         panels::status_bar_ui(self, ui);

@@ -11,6 +11,7 @@ use crate::report::two_decimals;
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 
 use super::canvas::measure_text;
+use super::dialogs::{export_form_ui, open_folder, pick, Picked, NO_OPEN_DIALOG};
 use super::i18n::Lang;
 use super::map::{fill_color, solid_color};
 use super::parcels::verdict_color;
@@ -24,11 +25,17 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             ui.menu_button(app.tr("文件", "File"), |ui| {
                 if ui.button(app.tr("打开规划…", "Open plan…")).clicked() {
                     ui.close();
-                    let catalog = rfd::FileDialog::new()
-                        .add_filter(app.tr("规划目录 catalog.toml", "Plan catalog"), &["toml"])
-                        .pick_file();
-                    if let Some(catalog) = catalog {
-                        app.open_plan(&ctx, catalog);
+                    let filter = app.tr("规划目录 catalog.toml", "Plan catalog").to_string();
+                    match pick(|| {
+                        rfd::FileDialog::new()
+                            .add_filter(filter, &["toml"])
+                            .pick_file()
+                    }) {
+                        Picked::Chosen(catalog) => {
+                            app.open_plan(&ctx, catalog);
+                        }
+                        Picked::Cancelled => {}
+                        Picked::NoDialog => app.messages.push(NO_OPEN_DIALOG.to_string()),
                     }
                 }
                 if !app.recent_plans.is_empty() {
@@ -47,13 +54,17 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     .clicked()
                 {
                     ui.close();
-                    let files = rfd::FileDialog::new()
-                        .add_filter(
-                            app.tr("地块", "Parcels"),
-                            &["geojson", "json", "shp", "txt", "dxf"],
-                        )
-                        .pick_files();
-                    app.open_parcels(&ctx, files.unwrap_or_default());
+                    let filter = app.tr("地块", "Parcels").to_string();
+                    let dialog = || {
+                        rfd::FileDialog::new()
+                            .add_filter(filter, crate::io::READABLE_EXTENSIONS)
+                            .pick_files()
+                    };
+                    match pick(dialog) {
+                        Picked::Chosen(files) => app.open_parcels(&ctx, files),
+                        Picked::Cancelled => {}
+                        Picked::NoDialog => app.messages.push(NO_OPEN_DIALOG.to_string()),
+                    }
                 }
                 ui.label(
                     RichText::new(app.tr("也可将文件拖入窗口", "or drop files onto the window"))
@@ -68,38 +79,16 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     );
                 });
                 ui.separator();
-                ui.label(app.tr("导出到文件夹", "Export to folder"));
-                ui.text_edit_singleline(&mut app.export_folder);
-                let folder = PathBuf::from(app.export_folder.trim());
-                for (kind, zh, en) in [
-                    (Export::Pdf, "导出 PDF 报告", "Export PDF report"),
-                    (
-                        Export::FindingsCsv,
-                        "导出筛查结果 CSV",
-                        "Export findings CSV",
-                    ),
-                    (
-                        Export::SummaryCsv,
-                        "导出地块汇总 CSV",
-                        "Export parcel summary CSV",
-                    ),
-                    (
-                        Export::GeoJson,
-                        "导出重叠图形 GeoJSON",
-                        "Export overlaps GeoJSON",
-                    ),
-                ] {
-                    if ui.button(app.tr(zh, en)).clicked() {
+                for kind in Export::MENU {
+                    let label = format!(
+                        "{} {}…",
+                        app.tr("导出", "Export"),
+                        app.tr(kind.label_zh(), kind.label_en())
+                    );
+                    if ui.button(label).clicked() {
                         ui.close();
-                        app.export(&ctx, kind, folder.join(kind.file_name()));
+                        app.ask_export(&ctx, kind);
                     }
-                }
-                if ui
-                    .button(app.tr("保存手绘地块 GeoJSON", "Save sketched parcels GeoJSON"))
-                    .clicked()
-                {
-                    ui.close();
-                    app.save_sketches(&folder.join("sketched_parcels.geojson"));
                 }
             });
             ui.menu_button(app.tr("视图", "View"), |ui| {
@@ -279,7 +268,6 @@ fn parcel_files_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         app.tr("名称字段", "Name field").to_string(),
         app.tr("坐标系", "CRS").to_string(),
     ];
-    let read_in = app.tr("读取坐标系", "read in").to_string();
     for (i, loaded) in app.parcel_sources.iter_mut().enumerate() {
         let file_name = loaded
             .source
@@ -317,8 +305,8 @@ fn parcel_files_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 ui.label(&labels[2]);
                 ui.add(
                     egui::TextEdit::singleline(&mut loaded.crs_text)
-                        .hint_text(format!("{read_in} {}", choices.source_crs))
-                        .desired_width(110.0),
+                        .hint_text(choices.source_crs.to_string())
+                        .desired_width(120.0),
                 );
                 ui.end_row();
             });
@@ -327,8 +315,8 @@ fn parcel_files_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     if ui
         .button(app.tr("按所选重新筛查", "Screen again with these"))
         .on_hover_text(app.tr(
-            "坐标系仅用于未声明坐标系的文件，与命令行 --parcels-crs 相同",
-            "the CRS applies to files that declare none, as --parcels-crs does",
+            "坐标系仅用于未声明坐标系的文件（空白处显示读取时所用的坐标系），与命令行 --parcels-crs 相同",
+            "the CRS applies to files that declare none (greyed: the CRS the file was read in), as --parcels-crs does",
         ))
         .clicked()
     {
@@ -789,6 +777,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
 }
 
 pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
+    export_form_ui(app, ctx);
     if !app.identified.is_empty() {
         let mut open = true;
         egui::Window::new(app.tr("识别", "Identify"))
@@ -854,9 +843,22 @@ pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
                             ui.label(message);
                         }
                     });
-                if ui.button(app.tr("清除", "Clear")).clicked() {
-                    app.messages.clear();
-                }
+                ui.horizontal(|ui| {
+                    if ui.button(app.tr("清除", "Clear")).clicked() {
+                        app.messages.clear();
+                    }
+                    let folder = app.last_written.as_ref().and_then(|p| p.parent());
+                    if let Some(folder) = folder.map(PathBuf::from) {
+                        if ui
+                            .button(app.tr("打开所在文件夹", "Open its folder"))
+                            .clicked()
+                        {
+                            if let Err(e) = open_folder(&folder) {
+                                app.messages.push(e);
+                            }
+                        }
+                    }
+                });
             });
         if !open {
             app.messages.clear();

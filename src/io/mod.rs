@@ -131,6 +131,9 @@ pub const PARCEL_ID_FIELDS: &[&str] = &["id", "地块编号", "编号"];
 /// Fields a parcel's name is taken from when none is named, in order.
 pub const PARCEL_NAME_FIELDS: &[&str] = &["名称", "name", "项目名称", "地块名称"];
 
+/// The extensions [`read_raw`] reads, for file dialogs' filters.
+pub const READABLE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "txt", "dxf"];
+
 /// Reads raw features with the reader for the file's extension.
 pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
     match extension(path).as_str() {

@@ -204,6 +204,15 @@ impl ReportTime {
         }
     }
 
+    /// e.g. "20250601_0930" (Beijing time), for file names.
+    pub fn file_stamp(&self) -> String {
+        let c = self.beijing();
+        format!(
+            "{:04}{:02}{:02}_{:02}{:02}",
+            c.year, c.month, c.day, c.hour, c.minute
+        )
+    }
+
     /// e.g. "2025-06-01 09:30:00（北京时间 UTC+8）".
     pub fn display_zh(&self) -> String {
         let c = self.beijing();
@@ -253,6 +262,7 @@ mod tests {
         assert_eq!(ReportTime::parse("2025-06-01T01:30:00Z").unwrap(), t);
         assert_eq!(ReportTime::parse("1748741400").unwrap(), t);
         assert_eq!(t.display_zh(), "2025-06-01 09:30:00（北京时间 UTC+8）");
+        assert_eq!(t.file_stamp(), "20250601_0930");
         let leap = ReportTime::parse("2024-02-29T23:59:59+08:00").unwrap();
         assert_eq!(leap.beijing().day, 29);
         assert!(ReportTime::parse("yesterday").is_err());
