@@ -265,3 +265,63 @@ fn a_file_screened_again_with_another_id_field_shows_those_ids() {
     );
     assert!(app.parcels.find_id("某电子厂房扩建").is_some());
 }
+
+#[test]
+fn a_plan_opened_from_the_file_menu_replaces_the_shown_one_and_a_broken_one_says_why() {
+    let mut harness = sample_viewer();
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the sample plan under another name, and a catalog naming a missing layer.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir("layers").unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let catalog = copy.join("catalog.toml");
+    let text = std::fs::read_to_string(&catalog).unwrap();
+    let name_line = text.lines().find(|l| l.starts_with("name")).unwrap();
+    std::fs::write(
+        &catalog,
+        text.replacen(name_line, "name = \"另一规划 another plan\"", 1),
+    )
+    .unwrap();
+    let broken = copy.join("broken.toml");
+    std::fs::write(
+        &broken,
+        text.replace("nature_reserves.geojson", "no_such_layer.geojson"),
+    )
+    .unwrap();
+
+    let ctx = harness.ctx.clone();
+    let app = harness.state_mut();
+    assert!(app.open_plan(&ctx, catalog.clone()));
+    app.wait_for_jobs(&ctx);
+    assert!(!app.is_busy());
+    assert_eq!(
+        app.plan.as_ref().map(|p| p.plan.catalog.name.as_str()),
+        Some("另一规划 another plan")
+    );
+    // The parcels of the plan before are gone with it.
+    assert!(app.parcels.screening.outcomes.is_empty() && app.parcel_sources.is_empty());
+    let absolute = std::path::absolute(&catalog).unwrap();
+    assert_eq!(app.recent_plans.first(), Some(&absolute));
+
+    assert!(app.open_plan(&ctx, broken.clone()));
+    app.wait_for_jobs(&ctx);
+    assert!(
+        !app.is_busy(),
+        "a plan that fails must stop every busy mark"
+    );
+    assert!(app.plan.is_none());
+    assert!(
+        app.messages
+            .iter()
+            .any(|m| m.contains("no_such_layer.geojson")),
+        "{:?}",
+        app.messages
+    );
+    harness.run_steps(2);
+    assert!(shows(&harness, "未加载规划"));
+}
