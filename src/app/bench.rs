@@ -42,6 +42,8 @@ struct Sample {
     update_ms: f64,
     frame_ms: Option<f64>,
     gl_ms: Option<f64>,
+    /// Thousands of vertices the map's GL draw calls took.
+    gl_kvertices: Option<f64>,
     interval_ms: Option<f64>,
 }
 
@@ -71,6 +73,8 @@ pub struct Bench {
     parcels_at: Option<Duration>,
     loaded_frame_drawn: bool,
     loaded_at: Option<Duration>,
+    /// Peak resident memory (MB) once everything was loaded, before the flight.
+    loaded_peak_mb: Option<f64>,
     /// Frames since everything was loaded; `None` before.
     step: Option<usize>,
     frame_start: Option<Instant>,
@@ -93,6 +97,7 @@ impl Bench {
             parcels_at: None,
             loaded_frame_drawn: false,
             loaded_at: None,
+            loaded_peak_mb: None,
             step: None,
             frame_start: None,
             samples: Vec::new(),
@@ -108,7 +113,7 @@ impl Bench {
         &mut self,
         start: Instant,
         cpu_usage: Option<f32>,
-        gl_time: Duration,
+        painted: super::gpu::Painted,
         drawn: Drawn,
     ) {
         let since_start = start - self.process_start;
@@ -121,6 +126,7 @@ impl Bench {
         }
         if self.loaded_frame_drawn && self.loaded_at.is_none() {
             self.loaded_at = Some(since_start);
+            self.loaded_peak_mb = peak_resident_mb();
         }
         self.plan_frame_drawn |= drawn.plan;
         self.parcels_frame_drawn |= drawn.parcels;
@@ -129,7 +135,8 @@ impl Bench {
         if let (Some(step), Some(previous)) = (self.step, self.frame_start) {
             if let Some(sample) = self.measured(step).and_then(|i| self.samples.get_mut(i)) {
                 sample.frame_ms = cpu_usage.map(|s| s as f64 * 1000.0);
-                sample.gl_ms = Some(gl_time.as_secs_f64() * 1000.0);
+                sample.gl_ms = Some(painted.time.as_secs_f64() * 1000.0);
+                sample.gl_kvertices = Some(painted.vertices as f64 / 1000.0);
                 sample.interval_ms = Some((start - previous).as_secs_f64() * 1000.0);
             }
         }
@@ -183,6 +190,7 @@ impl Bench {
                 update_ms: (end - start).as_secs_f64() * 1000.0,
                 frame_ms: None,
                 gl_ms: None,
+                gl_kvertices: None,
                 interval_ms: None,
             });
         }
@@ -202,7 +210,8 @@ impl Bench {
         };
         let mut out = format!(
             "redline view --bench-frames {}: {} layers, {} parcels, canvas {:.0}×{:.0} pt\n\
-             first picture from process start: window {}, plan drawn {}, parcels shown {}, parcels screened and drawn {}\n\n",
+             first picture from process start: window {}, plan drawn {}, parcels shown {}, parcels screened and drawn {}\n\
+             peak resident memory: {} once loaded, {} after the flight\n\n",
             self.frames,
             self.layers,
             self.parcels,
@@ -212,6 +221,8 @@ impl Bench {
             secs(self.plan_at),
             secs(self.parcels_at),
             secs(self.loaded_at),
+            megabytes(self.loaded_peak_mb),
+            megabytes(peak_resident_mb()),
         );
         out.push_str(&format!(
             "{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
@@ -228,12 +239,18 @@ impl Bench {
             out.push_str(&stats_row(name, values));
         }
         out.push_str(&format!(
-            "\n{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
-            "by phase of the camera path (ms)", "frames", "build", "build", "update", "GL"
+            "\n{:<40} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            "by phase of the camera path (ms)",
+            "frames",
+            "build",
+            "build",
+            "update",
+            "GL",
+            "GL kvert"
         ));
         out.push_str(&format!(
-            "{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",
-            "", "", "median", "p99", "median", "median"
+            "{:<40} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            "", "", "median", "p99", "median", "median", "median"
         ));
         for (phase, (name, _)) in PHASES.iter().enumerate() {
             let of_phase = || self.samples.iter().filter(|s| s.phase == phase);
@@ -244,18 +261,33 @@ impl Bench {
             let build = sorted(of_phase().filter_map(|s| s.frame_ms).collect());
             let update = sorted(of_phase().map(|s| s.update_ms).collect());
             let gl = sorted(of_phase().filter_map(|s| s.gl_ms).collect());
+            let kvertices = sorted(of_phase().filter_map(|s| s.gl_kvertices).collect());
             out.push_str(&format!(
-                "{:<40} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}\n",
+                "{:<40} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.0}\n",
                 name,
                 build.len(),
                 percentile(&build, 50.0),
                 percentile(&build, 99.0),
                 percentile(&update, 50.0),
                 percentile(&gl, 50.0),
+                percentile(&kvertices, 50.0),
             ));
         }
         out
     }
+}
+
+/// The process's peak resident memory so far (Linux), in MB.
+fn peak_resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1000.0)
+}
+
+fn megabytes(mb: Option<f64>) -> String {
+    mb.map(|mb| format!("{mb:.0} MB"))
+        .unwrap_or_else(|| "–".to_string())
 }
 
 /// One table row: frames, median, p95, p99, max.

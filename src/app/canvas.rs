@@ -147,13 +147,11 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 }
             }
         }
-        let zone: Vec<_> = fill.iter().filter(|m| map.is_visible(m.bounds)).collect();
-        for mesh in &zone {
-            fills.push(mesh);
-        }
-        if layer.style.hatch {
-            for mesh in &zone {
-                fills.push_hatch(mesh, color.gamma_multiply(0.55));
+        for mesh in fill.iter().filter(|m| map.is_visible(m.bounds)) {
+            if layer.style.hatch {
+                fills.push_hatched(mesh, color.gamma_multiply(0.55));
+            } else {
+                fills.push(mesh);
             }
         }
         let width = if layer.is_lines { 2.0 } else { 1.2 };

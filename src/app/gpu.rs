@@ -28,13 +28,38 @@ pub enum Primitive {
 }
 
 /// A mesh to keep on the GPU: filled triangles, line segments or dots.
+/// Once uploaded, the GPU's copy is the only one: a city's layers at full
+/// detail are hundreds of megabytes, and a software GL keeps its copy in
+/// the same memory. When the last clone is dropped, its GPU buffers are
+/// deleted at the next frame.
 #[derive(Clone)]
 pub struct GpuMesh {
-    id: u64,
-    pub mesh: Arc<Mesh>,
+    data: Arc<MeshData>,
     pub primitive: Primitive,
     /// Its box in local coordinates, for culling.
     pub bounds: Rect,
+}
+
+struct MeshData {
+    id: u64,
+    /// The mesh until it is uploaded.
+    mesh: Mutex<Option<Mesh>>,
+    vertex_count: usize,
+    index_count: usize,
+    uploaded: std::sync::atomic::AtomicBool,
+}
+
+/// Ids of uploaded meshes dropped since the last frame: their buffers go.
+static RELEASED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+impl Drop for MeshData {
+    fn drop(&mut self) {
+        if self.uploaded.load(Ordering::Relaxed) {
+            if let Ok(mut released) = RELEASED.lock() {
+                released.push(self.id);
+            }
+        }
+    }
 }
 
 impl GpuMesh {
@@ -50,19 +75,36 @@ impl GpuMesh {
         GpuMesh::new(mesh, Primitive::Points)
     }
 
-    fn new(mesh: Mesh, primitive: Primitive) -> GpuMesh {
+    fn new(mut mesh: Mesh, primitive: Primitive) -> GpuMesh {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let bounds = mesh.calc_bounds();
+        mesh.vertices.shrink_to_fit();
+        mesh.indices.shrink_to_fit();
         GpuMesh {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            mesh: Arc::new(mesh),
+            data: Arc::new(MeshData {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                vertex_count: mesh.vertices.len(),
+                index_count: mesh.indices.len(),
+                mesh: Mutex::new(Some(mesh)),
+                uploaded: std::sync::atomic::AtomicBool::new(false),
+            }),
             primitive,
             bounds,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.mesh.indices.is_empty()
+        self.data.index_count == 0
+    }
+
+    pub fn vertex_count(&self) -> usize {
+        self.data.vertex_count
+    }
+
+    /// A copy of the mesh while it is not on the GPU (never, with the test
+    /// harness's renderer).
+    pub fn cpu_mesh(&self) -> Option<Mesh> {
+        self.data.mesh.lock().ok()?.clone()
     }
 }
 
@@ -194,8 +236,9 @@ impl GpuBatch {
         }
     }
 
-    /// Diagonal lines of `color` over the mesh's triangles, fixed on screen.
-    pub fn push_hatch(&mut self, mesh: &GpuMesh, color: Color32) {
+    /// The mesh's triangles with diagonal lines of `color` over them, fixed
+    /// on screen, in one draw: fill and hatch take each pixel once.
+    pub fn push_hatched(&mut self, mesh: &GpuMesh, color: Color32) {
         if !mesh.is_empty() && mesh.primitive == Primitive::Triangles {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
@@ -238,7 +281,19 @@ impl GpuBatch {
 struct Uploaded {
     /// Holds the vertex and index buffers.
     vertex_array: glow::VertexArray,
+    buffers: [glow::Buffer; 2],
     count: i32,
+}
+
+impl Uploaded {
+    unsafe fn delete(self, gl: &glow::Context) {
+        unsafe {
+            gl.delete_vertex_array(self.vertex_array);
+            for buffer in self.buffers {
+                gl.delete_buffer(buffer);
+            }
+        }
+    }
 }
 
 struct Program {
@@ -260,9 +315,17 @@ struct Program {
 struct State {
     program: Option<Result<Program, String>>,
     uploaded: HashMap<u64, Uploaded>,
-    /// Time spent in the callbacks since last taken: the benchmark reports it
-    /// (a software GL such as llvmpipe transforms vertices on this thread).
-    paint_time: std::time::Duration,
+    /// What the callbacks did since last taken, for the benchmark (a
+    /// software GL such as llvmpipe transforms vertices on this thread).
+    painted: Painted,
+}
+
+/// Drawing done by the map's paint callbacks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Painted {
+    pub time: std::time::Duration,
+    /// Vertices handed to GL draw calls.
+    pub vertices: usize,
 }
 
 /// The GPU side: the program and the uploaded meshes. Shared by every frame's callbacks.
@@ -275,11 +338,11 @@ pub struct GpuRenderer {
 const HATCH_PX: f32 = 10.0;
 
 impl GpuRenderer {
-    /// Time spent drawing since the last call.
-    pub fn take_paint_time(&self) -> std::time::Duration {
+    /// What was drawn since the last call.
+    pub fn take_painted(&self) -> Painted {
         self.state
             .lock()
-            .map(|mut s| std::mem::take(&mut s.paint_time))
+            .map(|mut s| std::mem::take(&mut s.painted))
             .unwrap_or_default()
     }
 
@@ -297,7 +360,7 @@ impl GpuRenderer {
         };
         let state = &mut *state;
         unsafe { self.draw(gl, state, info, screen_from_local, point_size, draws) };
-        state.paint_time += started.elapsed();
+        state.painted.time += started.elapsed();
     }
 
     unsafe fn draw(
@@ -345,16 +408,38 @@ impl GpuRenderer {
         // The band whose pixels the stencil holds: a band drawn in several
         // meshes (and crossing rivers in one band) takes its colour once.
         let mut stenciled: Option<(f32, Color32)> = None;
+        let released = RELEASED
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default();
+        for id in released {
+            if let Some(gone) = state.uploaded.remove(&id) {
+                unsafe { gone.delete(gl) };
+            }
+        }
         for draw in draws {
-            let uploaded = match state.uploaded.get(&draw.mesh.id) {
-                Some(u) => u,
-                None => match unsafe { upload(gl, &draw.mesh.mesh) } {
-                    Ok(u) => state.uploaded.entry(draw.mesh.id).or_insert(u),
-                    Err(e) => {
-                        log_once(&e);
+            let data = &draw.mesh.data;
+            let uploaded = match state.uploaded.entry(data.id) {
+                std::collections::hash_map::Entry::Occupied(u) => u.into_mut(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    let Ok(mut mesh) = data.mesh.lock() else {
                         continue;
+                    };
+                    let Some(cpu) = mesh.as_ref() else {
+                        continue;
+                    };
+                    match unsafe { upload(gl, cpu) } {
+                        Ok(u) => {
+                            *mesh = None;
+                            data.uploaded.store(true, Ordering::Relaxed);
+                            slot.insert(u)
+                        }
+                        Err(e) => {
+                            log_once(&e);
+                            continue;
+                        }
                     }
-                },
+                }
             };
             let hatch = draw.hatch.unwrap_or(Color32::TRANSPARENT);
             let (band_m, band_color) = draw.band.unwrap_or((0.0, Color32::TRANSPARENT));
@@ -384,6 +469,7 @@ impl GpuRenderer {
                     Primitive::Points => glow::POINTS,
                 };
                 gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);
+                state.painted.vertices += data.vertex_count;
                 if draw.band.is_some() {
                     gl.disable(glow::STENCIL_TEST);
                 }
@@ -454,12 +540,10 @@ void main() {
         }
         color = u_band_color;
     }
-    if (u_hatch != 0) {
-        // Lines running down to the right on screen, 1/8 of the spacing wide.
-        if (mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) >= u_hatch_px / 8.0) {
-            discard;
-        }
-        color = u_hatch_color;
+    if (u_hatch != 0 && mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) < u_hatch_px / 8.0) {
+        // Lines running down to the right on screen, 1/8 of the spacing
+        // wide, over the fill (premultiplied "over").
+        color = u_hatch_color + color * (1.0 - u_hatch_color.a);
     }
     FRAG_COLOR = color;
 }
@@ -597,6 +681,7 @@ unsafe fn upload(gl: &glow::Context, mesh: &Mesh) -> Result<Uploaded, String> {
         gl.bind_buffer(glow::ARRAY_BUFFER, None);
         Ok(Uploaded {
             vertex_array,
+            buffers: [vertices, indices],
             count: mesh.indices.len() as i32,
         })
     }

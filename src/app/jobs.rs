@@ -88,7 +88,9 @@ impl Job {
         )
     }
 
-    /// Makes the fine levels of detail of a plan's layer.
+    /// Makes the fine levels of detail of a plan's layer, on one core: the
+    /// map is being flown meanwhile, and the frames (and a software GL's
+    /// rasteriser) need the other.
     pub fn refine(ctx: &Context, plan: Arc<PlanData>, layer: usize) -> Job {
         Job::spawn(
             ctx,
@@ -98,7 +100,11 @@ impl Job {
                 if let (Some(graphic), Some(source)) =
                     (plan.layers.get(layer), plan.plan.layers.get(layer))
                 {
-                    graphic.make_fine(&plan.frame, source);
+                    let make = || graphic.make_fine(&plan.frame, source);
+                    match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+                        Ok(one_core) => one_core.install(make),
+                        Err(_) => make(),
+                    }
                 }
                 JobOutput::Refined
             },

@@ -149,15 +149,14 @@ pub struct OutlineLods {
 /// Points of a run of an outline: a view zoomed into a long ring culls the rest.
 const RUN_POINTS: usize = 128;
 
-/// Segments of a stroke mesh, as runs come.
-const STROKE_MESH_SEGMENTS: usize = 4_000;
-
 impl OutlineLods {
     /// Simplification tolerances of the levels after the full one, in
-    /// metres. Below 16 m a level every factor of four, not two: on a city's
-    /// jagged red line (a vertex every ~10 m) a 1 m or 4 m level drops few
-    /// vertices yet costs as much memory as the full detail.
-    const TOLERANCES_M: [f64; 7] = [2.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+    /// metres. None below 16 m: a view finer than 16 m/px spans at most a
+    /// few kilometres, where the full detail, culled by mesh, is already
+    /// few vertices, while on a city's jagged red line (a vertex every
+    /// ~10 m) a 2 m or 8 m level drops few vertices yet costs as much memory
+    /// as the full detail.
+    const TOLERANCES_M: [f64; 5] = [16.0, 32.0, 64.0, 128.0, 256.0];
 
     /// Outlines (the `which` levels), and band meshes of the same lines for
     /// bands up to `band_reach_m` from them: a band narrower than a pixel is not drawn,
@@ -186,10 +185,12 @@ impl OutlineLods {
                         simplified.0.iter().map(|c| Pos2::new(c.x, c.y)).collect()
                     }))
                 };
+                let cells = runs_by_cell(&runs, level_cell_m(tolerance));
                 let meshes_of = |band: bool| {
-                    runs.chunks(STROKE_MESH_SEGMENTS / RUN_POINTS)
+                    cells
+                        .iter()
                         .map(|chunk| {
-                            let lines = chunk.iter().map(Vec::as_slice);
+                            let lines = chunk.iter().map(|&i| runs[i].as_slice());
                             GpuMesh::triangles(if band {
                                 band_mesh(lines, color)
                             } else {
@@ -233,6 +234,35 @@ pub fn coarsest_within(levels: &[(f64, Vec<GpuMesh>)], tolerance_m: f64) -> &[Gp
         .unwrap_or(&[])
 }
 
+/// Indexes of `boxes` along a Z-order curve of their centres: neighbours
+/// on the map end up next to each other. Empty boxes come last.
+pub fn spatial_order(boxes: &[Rect]) -> Vec<usize> {
+    let valid = |b: &Rect| b.is_finite() && b.min.x <= b.max.x && b.min.y <= b.max.y;
+    let all = boxes
+        .iter()
+        .filter(|b| valid(b))
+        .fold(Rect::NOTHING, |a, b| a.union(*b));
+    let key = |b: &Rect| -> u64 {
+        if !valid(b) || !valid(&all) {
+            return u64::MAX;
+        }
+        let c = b.center();
+        let scale = |v: f32, lo: f32, span: f32| {
+            (((v - lo) / span.max(1e-3)).clamp(0.0, 1.0) * 65_535.0) as u64
+        };
+        let (x, y) = (
+            scale(c.x, all.min.x, all.width()),
+            scale(c.y, all.min.y, all.height()),
+        );
+        (0..16).fold(0, |k, bit| {
+            k | ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
+        })
+    };
+    let mut order: Vec<usize> = (0..boxes.len()).collect();
+    order.sort_by_cached_key(|&i| key(&boxes[i]));
+    order
+}
+
 /// Lines cut into runs of at most [`RUN_POINTS`], each run starting where
 /// the last ended.
 fn cut_into_runs(lines: impl Iterator<Item = Vec<Pos2>>) -> Vec<Vec<Pos2>> {
@@ -246,6 +276,39 @@ fn cut_into_runs(lines: impl Iterator<Item = Vec<Pos2>>) -> Vec<Vec<Pos2>> {
         }
     }
     runs
+}
+
+/// Side of the square cells a level's meshes are cut by, so that a view
+/// draws the cells it shows, not whole layers. A level is drawn where a
+/// window spans about 250 to 1 000 times its tolerance: a few cells in
+/// view. The coarsest level shows the whole plan: one mesh keeps its draw
+/// calls few.
+pub fn level_cell_m(tolerance: f64) -> f32 {
+    match tolerance {
+        t if t >= 256.0 => f32::INFINITY,
+        t => (1024.0 * t.max(2.0)) as f32,
+    }
+}
+
+/// The runs (their indexes) grouped by the cell of side `cell_m` their
+/// first point falls in: a mesh a cell, whatever order the lines came in.
+fn runs_by_cell(runs: &[Vec<Pos2>], cell_m: f32) -> Vec<Vec<usize>> {
+    let mut cells: std::collections::BTreeMap<(i32, i32), Vec<usize>> = Default::default();
+    for (i, run) in runs.iter().enumerate() {
+        let Some(first) = run.first() else {
+            continue;
+        };
+        let key = if cell_m.is_finite() {
+            (
+                (first.x / cell_m).floor() as i32,
+                (first.y / cell_m).floor() as i32,
+            )
+        } else {
+            (0, 0)
+        };
+        cells.entry(key).or_default().push(i);
+    }
+    cells.into_values().collect()
 }
 
 /// A shape ready to draw: its triangles and its outlines.
@@ -529,6 +592,37 @@ pub fn solid_color(rgb: [u8; 3]) -> Color32 {
 mod tests {
     use super::*;
     use geo::{polygon, Area};
+
+    #[test]
+    fn neighbours_come_next_to_each_other_in_spatial_order() {
+        let at = |x: f32, y: f32| Rect::from_min_max(Pos2::new(x, y), Pos2::new(x + 1.0, y + 1.0));
+        let boxes = [
+            at(0.0, 0.0),
+            at(900.0, 900.0),
+            at(2.0, 1.0),
+            at(901.0, 899.0),
+        ];
+        let order = spatial_order(&boxes);
+        let position = |i: usize| order.iter().position(|&j| j == i).unwrap();
+        assert_eq!(position(0).abs_diff(position(2)), 1);
+        assert_eq!(position(1).abs_diff(position(3)), 1);
+    }
+
+    #[test]
+    fn runs_are_meshed_by_the_cell_they_start_in() {
+        let run = |x: f32, y: f32| vec![Pos2::new(x, y), Pos2::new(x + 5.0, y)];
+        let runs = vec![
+            run(10.0, 10.0),
+            run(5000.0, 10.0),
+            run(20.0, 30.0),
+            run(10.0, -10.0),
+        ];
+        assert_eq!(
+            runs_by_cell(&runs, 2048.0),
+            vec![vec![3], vec![0, 2], vec![1]]
+        );
+        assert_eq!(runs_by_cell(&runs, f32::INFINITY), vec![vec![0, 1, 2, 3]]);
+    }
 
     fn canvas() -> Rect {
         Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0))

@@ -885,13 +885,13 @@ impl eframe::App for RedlineApp {
         if let Some(bench) = &mut self.bench {
             let has_plan = self.plan.is_some();
             let loaded = has_plan && self.jobs.is_empty() && self.pending_parcels.is_empty();
-            let gl_time = self.gpu.take_paint_time();
+            let painted = self.gpu.take_painted();
             let parcels_shown = has_plan
                 && !(self.parcel_preview.is_empty() && self.parcels.screening.outcomes.is_empty());
             bench.begin_frame(
                 frame_start,
                 frame.info().cpu_usage,
-                gl_time,
+                painted,
                 bench::Drawn {
                     plan: has_plan,
                     parcels: parcels_shown,

@@ -16,7 +16,7 @@ use crate::screen::{ParcelOutcome, Screening, Verdict};
 use crate::style::{verdict_rgb, PENDING_RGB, UNSCREENED_RGB};
 
 use super::gpu::GpuMesh;
-use super::map::{fill_color, Graphic, LocalFrame};
+use super::map::{fill_color, spatial_order, Graphic, LocalFrame};
 use super::plan_data::PlanData;
 use super::raster::{ParcelRaster, RasterParcel};
 
@@ -131,35 +131,6 @@ fn pending_dots(frame: &LocalFrame, layer: &Layer) -> Vec<GpuMesh> {
 
 /// Large enough to batch thousands of parcels, small enough to cull by box.
 const BATCH_VERTICES: usize = 20_000;
-
-/// Indexes of `boxes` along a Z-order curve of their centres: neighbours
-/// on the map end up next to each other. Empty boxes come last.
-fn spatial_order(boxes: &[eframe::egui::Rect]) -> Vec<usize> {
-    let valid = |b: &eframe::egui::Rect| b.is_finite() && b.min.x <= b.max.x && b.min.y <= b.max.y;
-    let all = boxes
-        .iter()
-        .filter(|b| valid(b))
-        .fold(eframe::egui::Rect::NOTHING, |a, b| a.union(*b));
-    let key = |b: &eframe::egui::Rect| -> u64 {
-        if !valid(b) || !valid(&all) {
-            return u64::MAX;
-        }
-        let c = b.center();
-        let scale = |v: f32, lo: f32, span: f32| {
-            (((v - lo) / span.max(1e-3)).clamp(0.0, 1.0) * 65_535.0) as u64
-        };
-        let (x, y) = (
-            scale(c.x, all.min.x, all.width()),
-            scale(c.y, all.min.y, all.height()),
-        );
-        (0..16).fold(0, |k, bit| {
-            k | ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
-        })
-    };
-    let mut order: Vec<usize> = (0..boxes.len()).collect();
-    order.sort_by_cached_key(|&i| key(&boxes[i]));
-    order
-}
 
 /// A parcel's box in the R-tree, with its outcome's index.
 pub type ParcelBox = rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f32; 2]>, usize>;
@@ -416,7 +387,6 @@ pub fn verdict_color(verdict: Option<Verdict>) -> Color32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eframe::egui::{pos2, Rect};
     use std::path::Path;
 
     fn sample_plan() -> (PlanData, PathBuf) {
@@ -445,9 +415,9 @@ mod tests {
         let (screened, dots) = screen(&plan, sources);
         let areas = screened.parcels.screening.screened().count();
         assert!(areas > 5, "{areas}");
-        let drawn: usize = dots.iter().map(|d| d.mesh.vertices.len()).sum();
+        let drawn: usize = dots.iter().map(|d| d.vertex_count()).sum();
         assert_eq!(drawn, areas);
-        let pending = verdict_color(None) != dots[0].mesh.vertices[0].color;
+        let pending = verdict_color(None) != dots[0].cpu_mesh().unwrap().vertices[0].color;
         assert!(pending, "a dot must not look like an unscreenable parcel");
     }
 
@@ -528,20 +498,5 @@ mod tests {
         assert!(parcels.boxes.iter().any(|b| b.data >= first));
         let counted = parcels.counts.conflict + parcels.counts.review + parcels.counts.clear;
         assert_eq!(counted, screened);
-    }
-
-    #[test]
-    fn neighbours_come_next_to_each_other_in_spatial_order() {
-        let at = |x: f32, y: f32| Rect::from_min_max(pos2(x, y), pos2(x + 1.0, y + 1.0));
-        let boxes = [
-            at(0.0, 0.0),
-            at(900.0, 900.0),
-            at(2.0, 1.0),
-            at(901.0, 899.0),
-        ];
-        let order = spatial_order(&boxes);
-        let position = |i: usize| order.iter().position(|&j| j == i).unwrap();
-        assert_eq!(position(0).abs_diff(position(2)), 1);
-        assert_eq!(position(1).abs_diff(position(3)), 1);
     }
 }

@@ -20,27 +20,49 @@ use crate::style::{LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA};
 
 use super::gpu::GpuMesh;
 use super::map::{
-    coarsest_within, fill_color, solid_color, Graphic, Levels, LocalFrame, OutlineLods,
-    FINE_BELOW_M,
+    coarsest_within, fill_color, level_cell_m, solid_color, Graphic, Levels, LocalFrame,
+    OutlineLods, FINE_BELOW_M,
 };
 
 /// The triangles of `mesh` grouped by the square cell of side `cell_m`
 /// their centroids fall in, keyed by cell (a triangle keeps its vertices, so
-/// a cell's mesh may reach past the cell).
+/// a cell's mesh may reach past the cell). Triangles of a cell share their
+/// vertices, as in `mesh`: a polygon's fill is about a vertex a corner, not three.
 fn by_cells(mesh: &Mesh, cell_m: f32) -> std::collections::BTreeMap<(i32, i32), Mesh> {
-    let mut cells: std::collections::BTreeMap<(i32, i32), Mesh> = Default::default();
-    for triangle in mesh.indices.chunks_exact(3) {
-        let corners = [0, 1, 2].map(|k| mesh.vertices[triangle[k] as usize]);
-        let centroid =
-            (corners[0].pos.to_vec2() + corners[1].pos.to_vec2() + corners[2].pos.to_vec2()) / 3.0;
-        let key = (
+    let triangles: Vec<&[u32]> = mesh.indices.chunks_exact(3).collect();
+    let cell_of = |triangle: &[u32]| {
+        let centroid = triangle
+            .iter()
+            .map(|&i| mesh.vertices[i as usize].pos.to_vec2())
+            .fold(eframe::egui::Vec2::ZERO, |a, b| a + b)
+            / 3.0;
+        (
             (centroid.x / cell_m).floor() as i32,
             (centroid.y / cell_m).floor() as i32,
-        );
-        let cell = cells.entry(key).or_default();
-        let first = cell.vertices.len() as u32;
-        cell.vertices.extend(corners);
-        cell.indices.extend([first, first + 1, first + 2]);
+        )
+    };
+    let mut order: Vec<((i32, i32), usize)> = triangles
+        .iter()
+        .enumerate()
+        .map(|(t, triangle)| (cell_of(triangle), t))
+        .collect();
+    order.sort_unstable();
+    // Where each vertex went in the cell being filled: (cell number, index).
+    let mut placed = vec![(usize::MAX, 0u32); mesh.vertices.len()];
+    let mut cells: std::collections::BTreeMap<(i32, i32), Mesh> = Default::default();
+    for (number, group) in order.chunk_by(|a, b| a.0 == b.0).enumerate() {
+        let mut cell = Mesh::default();
+        for &(_, t) in group {
+            for &index in triangles[t] {
+                let slot = &mut placed[index as usize];
+                if slot.0 != number {
+                    *slot = (number, cell.vertices.len() as u32);
+                    cell.vertices.push(mesh.vertices[index as usize]);
+                }
+                cell.indices.push(slot.1);
+            }
+        }
+        cells.insert(group[0].0, cell);
     }
     cells
 }
@@ -220,20 +242,9 @@ pub struct FillLods {
 }
 
 impl FillLods {
-    /// Simplification tolerances of the levels after the full one, in metres.
-    const TOLERANCES_M: [f64; 4] = [4.0, 16.0, 64.0, 256.0];
-
-    /// Side of the cells a level's triangles are grouped by, so that a view
-    /// draws the cells it shows, not whole zones. A level is drawn where a
-    /// window spans about 250 to 1 000 times its tolerance: about a dozen
-    /// cells in view. The coarse levels show the whole plan: one mesh each
-    /// keeps their draw calls few.
-    fn cell_m(tolerance: f64) -> f32 {
-        match tolerance {
-            t if t >= 64.0 => f32::INFINITY,
-            t => (1024.0 * t.max(1.0)) as f32,
-        }
-    }
+    /// Simplification tolerances of the levels after the full one, in
+    /// metres; none below 16 m, as for outlines ([`OutlineLods`]).
+    const TOLERANCES_M: [f64; 3] = [16.0, 64.0, 256.0];
 
     pub fn new(
         frame: &LocalFrame,
@@ -260,7 +271,7 @@ impl FillLods {
         let levels: Vec<(f64, Vec<GpuMesh>)> = tolerances
             .into_par_iter()
             .map(|tolerance| {
-                let cell_m = FillLods::cell_m(tolerance);
+                let cell_m = level_cell_m(tolerance);
                 if tolerance == 0.0 {
                     return (tolerance, meshes(&mut areas.iter().copied(), cell_m));
                 }
@@ -371,7 +382,7 @@ mod tests {
     use super::*;
 
     fn vertices(meshes: &[GpuMesh]) -> usize {
-        meshes.iter().map(|m| m.mesh.vertices.len()).sum()
+        meshes.iter().map(|m| m.vertex_count()).sum()
     }
 
     /// The sample plan, and the position of its first layer `which` accepts.
@@ -469,5 +480,12 @@ mod tests {
                 assert_eq!((centre.y / 300.0).floor() as i32, *cy);
             }
         }
+        // Corners are shared within a cell, not copied per triangle.
+        let whole = by_cells(&graphic.fill, f32::INFINITY);
+        assert_eq!(whole.len(), 1);
+        let mesh = whole.values().next().unwrap();
+        assert_eq!(mesh.vertices.len(), graphic.fill.vertices.len());
+        assert_eq!(mesh.indices.len(), graphic.fill.indices.len());
+        assert!((area(mesh) - 960_000.0).abs() < 1.0);
     }
 }
