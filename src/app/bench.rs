@@ -75,6 +75,8 @@ pub struct Bench {
     loaded_at: Option<Duration>,
     /// Peak resident memory (MB) once everything was loaded, before the flight.
     loaded_peak_mb: Option<f64>,
+    /// Map meshes alive then (MB).
+    loaded_mesh_mb: Option<f64>,
     /// Frames since everything was loaded; `None` before.
     step: Option<usize>,
     frame_start: Option<Instant>,
@@ -98,6 +100,7 @@ impl Bench {
             loaded_frame_drawn: false,
             loaded_at: None,
             loaded_peak_mb: None,
+            loaded_mesh_mb: None,
             step: None,
             frame_start: None,
             samples: Vec::new(),
@@ -127,6 +130,7 @@ impl Bench {
         if self.loaded_frame_drawn && self.loaded_at.is_none() {
             self.loaded_at = Some(since_start);
             self.loaded_peak_mb = peak_resident_mb();
+            self.loaded_mesh_mb = Some(super::gpu::mesh_bytes() as f64 / 1e6);
         }
         self.plan_frame_drawn |= drawn.plan;
         self.parcels_frame_drawn |= drawn.parcels;
@@ -211,7 +215,7 @@ impl Bench {
         let mut out = format!(
             "redline view --bench-frames {}: {} layers, {} parcels, canvas {:.0}×{:.0} pt\n\
              first picture from process start: window {}, plan drawn {}, parcels shown {}, parcels screened and drawn {}\n\
-             peak resident memory: {} once loaded, {} after the flight\n\n",
+             peak resident memory: {} once loaded, {} after the flight; map meshes {} once loaded, {} after\n\n",
             self.frames,
             self.layers,
             self.parcels,
@@ -223,6 +227,8 @@ impl Bench {
             secs(self.loaded_at),
             megabytes(self.loaded_peak_mb),
             megabytes(peak_resident_mb()),
+            megabytes(self.loaded_mesh_mb),
+            megabytes(Some(super::gpu::mesh_bytes() as f64 / 1e6)),
         );
         out.push_str(&format!(
             "{:<40} {:>6} {:>8} {:>8} {:>8} {:>8}\n",

@@ -49,11 +49,26 @@ struct MeshData {
     uploaded: std::sync::atomic::AtomicBool,
 }
 
+/// Bytes of the meshes alive (vertices and indices), on the CPU or the GPU.
+static MESH_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Bytes of the meshes alive, for the benchmark's account of memory.
+pub fn mesh_bytes() -> u64 {
+    MESH_BYTES.load(Ordering::Relaxed)
+}
+
+impl MeshData {
+    fn bytes(&self) -> u64 {
+        (self.vertex_count * std::mem::size_of::<Vertex>() + self.index_count * 4) as u64
+    }
+}
+
 /// Ids of uploaded meshes dropped since the last frame: their buffers go.
 static RELEASED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 
 impl Drop for MeshData {
     fn drop(&mut self) {
+        MESH_BYTES.fetch_sub(self.bytes(), Ordering::Relaxed);
         if self.uploaded.load(Ordering::Relaxed) {
             if let Ok(mut released) = RELEASED.lock() {
                 released.push(self.id);
@@ -80,14 +95,16 @@ impl GpuMesh {
         let bounds = mesh.calc_bounds();
         mesh.vertices.shrink_to_fit();
         mesh.indices.shrink_to_fit();
+        let data = MeshData {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            vertex_count: mesh.vertices.len(),
+            index_count: mesh.indices.len(),
+            mesh: Mutex::new(Some(mesh)),
+            uploaded: std::sync::atomic::AtomicBool::new(false),
+        };
+        MESH_BYTES.fetch_add(data.bytes(), Ordering::Relaxed);
         GpuMesh {
-            data: Arc::new(MeshData {
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                vertex_count: mesh.vertices.len(),
-                index_count: mesh.indices.len(),
-                mesh: Mutex::new(Some(mesh)),
-                uploaded: std::sync::atomic::AtomicBool::new(false),
-            }),
+            data: Arc::new(data),
             primitive,
             bounds,
         }

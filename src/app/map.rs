@@ -152,7 +152,7 @@ const RUN_POINTS: usize = 128;
 impl OutlineLods {
     /// Simplification tolerances of the levels after the full one, in
     /// metres. None below 16 m: a view finer than 16 m/px spans at most a
-    /// few kilometres, where the full detail, culled by mesh, is already
+    /// few kilometres, where the full detail, culled by cell, is already
     /// few vertices, while on a city's jagged red line (a vertex every
     /// ~10 m) a 2 m or 8 m level drops few vertices yet costs as much memory
     /// as the full detail.
@@ -200,7 +200,9 @@ impl OutlineLods {
                         .filter(|mesh| !mesh.is_empty())
                         .collect::<Vec<_>>()
                 };
-                let bands = (tolerance <= band_reach_m).then(|| (tolerance, meshes_of(true)));
+                // A layer without setback bands has no band meshes, not even at full detail.
+                let bands = (band_reach_m > 0.0 && tolerance <= band_reach_m)
+                    .then(|| (tolerance, meshes_of(true)));
                 ((tolerance, meshes_of(false)), bands)
             })
             .collect();

@@ -446,6 +446,19 @@ mod tests {
     }
 
     #[test]
+    fn a_layer_without_setback_bands_has_no_band_meshes_at_any_level() {
+        let (plan, index) = sample_plan_layer(|l| l.rule == Rule::Prohibit);
+        let layer = &plan.layers[index];
+        assert!(layer.setback_bands.is_empty());
+        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        for m_per_px in [0.5, 1.0, 20.0, 100.0, 1000.0] {
+            let (fill, lines, bands) = layer.at_scale(m_per_px);
+            assert!(vertices(fill) > 0 && vertices(lines) > 0);
+            assert_eq!(vertices(bands), 0, "at {m_per_px} m/px");
+        }
+    }
+
+    #[test]
     fn a_zone_fill_cut_by_cells_keeps_every_triangle_in_the_cell_of_its_centre() {
         let frame = LocalFrame {
             origin: Coord { x: 0.0, y: 1000.0 },
