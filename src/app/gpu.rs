@@ -335,7 +335,17 @@ struct State {
     /// What the callbacks did since last taken, for the benchmark (a
     /// software GL such as llvmpipe transforms vertices on this thread).
     painted: Painted,
+    /// Bytes that may still be uploaded this frame.
+    upload_budget: u64,
+    /// A mesh in view was left for a later frame, over the budget.
+    deferred: bool,
 }
+
+/// Bytes of meshes uploaded in one frame at most (and at least one mesh):
+/// zooming into a city's full detail brings hundreds of meshes into view
+/// at once, and uploading them all stalled that frame for tens of
+/// milliseconds. The rest follow in the next frames.
+const UPLOAD_BUDGET_BYTES: u64 = 4 << 20;
 
 /// Drawing done by the map's paint callbacks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -355,6 +365,16 @@ pub struct GpuRenderer {
 const HATCH_PX: f32 = 10.0;
 
 impl GpuRenderer {
+    /// Starts a frame's upload budget; true when the last frame left meshes
+    /// to upload, so that the caller asks for another frame.
+    pub fn begin_frame(&self) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        state.upload_budget = UPLOAD_BUDGET_BYTES;
+        std::mem::take(&mut state.deferred)
+    }
+
     /// What was drawn since the last call.
     pub fn take_painted(&self) -> Painted {
         self.state
@@ -439,6 +459,12 @@ impl GpuRenderer {
             let uploaded = match state.uploaded.entry(data.id) {
                 std::collections::hash_map::Entry::Occupied(u) => u.into_mut(),
                 std::collections::hash_map::Entry::Vacant(slot) => {
+                    let bytes = data.bytes();
+                    if bytes > state.upload_budget && state.upload_budget < UPLOAD_BUDGET_BYTES {
+                        state.deferred = true;
+                        continue;
+                    }
+                    state.upload_budget = state.upload_budget.saturating_sub(bytes);
                     let Ok(mut mesh) = data.mesh.lock() else {
                         continue;
                     };

@@ -881,6 +881,9 @@ impl eframe::App for RedlineApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let frame_start = Instant::now();
         let ctx = ui.ctx().clone();
+        if self.gpu.begin_frame() {
+            ctx.request_repaint();
+        }
         self.poll_jobs(&ctx);
         if let Some(bench) = &mut self.bench {
             let has_plan = self.plan.is_some();
