@@ -149,7 +149,33 @@ fn a_sketched_parcel_inside_the_red_line_is_screened_at_once() {
     let selected = app.selected.unwrap_or_else(|| panic!("{:?}", app.messages));
     let sketched = app.parcels.parcel(selected).unwrap();
     assert_eq!(sketched.id, "草图-1");
+    assert!(sketched.notes.is_empty(), "{:?}", sketched.notes);
     assert!(shows(&harness, "40000.00 m² (100.00%)"));
+
+    // The same corners in surveyor order (X = northing first) land on the
+    // same place, never 3 700 km away: swapped, and the parcel says so.
+    let app = harness.state_mut();
+    app.sketch_text = corners
+        .iter()
+        .map(|c| format!("{:.3}, {:.3}", c.y, c.x))
+        .collect::<Vec<_>>()
+        .join("\n");
+    app.sketch_from_text();
+    harness.run_steps(2);
+    let app = harness.state();
+    let selected = app.selected.unwrap();
+    let (parcel, result) = match &app.parcels.screening.outcomes[selected] {
+        ParcelOutcome::Screened { parcel, result } => (parcel, result),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(parcel.id, "草图-2");
+    assert_eq!(result.verdict, redline::screen::Verdict::Conflict);
+    assert!(
+        parcel.notes.iter().any(|n| n.contains("坐标已交换")),
+        "{:?}",
+        parcel.notes
+    );
+    assert!(app.messages.iter().any(|m| m.contains("坐标已交换")));
 }
 
 #[test]

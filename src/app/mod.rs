@@ -280,6 +280,9 @@ pub struct RedlineApp {
     pub tool: Tool,
     pub sketch: Vec<Coord>,
     pub sketch_text: String,
+    /// What was done to corners typed in (columns swapped, a zone prefix
+    /// removed), for the parcel they make.
+    sketch_notes: Vec<String>,
     show_sketch_text: bool,
     pub identified: Vec<Identified>,
     pub messages: Vec<String>,
@@ -336,6 +339,7 @@ impl RedlineApp {
             tool: Tool::Identify,
             sketch: Vec::new(),
             sketch_text: String::new(),
+            sketch_notes: Vec::new(),
             show_sketch_text: false,
             identified: Vec::new(),
             messages: Vec::new(),
@@ -644,7 +648,11 @@ impl RedlineApp {
         let id = format!("{SKETCH_ID_PREFIX}{n}");
         let name = self.tr("手绘地块", "sketched parcel").to_string();
         match sketch_feature(self.parcels.screening.outcomes.len(), id, name, &corners) {
-            Ok(parcel) => {
+            Ok(mut parcel) => {
+                // What was done to typed corners stays with the parcel, into the CSV.
+                parcel
+                    .notes
+                    .splice(0..0, std::mem::take(&mut self.sketch_notes));
                 let Shape::Area(mp) = &parcel.shape else {
                     return;
                 };
@@ -658,6 +666,7 @@ impl RedlineApp {
                 self.select(Some(self.parcels.screening.outcomes.len() - 1));
             }
             Err(e) => {
+                self.sketch_notes.clear();
                 self.messages.push(format!(
                     "{}: {e}",
                     self.tr("草图无法成为地块", "the sketch is not a parcel")
@@ -673,8 +682,10 @@ impl RedlineApp {
             return;
         };
         match parse_coordinate_pairs(&self.sketch_text, &plan.plan.catalog.working_crs) {
-            Ok(corners) => {
-                self.sketch = corners;
+            Ok(typed) => {
+                self.sketch = typed.corners;
+                self.messages.extend(typed.notes.iter().cloned());
+                self.sketch_notes = typed.notes;
                 self.finish_sketch();
             }
             Err(e) => self.messages.push(e),

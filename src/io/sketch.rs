@@ -3,14 +3,25 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-use crate::crs::{looks_like_lonlat, Crs, Transformer};
+use crate::crs::{axes_look_swapped, looks_like_lonlat, Crs, GkZone, Transformer};
 use crate::geometry::clean_area;
 use crate::io::Feature;
 
+/// Corners typed or pasted, in the working CRS, and what was done to them
+/// to get there, for the user to see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedCorners {
+    pub corners: Vec<Coord>,
+    pub notes: Vec<String>,
+}
+
 /// Reads one corner per line, `x, y` (also separated by spaces, tabs or a
-/// Chinese comma), in the working CRS; a list that looks like lon/lat in
-/// degrees is taken as CGCS2000 lon/lat and moved into the working CRS.
-pub fn parse_coordinate_pairs(text: &str, working_crs: &Crs) -> Result<Vec<Coord>, String> {
+/// Chinese comma), in the working CRS. Corners in surveyor order (X the
+/// northing first, as every 坐标txt and 界址点成果表 writes them) are
+/// swapped, eastings carrying the working zone's number lose it, and a
+/// list that looks like lon/lat in degrees is taken as CGCS2000 lon/lat
+/// and moved into the working CRS; each with a note saying so.
+pub fn parse_coordinate_pairs(text: &str, working_crs: &Crs) -> Result<TypedCorners, String> {
     let mut coords = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -36,8 +47,31 @@ pub fn parse_coordinate_pairs(text: &str, working_crs: &Crs) -> Result<Vec<Coord
             }
         }
     }
-    let bounds = geo::BoundingRect::bounding_rect(&LineString::from(coords.clone()));
-    if bounds.is_some_and(|b| looks_like_lonlat(&b)) {
+    let mut notes = Vec::new();
+    let bounds =
+        |coords: &[Coord]| geo::BoundingRect::bounding_rect(&LineString::from(coords.to_vec()));
+    if bounds(&coords).is_some_and(|b| axes_look_swapped(&b)) {
+        coords = coords
+            .into_iter()
+            .map(|c| Coord { x: c.y, y: c.x })
+            .collect();
+        notes.push(
+            "坐标已交换 columns swapped: the first column holds northings and the second eastings (surveyor order, X = 北 first); read as easting, northing"
+                .to_string(),
+        );
+    }
+    if let Some(zone) = GkZone::of_epsg(working_crs.code()).filter(|z| !z.prefixed) {
+        let prefix = f64::from(zone.zone) * 1.0e6;
+        let prefixed = |c: &Coord| (c.x / 1.0e6).floor() == f64::from(zone.zone);
+        if !coords.is_empty() && coords.iter().all(prefixed) {
+            coords.iter_mut().for_each(|c| c.x -= prefix);
+            notes.push(format!(
+                "带号前缀 zone prefix {} removed from the eastings: the plan's {working_crs} is that zone without it",
+                zone.zone
+            ));
+        }
+    }
+    if bounds(&coords).is_some_and(|b| looks_like_lonlat(&b)) {
         let lonlat = Crs::from_epsg(4490)?;
         let to_working = Transformer::new(&lonlat, working_crs);
         coords = coords
@@ -45,7 +79,10 @@ pub fn parse_coordinate_pairs(text: &str, working_crs: &Crs) -> Result<Vec<Coord
             .map(|c| to_working.transform_coord(c))
             .collect::<Result<_, _>>()?;
     }
-    Ok(coords)
+    Ok(TypedCorners {
+        corners: coords,
+        notes,
+    })
 }
 
 /// A parcel from its corners in the working CRS, validated (and repaired,
@@ -84,7 +121,8 @@ mod tests {
         let crs = Crs::from_epsg(4544).unwrap();
         let coords =
             parse_coordinate_pairs("625000, 3276000\n625100 3276000\n\n625100，3276100\n", &crs)
-                .unwrap();
+                .unwrap()
+                .corners;
         assert_eq!(coords.len(), 3);
         assert_eq!(
             coords[2],
@@ -98,8 +136,9 @@ mod tests {
     #[test]
     fn moves_lonlat_corners_into_the_working_crs() {
         let crs = Crs::from_epsg(4544).unwrap();
-        let coords =
-            parse_coordinate_pairs("106.3, 29.6\n106.31 29.6\n106.31 29.61", &crs).unwrap();
+        let coords = parse_coordinate_pairs("106.3, 29.6\n106.31 29.6\n106.31 29.61", &crs)
+            .unwrap()
+            .corners;
         // PROJ 9.1 cs2cs: 106.3°E 29.6°N -> E 625937.7104, N 3276479.5459.
         assert!(
             (coords[0].x - 625_937.710_4).abs() < 1e-3,
@@ -111,6 +150,60 @@ mod tests {
             "{:?}",
             coords[0]
         );
+    }
+
+    #[test]
+    fn corners_in_surveyor_order_or_zone_prefixed_are_read_as_eastings_northings_with_a_note() {
+        let crs = Crs::from_epsg(4544).unwrap();
+        let square = [
+            Coord {
+                x: 625_000.0,
+                y: 3_276_000.0,
+            },
+            Coord {
+                x: 625_100.0,
+                y: 3_276_000.0,
+            },
+            Coord {
+                x: 625_100.0,
+                y: 3_276_100.0,
+            },
+        ];
+        let plain =
+            parse_coordinate_pairs("625000, 3276000\n625100, 3276000\n625100, 3276100", &crs)
+                .unwrap();
+        assert_eq!(plain.corners, square);
+        assert!(plain.notes.is_empty());
+        // X = northing first, as a 界址点成果表 lists them.
+        let surveyor =
+            parse_coordinate_pairs("3276000, 625000\n3276000, 625100\n3276100, 625100", &crs)
+                .unwrap();
+        assert_eq!(surveyor.corners, square);
+        assert!(
+            surveyor.notes[0].contains("坐标已交换"),
+            "{:?}",
+            surveyor.notes
+        );
+        // With the zone number (35) before the easting, in either order.
+        for text in [
+            "35625000, 3276000\n35625100, 3276000\n35625100, 3276100",
+            "3276000, 35625000\n3276000, 35625100\n3276100, 35625100",
+        ] {
+            let typed = parse_coordinate_pairs(text, &crs).unwrap();
+            assert_eq!(typed.corners, square, "{text}");
+            assert!(
+                typed.notes.iter().any(|n| n.contains("带号前缀")),
+                "{:?}",
+                typed.notes
+            );
+        }
+        // Another zone's prefix is not the plan's: nothing is taken off.
+        let other = parse_coordinate_pairs(
+            "36625000, 3276000\n36625100, 3276000\n36625100, 3276100",
+            &crs,
+        )
+        .unwrap();
+        assert_eq!(other.corners[0].x, 36_625_000.0);
     }
 
     #[test]
