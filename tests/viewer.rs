@@ -149,7 +149,13 @@ fn a_sketched_parcel_inside_the_red_line_is_screened_at_once() {
     let selected = app.selected.unwrap_or_else(|| panic!("{:?}", app.messages));
     let sketched = app.parcels.parcel(selected).unwrap();
     assert_eq!(sketched.id, "草图-1");
-    assert!(sketched.notes.is_empty(), "{:?}", sketched.notes);
+    // The CSV and the report say it was sketched, not read from a file.
+    assert!(
+        sketched.notes[0].starts_with("手绘地块 sketched in the viewer"),
+        "{:?}",
+        sketched.notes
+    );
+    assert!(!sketched.notes.iter().any(|n| n.contains("坐标已交换")));
     assert!(shows(&harness, "40000.00 m² (100.00%)"));
 
     // The same corners in surveyor order (X = northing first) land on the

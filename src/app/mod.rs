@@ -649,10 +649,17 @@ impl RedlineApp {
         let name = self.tr("手绘地块", "sketched parcel").to_string();
         match sketch_feature(self.parcels.screening.outcomes.len(), id, name, &corners) {
             Ok(mut parcel) => {
-                // What was done to typed corners stays with the parcel, into the CSV.
-                parcel
-                    .notes
-                    .splice(0..0, std::mem::take(&mut self.sketch_notes));
+                // A sketch is an input like a file: the CSV and the report
+                // say it was drawn here, when, and what was done to typed corners.
+                let when = ReportTime::resolve(None)
+                    .map(|t| t.display_zh())
+                    .unwrap_or_default();
+                let mut notes = vec![format!(
+                    "手绘地块 sketched in the viewer, {} corners, {when}",
+                    corners.len()
+                )];
+                notes.append(&mut self.sketch_notes);
+                parcel.notes.splice(0..0, notes);
                 let Shape::Area(mp) = &parcel.shape else {
                     return;
                 };
