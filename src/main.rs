@@ -223,14 +223,18 @@ fn plan_check(args: PlanCheckArgs) -> Result<ExitCode, Error> {
     })
 }
 
-fn plan_diff(args: PlanDiffArgs) -> Result<ExitCode, Error> {
-    let catalog = Catalog::load(&catalog_path(args.catalog)?)?;
-    let fallback_crs = args
-        .crs
+/// A CRS given on the command line with `flag`, if any; a bad one names the flag.
+fn crs_option(flag: &str, given: &Option<String>) -> Result<Option<Crs>, Error> {
+    given
         .as_deref()
         .map(Crs::parse)
         .transpose()
-        .map_err(|e| Error::Usage(format!("--crs: {e}")))?;
+        .map_err(|e| Error::Usage(format!("{flag}: {e}")))
+}
+
+fn plan_diff(args: PlanDiffArgs) -> Result<ExitCode, Error> {
+    let catalog = Catalog::load(&catalog_path(args.catalog)?)?;
+    let fallback_crs = crs_option("--crs", &args.crs)?;
     let old = Version::read(&args.old, &catalog.working_crs, fallback_crs.as_ref())?;
     let new = Version::read(&args.new, &catalog.working_crs, fallback_crs.as_ref())?;
     for problem in old.layer.problems.iter().chain(&new.layer.problems) {
@@ -261,14 +265,8 @@ fn plan_diff(args: PlanDiffArgs) -> Result<ExitCode, Error> {
 }
 
 fn export_txt(args: ExportTxtArgs) -> Result<ExitCode, Error> {
-    let parse = |flag: &str, name: &Option<String>| {
-        name.as_deref()
-            .map(Crs::parse)
-            .transpose()
-            .map_err(|e| Error::Usage(format!("{flag}: {e}")))
-    };
-    let crs = parse("--crs", &args.crs)?;
-    let parcels_crs = parse("--parcels-crs", &args.parcels_crs)?;
+    let crs = crs_option("--crs", &args.crs)?;
+    let parcels_crs = crs_option("--parcels-crs", &args.parcels_crs)?;
     let exported = survey_txt::export(
         &args.parcels,
         &args.out,

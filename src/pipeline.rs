@@ -40,9 +40,14 @@ impl ParcelSource {
         }
     }
 
-    /// How the source is read for `plan`; `crs_hint` tells the user where to
-    /// declare a CRS.
-    pub fn read_options<'a>(&'a self, plan: &'a LoadedPlan, crs_hint: &'a str) -> ReadOptions<'a> {
+    /// How the source is read for `plan`, whose extent is `plan_extent`;
+    /// `crs_hint` tells the user where to declare a CRS.
+    pub fn read_options<'a>(
+        &'a self,
+        plan: &'a LoadedPlan,
+        plan_extent: Option<geo::Rect>,
+        crs_hint: &'a str,
+    ) -> ReadOptions<'a> {
         ReadOptions {
             working_crs: &plan.catalog.working_crs,
             fallback_crs: self.crs.as_ref(),
@@ -51,17 +56,17 @@ impl ParcelSource {
             name_field: self.name_field.as_deref(),
             name_candidates: PARCEL_NAME_FIELDS,
             crs_hint,
-            plan_area: parcel_area(plan),
+            plan_area: plan_extent.map(parcel_area),
         }
     }
 }
 
-/// Where parcels screened against `plan` may lie: its extent and a margin
-/// as wide as the distance at which a parcel is noted far from it.
-pub fn parcel_area(plan: &LoadedPlan) -> Option<geo::Rect> {
-    let extent = plan.extent()?;
+/// Where parcels screened against a plan of this extent may lie: the
+/// extent and a margin as wide as the distance at which a parcel is noted
+/// far from it.
+pub fn parcel_area(extent: geo::Rect) -> geo::Rect {
     let margin = geo::coord! { x: FAR_FROM_PLAN_M, y: FAR_FROM_PLAN_M };
-    Some(geo::Rect::new(extent.min() - margin, extent.max() + margin))
+    geo::Rect::new(extent.min() - margin, extent.max() + margin)
 }
 
 /// What a screening's caller may watch while it runs.
@@ -94,9 +99,11 @@ pub fn screen_source(
     sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
 ) -> Result<SourceScreened, Error> {
     let path: &Path = &source.path;
-    let mut screening = FileScreening::new(plan, index, path);
+    // Every feature of the plan is walked to find its extent: once a file.
+    let plan_extent = plan.extent();
+    let mut screening = FileScreening::new(plan, index, plan_extent, path);
     let mut screening_time = Duration::ZERO;
-    let options = source.read_options(plan, crs_hint);
+    let options = source.read_options(plan, plan_extent, crs_hint);
     let choices = read_layer_batches(path, &options, batch_features, &mut |layer| {
         (watch.read)(&layer);
         let started = Instant::now();

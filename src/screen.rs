@@ -166,11 +166,16 @@ pub(crate) struct FileScreening<'a> {
 }
 
 impl<'a> FileScreening<'a> {
-    pub(crate) fn new(plan: &'a LoadedPlan, index: &'a ZoneIndex, path: &Path) -> Self {
+    pub(crate) fn new(
+        plan: &'a LoadedPlan,
+        index: &'a ZoneIndex,
+        plan_extent: Option<Rect>,
+        path: &Path,
+    ) -> Self {
         FileScreening {
             plan,
             index,
-            plan_extent: plan.extent(),
+            plan_extent,
             path: path.to_path_buf(),
             trailing: Vec::new(),
             anything: false,

@@ -13,7 +13,6 @@ use clap::ValueEnum;
 
 use redline::atomic::{check_output, write_atomically, write_failed, AtomicFile};
 use redline::catalog::Catalog;
-use redline::crs::Crs;
 use redline::error::{Error, Problem};
 use redline::index::ZoneIndex;
 use redline::io::BATCH_FEATURES;
@@ -25,7 +24,7 @@ use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, R
 use redline::report::{input_files, pdf, write_report};
 use redline::screen::{ParcelOutcome, Screening, Verdict};
 
-use crate::{catalog_path, EXIT_FAIL_ON};
+use crate::{catalog_path, crs_option, EXIT_FAIL_ON};
 
 /// How to tell the user to declare the CRS of a parcel file.
 const CRS_HINT: &str = "with --parcels-crs EPSG:xxxx (e.g. EPSG:4544)";
@@ -96,12 +95,7 @@ pub enum FailOn {
 pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
     let catalog = Catalog::load(&catalog_path(args.catalog.clone())?)?;
-    let parcels_crs = args
-        .parcels_crs
-        .as_deref()
-        .map(Crs::parse)
-        .transpose()
-        .map_err(|e| Error::Usage(format!("--parcels-crs: {e}")))?;
+    let parcels_crs = crs_option("--parcels-crs", &args.parcels_crs)?;
     let plan = LoadedPlan::load(catalog)?;
     for problem in plan.problems() {
         eprintln!("redline: warning: {problem}");
