@@ -19,6 +19,7 @@ pub mod io;
 pub mod large_parcel;
 pub mod pipeline;
 pub mod plan;
+pub mod plan_area;
 pub mod report;
 mod rtree;
 pub mod sample;

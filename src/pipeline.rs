@@ -15,7 +15,8 @@ use crate::io::{
     read_layer_batches, FileChoices, Layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS,
 };
 use crate::plan::LoadedPlan;
-use crate::screen::{FileScreening, ParcelOutcome, FAR_FROM_PLAN_M};
+use crate::plan_area::{PlanArea, FAR_FROM_PLAN_M};
+use crate::screen::{FileScreening, ParcelOutcome};
 
 /// A parcel file and how to read it. `None` leaves a choice to the file:
 /// the first of [`PARCEL_ID_FIELDS`] / [`PARCEL_NAME_FIELDS`] it has, the
@@ -99,11 +100,11 @@ pub fn screen_source(
     sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
 ) -> Result<SourceScreened, Error> {
     let path: &Path = &source.path;
-    // Every feature of the plan is walked to find its extent: once a file.
-    let plan_extent = plan.extent();
-    let mut screening = FileScreening::new(plan, index, plan_extent, path);
+    // The plan's boundary is cut into pieces to place parcels on: once a file.
+    let area = plan.area();
+    let mut screening = FileScreening::new(plan, index, area.as_ref(), path);
     let mut screening_time = Duration::ZERO;
-    let options = source.read_options(plan, plan_extent, crs_hint);
+    let options = source.read_options(plan, area.as_ref().map(PlanArea::extent), crs_hint);
     let choices = read_layer_batches(path, &options, batch_features, &mut |layer| {
         (watch.read)(&layer);
         let started = Instant::now();

@@ -10,6 +10,7 @@ use geo::Coord;
 use crate::geometry::Shape;
 use crate::index::ZoneRef;
 use crate::io::{read_layer, Layer, ReadOptions};
+use crate::plan_area::PlanArea;
 
 /// Fields a zone's name is taken from when the catalog names none.
 const ZONE_NAME_FIELDS: &[&str] = &["名称", "name", "NAME", "Name"];
@@ -119,18 +120,10 @@ impl LoadedPlan {
             .sum()
     }
 
-    /// The extent of the plan area in the working CRS: its boundary when the
-    /// catalog names one, else everything its layers hold.
-    pub fn extent(&self) -> Option<geo::Rect> {
-        let layers: Vec<&Layer> = match &self.boundary {
-            Some(boundary) if !boundary.features.is_empty() => vec![boundary],
-            _ => self.layers.iter().collect(),
-        };
-        layers
-            .iter()
-            .flat_map(|l| l.features.iter())
-            .filter_map(|f| f.shape.bounding_rect())
-            .reduce(crate::geometry::union_rect)
+    /// The area the plan covers: its boundary when the catalog names one,
+    /// else everything its layers hold.
+    pub fn area(&self) -> Option<PlanArea> {
+        PlanArea::new(self.boundary.as_ref(), &self.layers)
     }
 
     /// Every problem met while loading the plan's layers.

@@ -26,25 +26,39 @@ use crate::index::{ZoneIndex, ZoneRef};
 use crate::io::{Feature, Layer};
 use crate::large_parcel::LargeParcel;
 use crate::plan::LoadedPlan;
+use crate::plan_area::{Placement, PlanArea};
 
 /// Overlaps that print as 0.00 m² are boundary contact whatever the catalog's
 /// `sliver_m2`: a "conflict" of 0.00 m² would only confuse the reader.
 pub const MIN_REPORTED_OVERLAP_M2: f64 = 0.005;
 
 /// A parcel's overall verdict; ordered so that the worst is the greatest.
+/// Outside the plan area stands for a clear the plan cannot give (see
+/// [`place_on_plan`]) and ranks worst: its coordinates are most likely
+/// wrong, and a gate on conflicts must not pass it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
     Clear,
     Review,
     Conflict,
+    Outside,
 }
 
 impl Verdict {
+    /// Every verdict, worst first: the order of counts in summaries.
+    pub const WORST_FIRST: [Verdict; 4] = [
+        Verdict::Outside,
+        Verdict::Conflict,
+        Verdict::Review,
+        Verdict::Clear,
+    ];
+
     pub fn keyword(self) -> &'static str {
         match self {
             Verdict::Clear => "clear",
             Verdict::Review => "review",
             Verdict::Conflict => "conflict",
+            Verdict::Outside => "outside",
         }
     }
 
@@ -53,6 +67,7 @@ impl Verdict {
             Verdict::Clear => "符合",
             Verdict::Review => "需论证",
             Verdict::Conflict => "不符合",
+            Verdict::Outside => "范围外",
         }
     }
 }
@@ -157,7 +172,7 @@ impl Screening {
 pub(crate) struct FileScreening<'a> {
     plan: &'a LoadedPlan,
     index: &'a ZoneIndex,
-    plan_extent: Option<Rect>,
+    area: Option<&'a PlanArea>,
     path: PathBuf,
     /// Problems no position names: they follow the file's last parcel.
     trailing: Vec<Problem>,
@@ -169,13 +184,13 @@ impl<'a> FileScreening<'a> {
     pub(crate) fn new(
         plan: &'a LoadedPlan,
         index: &'a ZoneIndex,
-        plan_extent: Option<Rect>,
+        area: Option<&'a PlanArea>,
         path: &Path,
     ) -> Self {
         FileScreening {
             plan,
             index,
-            plan_extent,
+            area,
             path: path.to_path_buf(),
             trailing: Vec::new(),
             anything: false,
@@ -206,10 +221,8 @@ impl<'a> FileScreening<'a> {
             .map(|(mut parcel, result)| {
                 let index = parcel.index;
                 let outcome = match result {
-                    Ok(result) => {
-                        if let Some(note) = far_from_plan_note(self.plan_extent, &parcel.shape) {
-                            parcel.notes.push(note);
-                        }
+                    Ok(mut result) => {
+                        place_on_plan(self.area, &mut parcel, &mut result);
                         ParcelOutcome::Screened { parcel, result }
                     }
                     Err(reason) => ParcelOutcome::Unscreened(Problem::feature(
@@ -248,28 +261,52 @@ impl<'a> FileScreening<'a> {
     }
 }
 
-/// A parcel farther than this from everything the plan holds is almost
-/// surely in the wrong CRS (a shifted zone, swapped axes, another datum);
-/// real parcels beside the plan's edge stay well inside it.
-pub const FAR_FROM_PLAN_M: f64 = 10_000.0;
+/// How the note on a parcel outside the plan area begins.
+pub const OUTSIDE_NOTE: &str = "范围外 outside the plan area";
 
-/// How the note on a parcel far from the plan area begins.
-pub const FAR_FROM_PLAN_NOTE: &str = "远离规划范围 far from the plan area";
+/// Beyond this, a parcel outside the plan area is most likely in the wrong
+/// CRS rather than a site just over the boundary, and its note says so.
+const WRONG_CRS_M: f64 = 10_000.0;
 
-/// A note when `shape` lies more than [`FAR_FROM_PLAN_M`] from the plan's
-/// extent: screened clear, it would otherwise pass as a real answer.
-fn far_from_plan_note(plan_extent: Option<Rect>, shape: &Shape) -> Option<String> {
-    let (plan, parcel) = (plan_extent?, shape.bounding_rect()?);
-    let gap = |lo_a: f64, hi_a: f64, lo_b: f64, hi_b: f64| (lo_b - hi_a).max(lo_a - hi_b).max(0.0);
-    let dx = gap(plan.min().x, plan.max().x, parcel.min().x, parcel.max().x);
-    let dy = gap(plan.min().y, plan.max().y, parcel.min().y, parcel.max().y);
-    let distance_m = dx.hypot(dy);
-    (distance_m > FAR_FROM_PLAN_M).then(|| {
-        format!(
-            "{FAR_FROM_PLAN_NOTE}: parcel is {:.0} km from the plan area — wrong CRS? check the file's CRS (.prj, \"crs\" member or --parcels-crs) and its axis order",
-            distance_m / 1000.0
-        )
-    })
+/// Places a screened parcel on the plan. One wholly outside the plan area
+/// that would be clear is [`Verdict::Outside`]: the plan cannot call clear
+/// a place it does not cover. One that meets a zone there keeps the verdict
+/// the zone gives (a city-wide layer reaches beyond a district's plan). Both
+/// get a note saying how far outside they lie and what to check.
+pub fn place_on_plan(area: Option<&PlanArea>, parcel: &mut Feature, result: &mut ParcelResult) {
+    let (Some(area), Shape::Area(mp)) = (area, &parcel.shape) else {
+        return;
+    };
+    let Placement::Outside { distance_m } = area.place(mp) else {
+        return;
+    };
+    let from = if area.has_boundary() {
+        "the plan boundary"
+    } else {
+        "every zone of the plan (the catalog names no boundary)"
+    };
+    let far = if distance_m >= 1_000.0 {
+        format!("{:.1} km", distance_m / 1000.0)
+    } else {
+        format!("{distance_m:.0} m")
+    };
+    let check = if distance_m > WRONG_CRS_M {
+        "wrong CRS? check the file's CRS (.prj, \"crs\" member or --parcels-crs) and its axis order"
+    } else if result.verdict == Verdict::Clear {
+        "the plan says nothing of it: check its coordinates, or screen it against the plan that covers it"
+    } else {
+        "screened against the zones it meets; check its coordinates"
+    };
+    // The verdict's own words only where it is the verdict.
+    let lead = if result.verdict == Verdict::Clear {
+        result.verdict = Verdict::Outside;
+        OUTSIDE_NOTE
+    } else {
+        "规划范围外 beyond the plan area"
+    };
+    parcel.notes.push(format!(
+        "{lead}: wholly outside, {far} from {from} — {check}"
+    ));
 }
 
 /// Screens parcels against the plan, in parallel; results are in parcel order

@@ -38,12 +38,14 @@ impl LayerStyle {
 pub const SETBACK_CONFLICT_ALPHA: u8 = 70;
 pub const SETBACK_REVIEW_ALPHA: u8 = 35;
 
-/// Red, amber, green: what every officer reads without a legend.
+/// Red, amber, green: what every officer reads without a legend; a parcel
+/// outside the plan area in dark cyan, unlike any of them and any zone.
 pub fn verdict_rgb(verdict: Verdict) -> [u8; 3] {
     match verdict {
         Verdict::Conflict => [0xe5, 0x39, 0x35],
         Verdict::Review => [0xff, 0xa0, 0x00],
         Verdict::Clear => [0x2e, 0x9d, 0x4f],
+        Verdict::Outside => [0x00, 0x83, 0x8f],
     }
 }
 

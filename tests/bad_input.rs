@@ -16,7 +16,7 @@ use redline::geometry::Shape;
 use redline::io::shapefile::{write as write_shapefile, DbfField};
 use redline::io::Layer;
 use redline::report::csv::{findings_csv, summary_csv, UNSCREENED_VERDICT};
-use redline::screen::{ParcelOutcome, Screening, FAR_FROM_PLAN_NOTE};
+use redline::screen::{ParcelOutcome, Screening, Verdict, OUTSIDE_NOTE};
 use serde_json::json;
 
 fn data(name: &str) -> PathBuf {
@@ -307,23 +307,24 @@ fn projected_coordinates_with_no_crs_are_refused_with_the_fix() {
 }
 
 #[test]
-fn a_parcel_far_from_the_plan_is_screened_with_a_wrong_crs_warning_in_both_csvs() {
+fn a_parcel_far_from_the_plan_is_outside_never_clear_with_a_wrong_crs_warning_in_both_csvs() {
     let w = world();
     let (plan, s) = w.screen(&[data("far_away.geojson")]);
-    let notes = |id: &str| {
+    let parcel = |id: &str| {
         s.screened()
             .find(|(p, _)| p.id == id)
-            .map(|(p, _)| p.notes.join("; "))
+            .map(|(p, r)| (r.verdict, p.notes.join("; ")))
             .unwrap()
     };
-    assert_eq!(notes("NEAR-1"), "");
-    let far = notes("FAR-2");
+    assert_eq!(parcel("NEAR-1"), (Verdict::Clear, String::new()));
+    let (verdict, far) = parcel("FAR-2");
+    assert_eq!(verdict, Verdict::Outside);
     assert_contains(
         &far,
-        &[FAR_FROM_PLAN_NOTE, "km from the plan area — wrong CRS?"],
+        &[OUTSIDE_NOTE, "km from every zone of the plan", "wrong CRS?"],
     );
     let km: f64 = far
-        .split("parcel is ")
+        .split("wholly outside, ")
         .nth(1)
         .and_then(|t| t.split(' ').next())
         .and_then(|t| t.parse().ok())
@@ -336,7 +337,10 @@ fn a_parcel_far_from_the_plan_is_screened_with_a_wrong_crs_warning_in_both_csvs(
     ] {
         let text = String::from_utf8(csv).unwrap();
         let row = text.lines().find(|l| l.starts_with("FAR-2,")).unwrap();
-        assert!(row.contains("wrong CRS?"), "{row}");
+        assert!(
+            row.contains(",outside,") && row.contains("wrong CRS?"),
+            "{row}"
+        );
     }
 }
 

@@ -150,6 +150,63 @@ fn fail_on_is_met_when_a_parcel_could_not_be_screened() {
 }
 
 #[test]
+fn a_parcel_outside_the_plan_area_is_never_clear_and_meets_fail_on() {
+    // A clear parcel beside the zones and one 43 km east of everything the
+    // plan holds (no boundary in this catalog): only the first is clear.
+    let world = world_with_parcels();
+    let parcels = world.path("outside.geojson");
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![
+            feature(
+                json!({"地块编号": "NEAR-1"}),
+                polygon(&[rect(X0 + 8000.0, Y0, 100.0, 100.0)]),
+            ),
+            feature(
+                json!({"地块编号": "FAR-1"}),
+                polygon(&[rect(X0 + 48_000.0, Y0, 100.0, 100.0)]),
+            ),
+        ],
+    );
+    let summary = world.path("summary.csv");
+    let run = |extra: &[&str]| {
+        redline()
+            .args(["screen", "--catalog"])
+            .arg(world.catalog())
+            .arg("--parcels")
+            .arg(&parcels)
+            .arg("--summary-csv")
+            .arg(&summary)
+            .arg("--force")
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("outside        1  范围外"), "{stdout}");
+    assert!(stdout.contains("clear          1  符合"), "{stdout}");
+    let rows = std::fs::read_to_string(&summary).unwrap();
+    let far = rows.lines().find(|l| l.starts_with("FAR-1,")).unwrap();
+    assert!(far.contains(",outside,"), "{far}");
+    assert!(
+        far.contains("范围外 outside the plan area: wholly outside, 43.0 km from every zone"),
+        "{far}"
+    );
+    for gate in ["conflict", "review"] {
+        let out = run(&["--fail-on", gate]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{stdout}");
+        assert!(
+            stdout.contains("1 parcel(s) lie outside the plan area (范围外)"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
 fn a_report_that_would_be_refused_is_refused_before_anything_is_written() {
     let world = world_with_parcels();
     let (csv, pdf) = (world.path("findings.csv"), world.path("report.pdf"));

@@ -261,6 +261,12 @@ fn pdf_report_states_the_plan_the_conflicts_and_the_input_hashes() {
         "张三",
         concat!("redline ", env!("CARGO_PKG_VERSION")),
         "EPSG:4544",
+        // The two sample parcels beyond the plan boundary: counted, listed
+        // with the reason, never among the clear ones.
+        "范围外（outside）",
+        "XY-2025-028",
+        "位于规划范围之外",
+        "范围外 outside the plan area: wholly outside, 1.6 km from the plan",
     ] {
         assert!(text.contains(expected), "{expected:?} missing");
     }

@@ -222,9 +222,11 @@ fn intended() -> BTreeMap<&'static str, (Verdict, Vec<IntendedFinding>)> {
             (Conflict, vec![("water_sources", "conflict", None)]),
         ),
         ("XY-2025-027", (Review, vec![("wetlands", "review", None)])),
-        ("XY-2025-028", (Clear, vec![])),
+        // Just beyond the plan boundary, clear of every zone: the plan
+        // cannot call them clear.
+        ("XY-2025-028", (Outside, vec![])),
         ("XY-2025-029", (Clear, vec![])),
-        ("XY-2025-030", (Clear, vec![])),
+        ("XY-2025-030", (Outside, vec![])),
     ])
 }
 

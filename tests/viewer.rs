@@ -185,6 +185,33 @@ fn a_sketched_parcel_inside_the_red_line_is_screened_at_once() {
 }
 
 #[test]
+fn a_square_typed_far_outside_the_plan_reads_outside_never_clear() {
+    let mut harness = sample_viewer();
+    // About 55 km east of the plan, in its own CRS: no zone is there to meet.
+    let app = harness.state_mut();
+    app.sketch_text = "700000,3280000\n700200,3280000\n700200,3280200\n700000,3280200".into();
+    app.sketch_from_text();
+    harness.run_steps(2);
+    let app = harness.state();
+    let selected = app.selected.unwrap_or_else(|| panic!("{:?}", app.messages));
+    let (parcel, result) = match &app.parcels.screening.outcomes[selected] {
+        ParcelOutcome::Screened { parcel, result } => (parcel, result),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(result.verdict, redline::screen::Verdict::Outside);
+    assert!(
+        parcel
+            .notes
+            .iter()
+            .any(|n| n.contains("范围外 outside the plan area")),
+        "{:?}",
+        parcel.notes
+    );
+    assert_eq!(app.parcels.counts.of(redline::screen::Verdict::Outside), 3);
+    assert!(shows(&harness, "范围外 3"));
+}
+
+#[test]
 fn a_selected_parcel_shows_its_overlaps_and_its_line_to_the_water() {
     let mut harness = sample_viewer();
     let app = harness.state_mut();

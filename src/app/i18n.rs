@@ -35,6 +35,7 @@ impl Lang {
             (Lang::En, Verdict::Conflict) => "conflict",
             (Lang::En, Verdict::Review) => "review",
             (Lang::En, Verdict::Clear) => "clear",
+            (Lang::En, Verdict::Outside) => "outside plan area",
         }
     }
 }

@@ -36,7 +36,7 @@ use crate::report::meta::{
     default_operator, hash_inputs, inputs as report_inputs, ReportMeta, ReportTime,
 };
 use crate::report::{input_files, pdf};
-use crate::screen::{screen_parcel, ParcelOutcome, Screening, Verdict};
+use crate::screen::{place_on_plan, screen_parcel, ParcelOutcome, Screening, Verdict};
 
 use i18n::Lang;
 use jobs::{Job, JobOutput};
@@ -663,7 +663,8 @@ impl RedlineApp {
                 let Shape::Area(mp) = &parcel.shape else {
                     return;
                 };
-                let result = screen_parcel(&plan.plan, &plan.index, mp);
+                let mut result = screen_parcel(&plan.plan, &plan.index, mp);
+                place_on_plan(plan.area.as_ref(), &mut parcel, &mut result);
                 let screening = crate::screen::Screening {
                     outcomes: vec![ParcelOutcome::Screened { parcel, result }],
                 };

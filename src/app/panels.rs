@@ -510,18 +510,19 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(app.tr("筛查结果", "Results"));
-                let counts = &app.parcels.counts;
-                ui.label(format!(
-                    "{} {} · {} {} · {} {} · {} {}",
-                    app.lang.verdict(Verdict::Conflict),
-                    counts.conflict,
-                    app.lang.verdict(Verdict::Review),
-                    counts.review,
-                    app.lang.verdict(Verdict::Clear),
-                    counts.clear,
+                let counts = app.parcels.counts;
+                // 范围外 only when there is any: it is an error to fix, not a category.
+                let mut tally: Vec<String> = Verdict::WORST_FIRST
+                    .into_iter()
+                    .filter(|v| *v != Verdict::Outside || counts.of(*v) > 0)
+                    .map(|v| format!("{} {}", app.lang.verdict(v), counts.of(v)))
+                    .collect();
+                tally.push(format!(
+                    "{} {}",
                     app.tr("未筛查", "not screened"),
-                    counts.unscreened,
+                    counts.unscreened
                 ));
+                ui.label(tally.join(" · "));
                 ui.separator();
                 let all = app.tr("全部", "all").to_string();
                 let label = |v: Option<Option<Verdict>>, lang: Lang| match v {
@@ -534,13 +535,10 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 egui::ComboBox::new("verdict_filter", app.tr("按结论筛选", "by verdict"))
                     .selected_text(label(app.table.verdict_filter, lang))
                     .show_ui(ui, |ui| {
-                        for choice in [
-                            None,
-                            Some(Some(Verdict::Conflict)),
-                            Some(Some(Verdict::Review)),
-                            Some(Some(Verdict::Clear)),
-                            Some(None),
-                        ] {
+                        let choices = std::iter::once(None)
+                            .chain(Verdict::WORST_FIRST.map(|v| Some(Some(v))))
+                            .chain([Some(None)]);
+                        for choice in choices {
                             ui.selectable_value(
                                 &mut app.table.verdict_filter,
                                 choice,

@@ -137,10 +137,19 @@ pub type ParcelBox = rstar::primitives::GeomWithData<rstar::primitives::Rectangl
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VerdictCounts {
-    pub conflict: usize,
-    pub review: usize,
-    pub clear: usize,
+    /// Screened parcels by verdict (`Verdict as usize`).
+    screened: [usize; 4],
     pub unscreened: usize,
+}
+
+impl VerdictCounts {
+    pub fn of(&self, verdict: Verdict) -> usize {
+        self.screened[verdict as usize]
+    }
+
+    pub fn screened(&self) -> usize {
+        self.screened.iter().sum()
+    }
 }
 
 /// Parcels loaded so far: every file's outcomes, in the order they came.
@@ -293,10 +302,12 @@ impl ParcelSet {
             let middle = sizes.len() / 2;
             *sizes.select_nth_unstable_by(middle, f32::total_cmp).1
         };
+        let mut screened = [0; 4];
+        for (_, result) in self.screening.screened() {
+            screened[result.verdict as usize] += 1;
+        }
         self.counts = VerdictCounts {
-            conflict: self.screening.count(Verdict::Conflict),
-            review: self.screening.count(Verdict::Review),
-            clear: self.screening.count(Verdict::Clear),
+            screened,
             unscreened: self.screening.unscreened().count(),
         };
         self.generation += 1;
@@ -496,7 +507,6 @@ mod tests {
         let screened = parcels.screening.screened().count();
         assert_eq!(parcels.boxes.size(), screened);
         assert!(parcels.boxes.iter().any(|b| b.data >= first));
-        let counted = parcels.counts.conflict + parcels.counts.review + parcels.counts.clear;
-        assert_eq!(counted, screened);
+        assert_eq!(parcels.counts.screened(), screened);
     }
 }

@@ -16,6 +16,7 @@ use crate::geometry::{union_rect, Shape};
 use crate::index::ZoneIndex;
 use crate::io::Layer;
 use crate::plan::LoadedPlan;
+use crate::plan_area::PlanArea;
 use crate::style::{LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA};
 
 use super::gpu::GpuMesh;
@@ -165,6 +166,8 @@ fn areas_of(layer: &Layer) -> Vec<&MultiPolygon> {
 pub struct PlanData {
     pub plan: LoadedPlan,
     pub index: ZoneIndex,
+    /// Where the plan speaks, to place sketched parcels on.
+    pub area: Option<PlanArea>,
     pub frame: LocalFrame,
     /// The plan area (its boundary, else all layers), for "zoom to plan".
     pub bounds: Rect,
@@ -219,6 +222,7 @@ impl PlanData {
             .ok()
             .map(|lonlat| Transformer::new(&plan.catalog.working_crs, &lonlat));
         Ok(PlanData {
+            area: plan.area(),
             plan,
             index,
             frame,

@@ -47,13 +47,17 @@ pub struct RasterParcel<'a> {
     pub verdict: Verdict,
 }
 
-/// What is kept of a verdict in a texel: 0 none, else 1 + the worst verdict.
-fn rank(verdict: Verdict) -> u8 {
-    match verdict {
-        Verdict::Clear => 1,
-        Verdict::Review => 2,
-        Verdict::Conflict => 3,
-    }
+/// The verdicts of the main images, ranked: two bits hold none and three.
+const SCREENED: &[Verdict] = &[Verdict::Clear, Verdict::Review, Verdict::Conflict];
+/// Parcels outside the plan area have images of their own: a fourth verdict
+/// would double every texel, for parcels that are few where the plan is.
+const OUTSIDE: &[Verdict] = &[Verdict::Outside];
+
+/// What is kept of a verdict in a texel of images of `verdicts`: 0 none,
+/// else 1 + its place among them (so the worse is the greater).
+fn rank(verdicts: &[Verdict], verdict: Verdict) -> Option<u8> {
+    let place = verdicts.iter().position(|v| *v == verdict)?;
+    u8::try_from(place + 1).ok()
 }
 
 /// The two things a texel holds, a rank each.
@@ -113,16 +117,16 @@ impl Tile {
 /// Colours by texel (fill + 4 × outline rank): the fill's translucent
 /// verdict colour, or where an outline crosses and outlines are shown, the
 /// outline's solid one.
-fn palette(outlined: bool) -> [Color32; 16] {
-    let verdicts = [Verdict::Clear, Verdict::Review, Verdict::Conflict];
+fn palette(outlined: bool, verdicts: &[Verdict]) -> [Color32; 16] {
     std::array::from_fn(|index| {
         let (fill, outline) = (index % 4, index / 4);
-        if outlined && outline > 0 {
-            verdict_color(Some(verdicts[outline - 1]))
-        } else if fill > 0 {
-            parcel_fill(verdicts[fill - 1])
-        } else {
-            Color32::TRANSPARENT
+        match (
+            verdicts.get(outline.wrapping_sub(1)),
+            verdicts.get(fill.wrapping_sub(1)),
+        ) {
+            (Some(v), _) if outlined => verdict_color(Some(*v)),
+            (_, Some(v)) => parcel_fill(*v),
+            _ => Color32::TRANSPARENT,
         }
     })
 }
@@ -265,13 +269,21 @@ impl Band {
     /// Draws parcels in: fills the texels whose centres lie inside a parcel
     /// (even-odd over its rings), or if none, the texel at its centre; and
     /// where it spans enough texels, its outline.
-    fn add_all(&mut self, parcels: &[RasterParcel], max_tiles: usize) -> Result<(), TooLarge> {
+    fn add_all(
+        &mut self,
+        parcels: &[RasterParcel],
+        verdicts: &[Verdict],
+        max_tiles: usize,
+    ) -> Result<(), TooLarge> {
         let cell = f64::from(self.cell_m);
         let tile = TILE as i64;
         let mut crossings: Vec<(i64, f64)> = Vec::new();
         let mut spans: Vec<Span> = Vec::new();
         for parcel in parcels {
             let b = parcel.bounds;
+            let Some(rank) = rank(verdicts, parcel.verdict) else {
+                continue;
+            };
             if !b.is_finite() || b.min.x > b.max.x || b.min.y > b.max.y {
                 continue;
             }
@@ -289,7 +301,6 @@ impl Band {
                     line_spans(&ring.points, cell, &mut spans);
                 }
             }
-            let rank = rank(parcel.verdict);
             // Most parcels lie in one tile: found once, not once a span.
             let texel = |v: f32| (f64::from(v) / cell).floor() as i64;
             let first = (
@@ -340,9 +351,58 @@ impl Band {
     }
 }
 
+/// The parcels as images: those screened, and apart, those outside the plan area.
+pub struct ParcelRaster {
+    screened: VerdictRaster,
+    outside: VerdictRaster,
+}
+
 impl Default for ParcelRaster {
     fn default() -> ParcelRaster {
-        ParcelRaster::new(MAX_TILE_BYTES)
+        ParcelRaster {
+            screened: VerdictRaster::new(MAX_TILE_BYTES, SCREENED),
+            outside: VerdictRaster::new(MAX_TILE_BYTES, OUTSIDE),
+        }
+    }
+}
+
+impl ParcelRaster {
+    pub fn add(&mut self, parcels: &[RasterParcel]) {
+        self.screened.add(parcels);
+        if parcels.iter().any(|p| p.verdict == Verdict::Outside) {
+            self.outside.add(parcels);
+        }
+    }
+
+    pub fn merge(&mut self, other: ParcelRaster) {
+        self.screened.merge(other.screened);
+        self.outside.merge(other.outside);
+    }
+
+    /// Draws the parcels in `visible` as images (see [`VerdictRaster::paint`]),
+    /// those outside the plan area over the others.
+    pub fn paint(
+        &mut self,
+        painter: &egui::Painter,
+        screen_from_local: TSTransform,
+        visible: Rect,
+        m_per_px: f64,
+        outlined: bool,
+    ) -> Painted {
+        let painted = self
+            .screened
+            .paint(painter, screen_from_local, visible, m_per_px, outlined);
+        if painted == Painted::No {
+            return Painted::No;
+        }
+        let outside = self
+            .outside
+            .paint(painter, screen_from_local, visible, m_per_px, outlined);
+        if outside == Painted::Partly {
+            Painted::Partly
+        } else {
+            painted
+        }
     }
 }
 
@@ -356,29 +416,35 @@ pub enum Painted {
     Fully,
 }
 
-/// The parcels as images, per zoom band.
-pub struct ParcelRaster {
+/// Parcels of some verdicts as images, per zoom band.
+pub struct VerdictRaster {
+    /// The verdicts drawn, ranked (see [`rank`]).
+    verdicts: &'static [Verdict],
     /// Finest first; bands over the memory budget are left out.
     bands: Vec<Band>,
     max_bytes: usize,
     frame: u64,
 }
 
-impl ParcelRaster {
-    /// An empty raster, within `max_bytes` of tiles.
-    pub fn new(max_bytes: usize) -> ParcelRaster {
-        ParcelRaster {
+impl VerdictRaster {
+    /// An empty raster of parcels of `verdicts` (at most three), within
+    /// `max_bytes` of tiles.
+    fn new(max_bytes: usize, verdicts: &'static [Verdict]) -> VerdictRaster {
+        VerdictRaster {
+            verdicts,
             bands: CELLS_M.iter().map(|&cell_m| Band::new(cell_m)).collect(),
             max_bytes,
             frame: 0,
         }
     }
 
-    /// Draws `parcels` into every band, dropping the bands that outgrow the
-    /// budget. Parcels are drawn in chunks on all cores, then merged: the
-    /// finest band alone is most of the work.
-    pub fn add(&mut self, parcels: &[RasterParcel]) {
+    /// Draws those of `parcels` of this raster's verdicts into every band,
+    /// dropping the bands that outgrow the budget. Parcels are drawn in
+    /// chunks on all cores, then merged: the finest band alone is most of
+    /// the work.
+    fn add(&mut self, parcels: &[RasterParcel]) {
         let max_tiles = self.max_bytes / TILE_BYTES;
+        let verdicts = self.verdicts;
         let drawn: Vec<Option<Band>> = self
             .bands
             .par_iter()
@@ -388,7 +454,7 @@ impl ParcelRaster {
                     .par_chunks(CHUNK_PARCELS)
                     .map(|chunk| {
                         let mut part = empty();
-                        part.add_all(chunk, max_tiles).map(|()| part)
+                        part.add_all(chunk, verdicts, max_tiles).map(|()| part)
                     })
                     .try_reduce(empty, |mut a, b| {
                         a.merge(b);
@@ -413,8 +479,8 @@ impl ParcelRaster {
         self.keep_within_budget();
     }
 
-    /// Takes in a raster made apart from this one (same budget and palette).
-    pub fn merge(&mut self, other: ParcelRaster) {
+    /// Takes in a raster made apart from this one (same budget and verdicts).
+    fn merge(&mut self, other: VerdictRaster) {
         let mut others: HashMap<u32, Band> = other
             .bands
             .into_iter()
@@ -478,7 +544,7 @@ impl ParcelRaster {
 
     /// Draws the parcels in `visible` (local coordinates) as images, if a
     /// band is fine enough for `m_per_px`; with their outlines if `outlined`.
-    pub fn paint(
+    fn paint(
         &mut self,
         painter: &egui::Painter,
         screen_from_local: TSTransform,
@@ -489,7 +555,7 @@ impl ParcelRaster {
         let Some(level) = self.band_at(m_per_px) else {
             return Painted::No;
         };
-        let palette = palette(outlined);
+        let palette = palette(outlined, self.verdicts);
         self.frame += 1;
         let frame = self.frame;
         let ctx = painter.ctx();
@@ -541,7 +607,13 @@ impl ParcelRaster {
                 let stale = tile.texture.as_ref().is_some_and(|(o, _)| *o != outlined);
                 if (tile.texture.is_none() || stale) && uploads < UPLOADS_PER_FRAME {
                     uploads += 1;
-                    let name = format!("parcels-{}m-{}-{}", band.cell_m, upper_key.0, upper_key.1);
+                    let name = format!(
+                        "parcels-{}-{}m-{}-{}",
+                        self.verdicts[0].keyword(),
+                        band.cell_m,
+                        upper_key.0,
+                        upper_key.1
+                    );
                     let options = TextureOptions {
                         magnification: egui::TextureFilter::Nearest,
                         minification: egui::TextureFilter::Nearest,
@@ -635,8 +707,8 @@ mod tests {
     }
 
     /// A raster of `parcels`, with the default budget.
-    fn raster_of(parcels: &[RasterParcel]) -> ParcelRaster {
-        let mut raster = ParcelRaster::default();
+    fn raster_of(parcels: &[RasterParcel]) -> VerdictRaster {
+        let mut raster = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
         raster.add(parcels);
         raster
     }
@@ -651,7 +723,7 @@ mod tests {
     }
 
     /// Texels of the band of `cell_m` with a parcel, over `area` (local coordinates).
-    fn drawn(raster: &ParcelRaster, cell_m: f32, area: Rect) -> usize {
+    fn drawn(raster: &VerdictRaster, cell_m: f32, area: Rect) -> usize {
         let (nx, ny) = (
             (area.width() / cell_m) as i32,
             (area.height() / cell_m) as i32,
@@ -724,7 +796,7 @@ mod tests {
         let b = [rect((50.0, 50.0), (150.0, 150.0))];
         for order in [[0, 1], [1, 0]] {
             let parcels = [parcel(&a, Verdict::Clear), parcel(&b, Verdict::Conflict)];
-            let mut raster = ParcelRaster::default();
+            let mut raster = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
             let [first, second] = order;
             raster.add(&[parcel(parcels[first].rings, parcels[first].verdict)]);
             raster.add(&[parcel(parcels[second].rings, parcels[second].verdict)]);
@@ -748,11 +820,11 @@ mod tests {
     fn rasters_made_apart_and_merged_equal_one_made_at_once() {
         let a = [rect((0.0, 0.0), (300.0, 90.0))];
         let b = [ring(&[(100.0, 50.0), (5000.0, 60.0), (2500.0, 3000.0)])];
-        let mut together = ParcelRaster::default();
+        let mut together = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
         together.add(&[parcel(&a, Verdict::Review), parcel(&b, Verdict::Clear)]);
-        let mut merged = ParcelRaster::default();
+        let mut merged = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
         merged.add(&[parcel(&a, Verdict::Review)]);
-        let mut apart = ParcelRaster::default();
+        let mut apart = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
         apart.add(&[parcel(&b, Verdict::Clear)]);
         merged.merge(apart);
         for band in &together.bands {
@@ -776,7 +848,7 @@ mod tests {
     fn bands_over_the_memory_budget_are_dropped_finest_first() {
         // 10 km square: 8 m texels need 25 tiles, 16 m 9, 32 m 4, the rest 1 each.
         let big = [rect((10.0, 10.0), (10_000.0, 10_000.0))];
-        let mut raster = ParcelRaster::new(8 * TILE_BYTES);
+        let mut raster = VerdictRaster::new(8 * TILE_BYTES, SCREENED);
         raster.add(&[parcel(&big, Verdict::Clear)]);
         assert_eq!(raster.cells_m(), vec![32.0, 64.0, 128.0, 256.0, 512.0]);
         assert!(raster.bytes() <= 8 * TILE_BYTES);
@@ -789,7 +861,7 @@ mod tests {
 
     #[test]
     fn each_scale_draws_the_coarsest_band_whose_texels_are_at_most_a_pixel() {
-        let raster = ParcelRaster::default();
+        let raster = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
         assert_eq!(raster.band_at(4.0), None);
         assert_eq!(raster.band_at(8.0), Some(0));
         assert_eq!(raster.band_at(20.0), Some(1));
@@ -829,7 +901,7 @@ mod tests {
             })
             .collect();
         let parcels: Vec<RasterParcel> = rings.iter().map(|r| parcel(r, Verdict::Clear)).collect();
-        let mut raster = ParcelRaster::default();
+        let mut raster = VerdictRaster::new(MAX_TILE_BYTES, SCREENED);
         raster.add(&parcels);
         let ctx = egui::Context::default();
         let visible = Rect::from_min_max(pos2(0.0, -500.0), pos2(40_000.0, 500.0));

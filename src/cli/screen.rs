@@ -71,7 +71,8 @@ pub struct ScreenArgs {
     /// Replace an existing PDF report.
     #[arg(long)]
     pub force: bool,
-    /// Exit with code 3 when any parcel has this verdict or worse.
+    /// Exit with code 3 when any parcel has this verdict or worse; a parcel
+    /// outside the plan area (outside) or not screened (error) is worse than any.
     #[arg(long, value_enum, value_name = "VERDICT")]
     pub fail_on: Option<FailOn>,
     /// Print the time of each phase (load plan, index, read parcels, screen,
@@ -305,7 +306,7 @@ fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: I
         args.parcels.len(),
         started.elapsed().as_secs_f64()
     );
-    for verdict in [Verdict::Conflict, Verdict::Review, Verdict::Clear] {
+    for verdict in Verdict::WORST_FIRST {
         println!(
             "  {:<9}{:>7}  {}",
             verdict.keyword(),
@@ -350,6 +351,12 @@ fn exit_code(tally: &Tally, fail_on: Option<FailOn>) -> ExitCode {
             tally.unscreened.len()
         );
     }
+    let outside = tally.count(Verdict::Outside);
+    if failed && outside > 0 {
+        println!(
+            "--fail-on: met, because {outside} parcel(s) lie outside the plan area (范围外): the plan cannot say they are clear; check their coordinates and CRS"
+        );
+    }
     if failed {
         ExitCode::from(EXIT_FAIL_ON)
     } else {
@@ -361,30 +368,21 @@ fn exit_code(tally: &Tally, fail_on: Option<FailOn>) -> ExitCode {
 /// parcels per verdict and the problems of those not screened.
 #[derive(Default)]
 struct Tally {
-    /// Parcels screened clear, review, conflict.
-    verdicts: [usize; 3],
+    /// Parcels screened, by verdict (`Verdict as usize`).
+    verdicts: [usize; 4],
     unscreened: Vec<Problem>,
-}
-
-/// A verdict's place in [`Tally::verdicts`].
-fn slot(verdict: Verdict) -> usize {
-    match verdict {
-        Verdict::Clear => 0,
-        Verdict::Review => 1,
-        Verdict::Conflict => 2,
-    }
 }
 
 impl Tally {
     fn add(&mut self, outcome: &ParcelOutcome) {
         match outcome {
-            ParcelOutcome::Screened { result, .. } => self.verdicts[slot(result.verdict)] += 1,
+            ParcelOutcome::Screened { result, .. } => self.verdicts[result.verdict as usize] += 1,
             ParcelOutcome::Unscreened(problem) => self.unscreened.push(problem.clone()),
         }
     }
 
     fn count(&self, verdict: Verdict) -> usize {
-        self.verdicts[slot(verdict)]
+        self.verdicts[verdict as usize]
     }
 
     fn screened(&self) -> usize {
@@ -392,7 +390,7 @@ impl Tally {
     }
 
     fn worst(&self) -> Verdict {
-        [Verdict::Conflict, Verdict::Review]
+        Verdict::WORST_FIRST
             .into_iter()
             .find(|v| self.count(*v) > 0)
             .unwrap_or(Verdict::Clear)

@@ -32,6 +32,7 @@ fn verdict_color(verdict: Verdict) -> Color {
         Verdict::Conflict => Color(200, 0, 0),
         Verdict::Review => Color(200, 110, 0),
         Verdict::Clear => Color(0, 125, 60),
+        Verdict::Outside => Color(0, 110, 120),
     }
 }
 
@@ -111,7 +112,7 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
         cells([
             "判定规则",
             &format!(
-                "地块结论取其各项发现中最严重者：不符合 > 需论证 > 符合。禁止类图层有重叠即不符合，限制类图层有重叠即需论证，河道退距小于下限不符合、介于上下限之间需论证；重叠面积不超过 {} m² 视为边界接触，不改变结论。",
+                "地块结论取其各项发现中最严重者：不符合 > 需论证 > 符合。禁止类图层有重叠即不符合，限制类图层有重叠即需论证，河道退距小于下限不符合、介于上下限之间需论证；重叠面积不超过 {} m² 视为边界接触，不改变结论。地块完全位于规划范围之外时结论为“范围外”（最严重）：规划对其所在之处无从判定，多为坐标或坐标系有误。",
                 two_decimals(plan.catalog.sliver_m2.max(crate::screen::MIN_REPORTED_OVERLAP_M2))
             ),
         ]),
@@ -131,7 +132,7 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
     table(doc, &two, &rows, 8.5, CONTENT_W);
 
     doc.heading("一、筛查结论汇总", 12.0);
-    let count_rows: Vec<Vec<String>> = [Verdict::Conflict, Verdict::Review, Verdict::Clear]
+    let count_rows: Vec<Vec<String>> = Verdict::WORST_FIRST
         .iter()
         .map(|v| {
             vec![
@@ -387,21 +388,22 @@ fn parcel_section(
 
 fn appendices(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening) {
     doc.new_page();
-    doc.heading("附录一  结论为“符合”的地块", 12.0);
-    let clear: Vec<Vec<String>> = screening
+    doc.heading("附录一  结论为“范围外”或“符合”的地块", 12.0);
+    let listed: Vec<Vec<String>> = screening
         .screened()
-        .filter(|(_, r)| r.verdict == Verdict::Clear)
+        .filter(|(_, r)| matches!(r.verdict, Verdict::Outside | Verdict::Clear))
         .map(|(p, r)| {
-            let remark = if r.findings.is_empty() {
-                "未触及任何管控要素".to_string()
-            } else {
-                "仅边界接触，见正文".to_string()
+            let remark = match (r.verdict, r.findings.is_empty()) {
+                (Verdict::Outside, _) => "位于规划范围之外，规划不能判定为符合（见附录二）",
+                (_, true) => "未触及任何管控要素",
+                (_, false) => "仅边界接触，见正文",
             };
             vec![
                 p.id.clone(),
                 p.name.clone(),
                 two_decimals(r.area_m2),
-                remark,
+                r.verdict.label_zh().to_string(),
+                remark.to_string(),
             ]
         })
         .collect();
@@ -422,18 +424,26 @@ fn appendices(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening) {
             align: Align::Right,
         },
         Column {
+            title: "结论",
+            share: 0.8,
+            align: Align::Left,
+        },
+        Column {
             title: "说明",
-            share: 2.2,
+            share: 2.6,
             align: Align::Left,
         },
     ];
-    if clear.is_empty() {
+    if listed.is_empty() {
         doc.paragraph("（无）", 9.0, BLACK, 0.0);
     } else {
-        table(doc, &columns, &clear, 8.5, CONTENT_W);
+        table(doc, &columns, &listed, 8.5, CONTENT_W);
     }
 
-    doc.heading("附录二  几何无效、已修复或未能使用的要素", 12.0);
+    doc.heading(
+        "附录二  几何无效、已修复、位于规划范围外或未能使用的要素",
+        12.0,
+    );
     doc.paragraph(
         "无效几何按 GEOS/PostGIS MakeValid 的方式修复后参与计算；无法使用的要素未参与筛查。",
         8.0,
