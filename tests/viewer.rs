@@ -3,7 +3,7 @@
 //! findings, hide a layer, switch the language.
 #![cfg(feature = "viewer")]
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use redline::app::dialogs::ExportForm;
 use redline::app::{Export, RedlineApp, ViewOptions};
@@ -300,6 +300,41 @@ fn an_export_never_replaces_a_file_without_asking() {
     assert!(harness.state().export_form.is_none());
     assert!(shows(&harness, &name));
     assert!(shows(&harness, "打开所在文件夹"));
+}
+
+#[test]
+fn a_report_is_never_written_naming_nobody_the_operator_is_asked_first() {
+    let mut harness = sample_viewer();
+    let ctx = harness.ctx.clone();
+    // No name remembered and none from the OS: the report waits for one.
+    harness.state_mut().operator.clear();
+    harness.state_mut().ask_export(&ctx, Export::Pdf);
+    harness.run_steps(2);
+    assert_eq!(harness.state().operator_prompt, Some(Export::Pdf));
+    assert!(harness.state().export_form.is_none());
+    assert!(shows(&harness, "报告须注明操作人"));
+    assert!(harness
+        .get_by_label("继续导出")
+        .accesskit_node()
+        .is_disabled());
+
+    // Named (in the prompt or the File menu), the report states that name.
+    harness.state_mut().operator = "李四".to_string();
+    harness.run_steps(2);
+    assert!(!harness
+        .get_by_label("继续导出")
+        .accesskit_node()
+        .is_disabled());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    let time = ReportTime::parse("2026-12-02 05:57").unwrap();
+    let app = harness.state_mut();
+    app.export(&ctx, Export::Pdf, path.clone(), time);
+    app.wait_for_jobs(&ctx);
+    let document = lopdf::Document::load(&path).unwrap();
+    let text = document.extract_text(&[1]).unwrap();
+    assert!(text.contains("李四"), "{text}");
+    assert!(!text.contains("unknown"), "{text}");
 }
 
 #[test]

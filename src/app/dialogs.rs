@@ -60,6 +60,10 @@ impl RedlineApp {
     /// export folder with a name that carries the time (筛查报告_20261202_0557.pdf),
     /// or, where none opens, the export form — then writes it.
     pub fn ask_export(&mut self, ctx: &egui::Context, kind: Export) {
+        if kind == Export::Pdf && self.operator.trim().is_empty() {
+            self.operator_prompt = Some(kind);
+            return;
+        }
         let time = match ReportTime::resolve(None) {
             Ok(time) => time,
             Err(e) => {
@@ -170,6 +174,42 @@ pub fn export_form_ui(app: &mut RedlineApp, ctx: &egui::Context) {
         Some(path) => app.write_export(ctx, form.kind, path, form.time),
         None if open && !cancelled => app.export_form = Some(form),
         None => {}
+    }
+}
+
+/// Asks the operator's name before a report that states it: a report
+/// naming "unknown" is not one an officer can file.
+pub fn operator_prompt_ui(app: &mut RedlineApp, ctx: &egui::Context) {
+    let Some(kind) = app.operator_prompt else {
+        return;
+    };
+    let mut open = true;
+    let mut go_on = false;
+    egui::Window::new(app.tr("操作人", "Operator"))
+        .open(&mut open)
+        .collapsible(false)
+        .default_pos(ctx.content_rect().center())
+        .show(ctx, |ui| {
+            ui.label(app.tr(
+                "报告须注明操作人。请输入您的姓名：",
+                "The report names its operator. Your name:",
+            ));
+            let hint = app.tr("姓名", "name");
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut app.operator)
+                    .hint_text(hint)
+                    .desired_width(200.0),
+            );
+            let named = !app.operator.trim().is_empty();
+            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let button = ui.add_enabled(named, egui::Button::new(app.tr("继续导出", "Export")));
+            go_on = named && (button.clicked() || entered);
+        });
+    if go_on {
+        app.operator_prompt = None;
+        app.ask_export(ctx, kind);
+    } else if !open {
+        app.operator_prompt = None;
     }
 }
 

@@ -32,9 +32,7 @@ use crate::io::sketch::{parse_coordinate_pairs, sketch_feature};
 use crate::pipeline::ParcelSource;
 use crate::report::csv::{findings_csv, summary_csv};
 use crate::report::geojson::{findings_geojson, GeoJsonCrs};
-use crate::report::meta::{
-    default_operator, hash_inputs, inputs as report_inputs, ReportMeta, ReportTime,
-};
+use crate::report::meta::{hash_inputs, inputs as report_inputs, os_user, ReportMeta, ReportTime};
 use crate::report::{input_files, pdf};
 use crate::screen::{place_on_plan, screen_parcel, ParcelOutcome, Screening, Verdict};
 
@@ -116,6 +114,8 @@ struct Remembered {
     hidden_layers: Vec<String>,
     /// Plans opened, the last first.
     recent_plans: Vec<PathBuf>,
+    /// The operator the reports name, as last typed.
+    operator: String,
 }
 
 /// How many plans the File menu lists as recent.
@@ -288,6 +288,11 @@ pub struct RedlineApp {
     pub messages: Vec<String>,
     pub cursor_working: Option<Coord>,
     pub export_folder: String,
+    /// The operator the reports name: as last typed, else the OS user. A
+    /// report is never written naming nobody: the officer is asked first.
+    pub operator: String,
+    /// A report waits for the operator's name.
+    pub operator_prompt: Option<Export>,
     /// An export where no save dialog opens.
     pub export_form: Option<dialogs::ExportForm>,
     /// The last file written, whose folder the messages offer to open.
@@ -347,6 +352,11 @@ impl RedlineApp {
             export_folder: std::env::current_dir()
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
+            operator: Some(remembered.operator.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .or_else(os_user)
+                .unwrap_or_default(),
+            operator_prompt: None,
             export_form: None,
             last_written: None,
             hatch: None,
@@ -723,6 +733,7 @@ impl RedlineApp {
         };
         let screening = self.parcels.screening.clone();
         let files = self.parcels.files.clone();
+        let operator = self.operator.trim().to_string();
         self.jobs.push(Job::write(ctx, move || {
             let bytes = match kind {
                 Export::FindingsCsv => {
@@ -737,7 +748,7 @@ impl RedlineApp {
                 }
                 Export::Pdf => {
                     let meta = ReportMeta {
-                        operator: default_operator(),
+                        operator,
                         time,
                         tool_version: env!("CARGO_PKG_VERSION").to_string(),
                         inputs: hash_inputs(&report_inputs(&plan.plan, &files))
@@ -813,6 +824,7 @@ impl RedlineApp {
             lang: self.lang,
             hidden_layers,
             recent_plans: self.recent_plans.clone(),
+            operator: self.operator.clone(),
         }
     }
 

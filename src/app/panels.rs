@@ -11,7 +11,9 @@ use crate::report::two_decimals;
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 
 use super::canvas::measure_text;
-use super::dialogs::{export_form_ui, open_folder, pick, Picked, NO_OPEN_DIALOG};
+use super::dialogs::{
+    export_form_ui, open_folder, operator_prompt_ui, pick, Picked, NO_OPEN_DIALOG,
+};
 use super::i18n::Lang;
 use super::map::{fill_color, solid_color};
 use super::parcels::verdict_color;
@@ -79,6 +81,15 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     );
                 });
                 ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label(app.tr("操作人", "Operator"));
+                    let hint = app.tr("报告署名", "named on reports");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut app.operator)
+                            .hint_text(hint)
+                            .desired_width(120.0),
+                    );
+                });
                 for kind in Export::MENU {
                     let label = format!(
                         "{} {}…",
@@ -775,6 +786,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
 }
 
 pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
+    operator_prompt_ui(app, ctx);
     export_form_ui(app, ctx);
     if !app.identified.is_empty() {
         let mut open = true;

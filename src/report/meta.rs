@@ -99,13 +99,17 @@ pub struct ReportMeta {
     pub inputs: Vec<HashedInput>,
 }
 
-/// The operator when none is named: the OS user.
+/// The operator when none is named on the command line: the OS user.
 pub fn default_operator() -> String {
+    os_user().unwrap_or_else(|| "未知 unknown".to_string())
+}
+
+/// The user the OS names, if any.
+pub fn os_user() -> Option<String> {
     ["USER", "USERNAME"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
         .find(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "未知 unknown".to_string())
 }
 
 /// Beijing time, the time every report states (UTC+8, no daylight saving).
