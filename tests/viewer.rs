@@ -212,6 +212,21 @@ fn a_square_typed_far_outside_the_plan_reads_outside_never_clear() {
 }
 
 #[test]
+fn a_river_through_a_parcel_reads_crosses_not_zero_metres() {
+    let mut harness = sample_viewer();
+    // XY-2025-016 sits on the bridgehead: 莲花滩河 runs through it.
+    let app = harness.state_mut();
+    let bridgehead = app.parcels.find_id("XY-2025-016").unwrap();
+    app.select(Some(bridgehead));
+    harness.run_steps(3);
+    assert!(shows(&harness, "跨越河道"));
+    assert!(harness.query_by_label("0.00 m").is_none());
+    harness.state_mut().lang = redline::app::i18n::Lang::En;
+    harness.run_steps(3);
+    assert!(shows(&harness, "crosses the water line"));
+}
+
+#[test]
 fn a_selected_parcel_shows_its_overlaps_and_its_line_to_the_water() {
     let mut harness = sample_viewer();
     let app = harness.state_mut();

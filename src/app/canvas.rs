@@ -5,10 +5,11 @@ use eframe::egui::{self, Color32, Key, Pos2, Sense, Shape as PaintShape, Stroke,
 use geo::{Area, Coord, Euclidean, Length, LineString, Polygon};
 
 use crate::geometry::Shape;
-use crate::report::two_decimals;
+use crate::report::water_distance;
 use crate::screen::ParcelOutcome;
 
 use super::gpu::GpuBatch;
+use super::i18n::Lang;
 use super::map::{draw_scale_and_north, solid_color, Graphic, MapPainter, MapView};
 use super::parcels::verdict_color;
 use super::raster::Painted;
@@ -192,7 +193,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         painter.circle_filled(b, 3.5, SETBACK_INK);
         // On a white tag: the length must stay readable over any zone colour.
         let galley = painter.layout_no_wrap(
-            format!("{} m", two_decimals(*distance_m)),
+            water_distance(*distance_m, app.lang == Lang::En),
             egui::FontId::proportional(15.0),
             SETBACK_INK,
         );

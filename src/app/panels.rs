@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, Color32, RichText, Sense, Vec2};
 
 use crate::catalog::Rule;
-use crate::report::two_decimals;
+use crate::report::{two_decimals, water_distance};
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 
 use super::canvas::measure_text;
@@ -437,9 +437,10 @@ fn worst_finding(app: &RedlineApp, outcome: &ParcelOutcome) -> String {
     };
     let layer = &plan.plan.catalog.layers[finding.zone.layer];
     let feature = &plan.plan.layers[finding.zone.layer].features[finding.zone.feature];
+    let en = app.lang == Lang::En;
     match (finding.overlap_m2, finding.distance_m) {
         (Some(a), _) => format!("{} {} {} m²", layer.name, feature.id, two_decimals(a)),
-        (None, Some(d)) => format!("{} {} {} m", layer.name, feature.id, two_decimals(d)),
+        (None, Some(d)) => format!("{} {} {}", layer.name, feature.id, water_distance(d, en)),
         (None, None) => layer.name.clone(),
     }
 }
@@ -746,7 +747,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                                     two_decimals(a),
                                     two_decimals(result.overlap_pct(finding).unwrap_or(0.0))
                                 ),
-                                (None, Some(d)) => format!("{} m", two_decimals(d)),
+                                (None, Some(d)) => water_distance(d, app.lang == Lang::En),
                                 (None, None) => String::new(),
                             };
                             ui.label(measure);

@@ -52,6 +52,20 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// How a distance of 0 to the water line reads: the river runs through (or
+/// along) the parcel, which "0.00 m" hides.
+pub const CROSSES_WATER: (&str, &str) = ("跨越河道", "crosses the water line");
+
+/// A distance to the water line as an officer reads it: in metres, or
+/// [`CROSSES_WATER`] (`en`: in English) where the river meets the parcel.
+pub fn water_distance(distance_m: f64, en: bool) -> String {
+    match (distance_m > 0.0, en) {
+        (true, _) => format!("{} m", two_decimals(distance_m)),
+        (false, false) => CROSSES_WATER.0.to_string(),
+        (false, true) => CROSSES_WATER.1.to_string(),
+    }
+}
+
 /// Fixed two decimals, the precision every report states.
 pub fn two_decimals(value: f64) -> String {
     fixed(value, 2)

@@ -19,6 +19,7 @@ use crate::geometry::Shape;
 use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
+use crate::report::water_distance;
 use crate::screen::ParcelResult;
 use crate::style::LayerStyle;
 
@@ -304,7 +305,7 @@ pub fn map_figure(
             width: 1.2,
             dash: Some(2.5),
         });
-        let label = format!("{distance:.2} m");
+        let label = water_distance(*distance, false);
         let size = 7.0;
         let lw = doc.fonts.width(&label, size);
         let (mx, my) = ((a.0 + b.0) / 2.0 + 4.0, (a.1 + b.1) / 2.0 - 3.0);

@@ -20,7 +20,7 @@ use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
 use crate::report::meta::ReportMeta;
-use crate::report::two_decimals;
+use crate::report::{two_decimals, CROSSES_WATER};
 use crate::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
 
 pub use self::layout::CJK_FONT;
@@ -33,6 +33,15 @@ fn verdict_color(verdict: Verdict) -> Color {
         Verdict::Review => Color(200, 110, 0),
         Verdict::Clear => Color(0, 125, 60),
         Verdict::Outside => Color(0, 110, 120),
+    }
+}
+
+/// A distance in a column of metres: the number, or that the river crosses.
+fn water_cell(distance_m: f64) -> String {
+    if distance_m > 0.0 {
+        two_decimals(distance_m)
+    } else {
+        CROSSES_WATER.0.to_string()
     }
 }
 
@@ -191,7 +200,7 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
                     Rule::Setback { .. } => "—".to_string(),
                     _ => two_decimals(overlap),
                 },
-                nearest.map(two_decimals).unwrap_or_else(|| "—".to_string()),
+                nearest.map(water_cell).unwrap_or_else(|| "—".to_string()),
             ]
         })
         .collect();
@@ -326,7 +335,7 @@ fn parcel_section(
                     .map(two_decimals)
                     .unwrap_or_else(|| "—".to_string()),
                 f.distance_m
-                    .map(two_decimals)
+                    .map(water_cell)
                     .unwrap_or_else(|| "—".to_string()),
             ]
         })
