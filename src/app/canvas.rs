@@ -198,12 +198,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             SETBACK_INK,
         );
         let at = b + Vec2::new(-galley.size().x - 10.0, -galley.size().y / 2.0);
-        painter.rect_filled(
-            egui::Rect::from_min_size(at, galley.size()).expand(3.0),
-            3.0,
-            Color32::from_white_alpha(230),
-        );
-        painter.galley(at, galley, SETBACK_INK);
+        tag(&painter, canvas, at, galley, SETBACK_INK);
     }
     for hit in &app.identified {
         if let Some(graphic) = &hit.graphic {
@@ -211,6 +206,7 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         }
     }
     draw_tool_points(app, &map, &view, hover);
+    draw_tool_hint(app, &painter, canvas);
     draw_scale_and_north(&painter, canvas, view.m_per_px, INK);
 }
 
@@ -326,15 +322,59 @@ fn draw_tool_points(app: &RedlineApp, map: &MapPainter, view: &MapView, hover: O
     }
     if app.tool == Tool::Measure {
         if let Some(last) = points.last() {
-            map.painter.text(
-                *last + Vec2::new(12.0, -12.0),
-                egui::Align2::LEFT_BOTTOM,
+            let galley = map.painter.layout_no_wrap(
                 measure_text(app),
                 egui::FontId::proportional(14.0),
                 TOOL_INK,
             );
+            let at = *last + Vec2::new(12.0, -12.0 - galley.size().y);
+            tag(map.painter, map.canvas, at, galley, TOOL_INK);
         }
     }
+}
+
+/// What the sketch and measure tools do with clicks and keys, on the map
+/// itself: an officer should not need the manual to finish a parcel.
+fn draw_tool_hint(app: &RedlineApp, painter: &egui::Painter, canvas: egui::Rect) {
+    let hint = match app.tool {
+        Tool::Identify => return,
+        Tool::Sketch => app.tr(
+            "单击加点，回车或双击完成，Esc 清除",
+            "Click to add corners; Enter or double-click to finish; Esc to clear",
+        ),
+        Tool::Measure => app.tr(
+            "单击加点量长度，三点以上量面积，Esc 清除",
+            "Click to add points; three or more give the area; Esc to clear",
+        ),
+    };
+    let galley = painter.layout_no_wrap(hint.to_string(), egui::FontId::proportional(13.0), INK);
+    let at = egui::pos2(
+        canvas.center().x - galley.size().x / 2.0,
+        canvas.top() + 10.0,
+    );
+    tag(painter, canvas, at, galley, INK);
+}
+
+/// Text on a white tag, moved inside the map where it would run off it:
+/// a label must stay readable over any zone colour, and whole.
+fn tag(
+    painter: &egui::Painter,
+    canvas: egui::Rect,
+    at: Pos2,
+    galley: std::sync::Arc<egui::Galley>,
+    ink: Color32,
+) {
+    let margin = Vec2::splat(4.0);
+    let size = galley.size();
+    // A map narrower than the label shows its start.
+    let min = canvas.min + margin;
+    let at = at.clamp(min, (canvas.max - size - margin).max(min));
+    painter.rect_filled(
+        egui::Rect::from_min_size(at, size).expand(3.0),
+        3.0,
+        Color32::from_white_alpha(230),
+    );
+    painter.galley(at, galley, ink);
 }
 
 /// Length of the measured line and, from three points, the area it encloses.
@@ -343,10 +383,23 @@ pub fn measure_text(app: &RedlineApp) -> String {
     points.extend(app.cursor_working);
     let line = LineString::from(points);
     let length_m = Euclidean.length(&line);
-    let mut text = format!("{} {:.2} m", app.tr("长度", "length"), length_m);
+    let length = if length_m >= 1_000.0 {
+        format!("{:.3} km", length_m / 1_000.0)
+    } else {
+        format!("{length_m:.2} m")
+    };
+    let mut text = format!("{} {length}", app.tr("长度", "length"));
     if line.0.len() >= 3 {
         let area_m2 = Polygon::new(line, Vec::new()).unsigned_area();
-        text.push_str(&format!("   {} {:.2} m²", app.tr("面积", "area"), area_m2));
+        let area = if area_m2 >= 1e6 {
+            format!("{:.3} km²", area_m2 / 1e6)
+        } else {
+            format!("{area_m2:.2} m²")
+        };
+        text.push_str(&format!("   {} {area}", app.tr("面积", "area")));
+        if let Some(other) = app.area_unit.amount(area_m2, app.lang == Lang::En) {
+            text.push_str(&format!("（{other}）"));
+        }
     }
     text
 }

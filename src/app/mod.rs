@@ -33,7 +33,7 @@ use crate::pipeline::ParcelSource;
 use crate::report::csv::{findings_csv, summary_csv};
 use crate::report::geojson::{findings_geojson, GeoJsonCrs};
 use crate::report::meta::{hash_inputs, inputs as report_inputs, os_user, ReportMeta, ReportTime};
-use crate::report::{input_files, pdf};
+use crate::report::{input_files, pdf, AreaUnit};
 use crate::screen::{place_on_plan, screen_parcel, ParcelOutcome, Screening, Verdict};
 
 use i18n::Lang;
@@ -116,6 +116,7 @@ struct Remembered {
     recent_plans: Vec<PathBuf>,
     /// The operator the reports name, as last typed.
     operator: String,
+    area_unit: AreaUnit,
 }
 
 /// How many plans the File menu lists as recent.
@@ -291,6 +292,8 @@ pub struct RedlineApp {
     /// The operator the reports name: as last typed, else the OS user. A
     /// report is never written naming nobody: the officer is asked first.
     pub operator: String,
+    /// The unit areas are read in beside m² (table, detail).
+    pub area_unit: AreaUnit,
     /// A report waits for the operator's name.
     pub operator_prompt: Option<Export>,
     /// An export where no save dialog opens.
@@ -320,6 +323,12 @@ pub struct RedlineApp {
 impl RedlineApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: ViewOptions) -> RedlineApp {
         fonts::install_cjk_font(&cc.egui_ctx);
+        // Splitters an officer can see and grab: egui's are hairlines with
+        // a 3 px grip, and a drag beside one pans the map instead.
+        cc.egui_ctx.all_styles_mut(|style| {
+            style.interaction.resize_grab_radius_side = 8.0;
+            style.visuals.widgets.noninteractive.bg_stroke.width = 2.0;
+        });
         let remembered: Remembered = cc
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
@@ -357,6 +366,7 @@ impl RedlineApp {
                 .or_else(os_user)
                 .unwrap_or_default(),
             operator_prompt: None,
+            area_unit: remembered.area_unit,
             export_form: None,
             last_written: None,
             hatch: None,
@@ -825,6 +835,7 @@ impl RedlineApp {
             hidden_layers,
             recent_plans: self.recent_plans.clone(),
             operator: self.operator.clone(),
+            area_unit: self.area_unit,
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, Color32, RichText, Sense, Vec2};
 
 use crate::catalog::Rule;
-use crate::report::{two_decimals, water_distance};
+use crate::report::{two_decimals, water_distance, AreaUnit};
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 
 use super::canvas::measure_text;
@@ -109,6 +109,16 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 {
                     ui.close();
                     app.fit_to = app.plan.as_ref().map(|p| p.bounds);
+                }
+                ui.separator();
+                ui.label(app.tr("面积单位（m² 之外）", "Area unit (beside m²)"));
+                for unit in AreaUnit::ALL {
+                    let label = match unit {
+                        AreaUnit::SquareMetres => app.tr("仅 m²", "m² only"),
+                        AreaUnit::Hectare => app.tr("公顷", "hectares"),
+                        AreaUnit::Mu => app.tr("亩", "mu (亩)"),
+                    };
+                    ui.radio_value(&mut app.area_unit, unit, label);
                 }
                 ui.separator();
                 ui.radio_value(&mut app.lang, Lang::Zh, "中文");
@@ -218,9 +228,11 @@ fn rule_group(rule: Rule) -> usize {
 }
 
 pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    let width = ui.ctx().content_rect().width();
     egui::Panel::left("layers")
         .resizable(true)
-        .default_size(290.0)
+        .default_size(260.0_f32.min(width * 0.24))
+        .size_range(160.0..=(width * 0.28).max(160.0))
         .show(ui, |ui| {
             ui.heading(app.tr("图层", "Layers"));
             let Some(plan) = app.plan.clone() else {
@@ -513,12 +525,13 @@ fn refresh_rows(app: &mut RedlineApp) {
     app.table.rows_key = Some(key);
 }
 
-const COLUMN_WIDTHS: [f32; 5] = [110.0, 190.0, 100.0, 70.0, 360.0];
-
 pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    // The table follows the window's height; the map keeps the larger part.
+    let height = ui.ctx().content_rect().height();
     egui::Panel::bottom("results")
         .resizable(true)
-        .default_size(240.0)
+        .default_size((height * 0.3).clamp(140.0, 420.0))
+        .size_range(110.0..=(height * 0.6).max(110.0))
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(app.tr("筛查结果", "Results"));
@@ -565,120 +578,129 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 );
             });
             refresh_rows(app);
-            let headers = [
-                (app.tr("地块编号", "Parcel id"), Some(SortKey::Id)),
-                (app.tr("名称", "Name"), None),
-                (app.tr("面积 m²", "Area m²"), Some(SortKey::Area)),
-                (app.tr("结论", "Verdict"), Some(SortKey::Verdict)),
-                (app.tr("最重要的发现", "Worst finding"), None),
-            ];
-            ui.horizontal(|ui| {
-                for ((title, key), width) in headers.iter().zip(COLUMN_WIDTHS) {
-                    let marker = match key {
-                        Some(k) if *k == app.table.sort => {
-                            if app.table.descending {
-                                " ↓"
-                            } else {
-                                " ↑"
-                            }
-                        }
-                        _ => "",
-                    };
-                    let button =
-                        egui::Button::new(RichText::new(format!("{title}{marker}")).strong())
-                            .frame(false);
-                    if ui.add_sized([width, 18.0], button).clicked() {
-                        if let Some(k) = key {
-                            if app.table.sort == *k {
-                                app.table.descending = !app.table.descending;
-                            } else {
-                                app.table.sort = *k;
-                                app.table.descending = false;
-                            }
-                        }
-                    }
-                }
-            });
-            ui.separator();
-            let rows = app.table.rows.clone();
-            let row_height = 20.0;
-            let mut clicked = None;
-            let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
-            // A parcel picked on the map or by --select is brought into the table's view.
-            if std::mem::take(&mut app.table.reveal_selected) {
-                if let Some(row) = rows.iter().position(|&r| Some(r) == app.selected) {
-                    let spacing = ui.spacing().item_spacing.y;
-                    scroll = scroll.vertical_scroll_offset(row as f32 * (row_height + spacing));
-                }
-            }
-            scroll.show_rows(ui, row_height, rows.len(), |ui, range| {
-                for &outcome_index in &rows[range] {
-                    let outcome = &app.parcels.screening.outcomes[outcome_index];
-                    let (id, name) = outcome_id_name(outcome);
-                    let verdict = outcome_verdict(outcome);
-                    let selected = app.selected == Some(outcome_index);
-                    ui.horizontal(|ui| {
-                        let cells = [
-                            id,
-                            name,
-                            match outcome {
-                                ParcelOutcome::Screened { result, .. } => {
-                                    two_decimals(result.area_m2)
-                                }
-                                ParcelOutcome::Unscreened(_) => String::new(),
-                            },
-                        ];
-                        let mut row_clicked = false;
-                        for (text, width) in cells.iter().zip(COLUMN_WIDTHS) {
-                            row_clicked |= ui
-                                .add_sized(
-                                    [width, row_height],
-                                    egui::Button::selectable(selected, text.as_str()),
-                                )
-                                .clicked();
-                        }
-                        let verdict_text = match verdict {
-                            Some(v) => app.lang.verdict(v).to_string(),
-                            None => app.tr("未筛查", "not screened").to_string(),
-                        };
-                        row_clicked |= ui
-                            .add_sized(
-                                [COLUMN_WIDTHS[3], row_height],
-                                egui::Button::selectable(
-                                    selected,
-                                    RichText::new(verdict_text)
-                                        .color(verdict_color(verdict))
-                                        .strong(),
-                                ),
-                            )
-                            .clicked();
-                        let worst = match outcome {
-                            ParcelOutcome::Unscreened(problem) => problem.message.clone(),
-                            _ => worst_finding(app, outcome),
-                        };
-                        row_clicked |= ui
-                            .add_sized(
-                                [COLUMN_WIDTHS[4], row_height],
-                                egui::Button::selectable(selected, worst),
-                            )
-                            .clicked();
-                        if row_clicked {
-                            clicked = Some(outcome_index);
-                        }
-                    });
-                }
-            });
-            if let Some(i) = clicked {
-                app.select(Some(i));
-                app.table.reveal_selected = false;
-            }
+            results_table(app, ui);
         });
 }
 
+/// The results table: columns the officer can widen, text cut with "…"
+/// and shown whole on hover, rows drawn only where seen.
+fn results_table(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    use egui_extras::{Column, TableBuilder};
+    let en = app.lang == Lang::En;
+    let headers = [
+        (app.tr("地块编号", "Parcel id"), Some(SortKey::Id)),
+        (app.tr("名称", "Name"), None),
+        (app.tr("面积", "Area"), Some(SortKey::Area)),
+        (app.tr("结论", "Verdict"), Some(SortKey::Verdict)),
+        (app.tr("最重要的发现", "Worst finding"), None),
+    ];
+    let rows = app.table.rows.clone();
+    let row_height = 20.0;
+    let cell = |ui: &mut egui::Ui, text: RichText| {
+        ui.add(egui::Label::new(text).truncate().selectable(false));
+    };
+    let mut clicked = None;
+    let mut sort_by = None;
+    // Wider than the panel (a small window), the table scrolls sideways
+    // rather than cutting its last column.
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        let mut table = TableBuilder::new(ui)
+            .id_salt("results_table")
+            .striped(true)
+            .resizable(true)
+            .sense(egui::Sense::click())
+            .auto_shrink([false, false])
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::initial(120.0).at_least(60.0).clip(true))
+            .column(Column::initial(200.0).at_least(60.0).clip(true))
+            .column(Column::initial(200.0).at_least(70.0).clip(true))
+            .column(Column::initial(90.0).at_least(50.0).clip(true))
+            .column(Column::remainder().at_least(240.0).clip(true));
+        // A parcel picked on the map or by --select is brought into view.
+        if std::mem::take(&mut app.table.reveal_selected) {
+            if let Some(row) = rows.iter().position(|&r| Some(r) == app.selected) {
+                table = table.scroll_to_row(row, Some(egui::Align::Center));
+            }
+        }
+        table
+            .header(20.0, |mut header| {
+                for (title, key) in &headers {
+                    header.col(|ui| {
+                        let marker = match key {
+                            Some(k) if *k == app.table.sort && app.table.descending => " ↓",
+                            Some(k) if *k == app.table.sort => " ↑",
+                            _ => "",
+                        };
+                        let button =
+                            egui::Button::new(RichText::new(format!("{title}{marker}")).strong())
+                                .frame(false);
+                        if ui.add(button).clicked() {
+                            sort_by = *key;
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(row_height, rows.len(), |mut row| {
+                    let outcome_index = rows[row.index()];
+                    let outcome = &app.parcels.screening.outcomes[outcome_index];
+                    let (id, name) = outcome_id_name(outcome);
+                    let verdict = outcome_verdict(outcome);
+                    row.set_selected(app.selected == Some(outcome_index));
+                    let area = match outcome {
+                        ParcelOutcome::Screened { result, .. } => {
+                            app.area_unit.beside_m2(result.area_m2, en)
+                        }
+                        ParcelOutcome::Unscreened(_) => String::new(),
+                    };
+                    let verdict_text = match verdict {
+                        Some(v) => app.lang.verdict(v),
+                        None => app.tr("未筛查", "not screened"),
+                    };
+                    let worst = match outcome {
+                        ParcelOutcome::Unscreened(problem) => problem.message.clone(),
+                        _ => worst_finding(app, outcome),
+                    };
+                    row.col(|ui| cell(ui, RichText::new(id)));
+                    row.col(|ui| cell(ui, RichText::new(name)));
+                    row.col(|ui| cell(ui, RichText::new(area)));
+                    row.col(|ui| {
+                        cell(
+                            ui,
+                            RichText::new(verdict_text)
+                                .color(verdict_color(verdict))
+                                .strong(),
+                        )
+                    });
+                    row.col(|ui| cell(ui, RichText::new(worst)));
+                    if row.response().clicked() {
+                        clicked = Some(outcome_index);
+                    }
+                });
+            });
+    });
+    if let Some(key) = sort_by {
+        if app.table.sort == key {
+            app.table.descending = !app.table.descending;
+        } else {
+            app.table.sort = key;
+            app.table.descending = false;
+        }
+    }
+    if let Some(i) = clicked {
+        app.select(Some(i));
+        app.table.reveal_selected = false;
+    }
+}
+
 pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    // A fixed share of the window, whatever the selection holds: the map
+    // must not jump when another parcel is picked.
+    let width = ui.ctx().content_rect().width();
     egui::Panel::right("detail")
         .resizable(true)
-        .default_size(360.0)
+        .default_size(360.0_f32.min(width * 0.3))
+        .size_range(220.0..=(width * 0.34).max(220.0))
         .show(ui, |ui| {
             ui.heading(app.tr("地块详情", "Parcel detail"));
             let (Some(plan), Some(index)) = (app.plan.clone(), app.selected) else {
@@ -710,9 +732,10 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             );
             ui.horizontal(|ui| {
                 ui.label(format!(
-                    "{} {} m²",
+                    "{} {}",
                     app.tr("面积", "Area"),
-                    two_decimals(result.area_m2)
+                    app.area_unit
+                        .beside_m2(result.area_m2, app.lang == Lang::En)
                 ));
                 ui.label(
                     RichText::new(app.lang.verdict(result.verdict))
@@ -726,48 +749,47 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 if result.findings.is_empty() {
                     ui.label(app.tr("未触及任何管控区。", "Touches no protected zone."));
                 }
-                egui::Grid::new("findings")
-                    .striped(true)
-                    .num_columns(4)
-                    .show(ui, |ui| {
-                        ui.strong(app.tr("管控区", "Zone"));
-                        ui.strong(app.tr("规则", "Rule"));
-                        ui.strong(app.tr("重叠 m² / 距离 m", "Overlap m² / distance m"));
-                        ui.strong(app.tr("结论", "Verdict"));
-                        ui.end_row();
-                        for finding in &result.findings {
-                            let spec = &plan.plan.catalog.layers[finding.zone.layer];
-                            let feature = &plan.plan.layers[finding.zone.layer].features
-                                [finding.zone.feature];
-                            ui.label(format!("{}\n{} {}", spec.name, feature.id, feature.name));
-                            ui.label(app.lang.rule(spec.rule));
-                            let measure = match (finding.overlap_m2, finding.distance_m) {
-                                (Some(a), _) => format!(
-                                    "{} m² ({}%)",
-                                    two_decimals(a),
-                                    two_decimals(result.overlap_pct(finding).unwrap_or(0.0))
-                                ),
-                                (None, Some(d)) => water_distance(d, app.lang == Lang::En),
-                                (None, None) => String::new(),
-                            };
-                            ui.label(measure);
-                            let (text, color) = match finding.verdict {
-                                FindingVerdict::Conflict => (
-                                    app.lang.verdict(Verdict::Conflict),
-                                    verdict_color(Some(Verdict::Conflict)),
-                                ),
-                                FindingVerdict::Review => (
-                                    app.lang.verdict(Verdict::Review),
-                                    verdict_color(Some(Verdict::Review)),
-                                ),
-                                FindingVerdict::Contact => {
-                                    (app.tr("边界接触", "contact"), Color32::GRAY)
-                                }
-                            };
-                            ui.label(RichText::new(text).color(color).strong());
-                            ui.end_row();
+                // One block a finding, wrapped to the panel: a grid of
+                // long zone names would widen the panel and move the map.
+                let en = app.lang == Lang::En;
+                for finding in &result.findings {
+                    let spec = &plan.plan.catalog.layers[finding.zone.layer];
+                    let feature =
+                        &plan.plan.layers[finding.zone.layer].features[finding.zone.feature];
+                    let (text, color) = match finding.verdict {
+                        FindingVerdict::Conflict => (
+                            app.lang.verdict(Verdict::Conflict),
+                            verdict_color(Some(Verdict::Conflict)),
+                        ),
+                        FindingVerdict::Review => (
+                            app.lang.verdict(Verdict::Review),
+                            verdict_color(Some(Verdict::Review)),
+                        ),
+                        FindingVerdict::Contact => (app.tr("边界接触", "contact"), Color32::GRAY),
+                    };
+                    let mut measure = vec![app.lang.rule(spec.rule).to_string()];
+                    match (finding.overlap_m2, finding.distance_m) {
+                        (Some(a), _) => {
+                            measure.push(format!(
+                                "{} m² ({}%)",
+                                two_decimals(a),
+                                two_decimals(result.overlap_pct(finding).unwrap_or(0.0))
+                            ));
+                            // How many 亩 of the red line, beside the m².
+                            measure.extend(app.area_unit.amount(a, en));
                         }
+                        (None, Some(d)) => measure.push(water_distance(d, en)),
+                        (None, None) => {}
+                    }
+                    ui.add_space(4.0);
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(text).color(color).strong());
+                        ui.label(RichText::new(&spec.name).strong());
+                        ui.label(format!("{} {}", feature.id, feature.name));
                     });
+                    ui.label(measure.join(" · "));
+                    ui.separator();
+                }
                 let mut quoted: Vec<usize> = result.findings.iter().map(|f| f.zone.layer).collect();
                 quoted.dedup();
                 if !quoted.is_empty() {

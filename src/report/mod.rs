@@ -66,6 +66,58 @@ pub fn water_distance(distance_m: f64, en: bool) -> String {
     }
 }
 
+/// The land units officers read beside square metres: 公顷 (hectares) and
+/// 亩 (1 亩 = 10 000 / 15 m², the unit of China's land records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum AreaUnit {
+    /// Square metres alone.
+    SquareMetres,
+    Hectare,
+    #[default]
+    Mu,
+}
+
+impl AreaUnit {
+    pub const ALL: [AreaUnit; 3] = [AreaUnit::SquareMetres, AreaUnit::Hectare, AreaUnit::Mu];
+
+    /// Square metres in one of this unit.
+    fn m2(self) -> f64 {
+        match self {
+            AreaUnit::SquareMetres => 1.0,
+            AreaUnit::Hectare => 10_000.0,
+            AreaUnit::Mu => 10_000.0 / 15.0,
+        }
+    }
+
+    pub fn symbol(self, en: bool) -> &'static str {
+        match (self, en) {
+            (AreaUnit::SquareMetres, _) => "m²",
+            (AreaUnit::Hectare, false) => "公顷",
+            (AreaUnit::Hectare, true) => "ha",
+            (AreaUnit::Mu, false) => "亩",
+            (AreaUnit::Mu, true) => "mu",
+        }
+    }
+
+    /// `area_m2` in this unit ("21.60 亩"); `None` for square metres,
+    /// which are always shown.
+    pub fn amount(self, area_m2: f64, en: bool) -> Option<String> {
+        (self != AreaUnit::SquareMetres)
+            .then(|| format!("{} {}", two_decimals(area_m2 / self.m2()), self.symbol(en)))
+    }
+
+    /// `area_m2` in square metres, and in this unit beside them:
+    /// "14400.00 m²（21.60 亩）".
+    pub fn beside_m2(self, area_m2: f64, en: bool) -> String {
+        let m2 = format!("{} m²", two_decimals(area_m2));
+        match (self.amount(area_m2, en), en) {
+            (None, _) => m2,
+            (Some(other), true) => format!("{m2} ({other})"),
+            (Some(other), false) => format!("{m2}（{other}）"),
+        }
+    }
+}
+
 /// Fixed two decimals, the precision every report states.
 pub fn two_decimals(value: f64) -> String {
     fixed(value, 2)
@@ -100,6 +152,25 @@ pub fn display_width(text: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn areas_read_in_hectares_and_mu_beside_square_metres() {
+        use super::AreaUnit;
+        assert_eq!(
+            AreaUnit::Mu.beside_m2(14_400.0, false),
+            "14400.00 m²（21.60 亩）"
+        );
+        assert_eq!(
+            AreaUnit::Hectare.beside_m2(14_400.0, true),
+            "14400.00 m² (1.44 ha)"
+        );
+        assert_eq!(AreaUnit::SquareMetres.beside_m2(0.4, false), "0.40 m²");
+        // 1 亩 is exactly 10 000 / 15 m².
+        assert_eq!(
+            AreaUnit::Mu.beside_m2(10_000.0, false),
+            "10000.00 m²（15.00 亩）"
+        );
+    }
+
     use super::*;
 
     #[test]
