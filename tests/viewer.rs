@@ -101,13 +101,66 @@ fn a_hidden_layer_is_not_drawn() {
         .iter()
         .any(|l| l == "eco_redline"));
 
+    // A click on the name selects the layer: it stays drawn.
     harness.get_by_label("生态保护红线").click();
+    harness.run_steps(2);
+    assert!(harness
+        .state()
+        .drawn_layers
+        .iter()
+        .any(|l| l == "eco_redline"));
+    assert!(harness.state().selected_layer.is_some());
+
+    harness.get_by_label("显示 生态保护红线").click();
     harness.run_steps(2);
 
     let app = harness.state();
     assert!(!app.drawn_layers.iter().any(|l| l == "eco_redline"));
     assert!(app.drawn_layers.iter().any(|l| l == "nature_reserves"));
     assert!(!app.visible_layer_ids().contains(&"eco_redline".to_string()));
+}
+
+#[test]
+fn layers_move_within_their_group_and_the_list_explains_the_map() {
+    let mut harness = sample_viewer();
+    // The first layer of each group cannot move up, the last not down.
+    let disabled = |harness: &Harness<'_, RedlineApp>, label: &str| {
+        harness
+            .query_all_by_label(label)
+            .filter(|n| n.accesskit_node().is_disabled())
+            .count()
+    };
+    // Three groups (prohibit, restrict, setback): one ↑ and one ↓ disabled in each.
+    assert_eq!(disabled(&harness, "↑"), 3);
+    assert_eq!(disabled(&harness, "↓"), 3);
+    let order = harness.state().layer_order.clone();
+    // The red line's ↑ is disabled: it heads the prohibit group; its ↓
+    // swaps it with the barriers, not with a layer of another group.
+    harness.query_all_by_label("↓").next().unwrap().click();
+    harness.run_steps(2);
+    let moved = &harness.state().layer_order;
+    assert_eq!((moved[0], moved[1]), (order[1], order[0]));
+    assert_eq!(moved[2..], order[2..]);
+    // The legend: verdict colours of the parcels, the setback bands.
+    assert!(shows(&harness, "30 m 不符合"));
+    assert!(shows(&harness, "50 m 需论证"));
+    assert!(harness.query_by_label("显示 地块").is_some());
+    // English: one feature is one feature.
+    harness.state_mut().lang = redline::app::i18n::Lang::En;
+    harness.run_steps(2);
+    assert!(shows(&harness, "restrict · 1 feature · "));
+    assert!(shows(&harness, "prohibit · 3 features · 27.50 km²"));
+}
+
+#[test]
+fn a_filter_that_hides_the_selected_parcel_says_so() {
+    let mut harness = sample_viewer();
+    harness.get_by_label("XY-2025-001").click();
+    harness.run_steps(2);
+    assert!(!shows(&harness, "所选地块被筛选条件隐藏"));
+    harness.state_mut().table.verdict_filter = Some(Some(redline::screen::Verdict::Clear));
+    harness.run_steps(2);
+    assert!(shows(&harness, "所选地块被筛选条件隐藏"));
 }
 
 #[test]

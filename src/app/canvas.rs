@@ -169,7 +169,9 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         app.refine_layer(ui.ctx(), plan.clone(), layer_index);
     }
 
-    parcels_ui(app, &map, &view);
+    if app.parcels_visible {
+        parcels_ui(app, &map, &view);
+    }
     if let Some(graphic) = app
         .selected
         .and_then(|i| app.parcels.graphics.get(i))
@@ -209,6 +211,10 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     draw_tool_hint(app, &painter, canvas);
     draw_scale_and_north(&painter, canvas, view.m_per_px, INK);
 }
+
+/// Below this size on screen (when few are in view) a parcel is drawn with
+/// a round symbol of this diameter too.
+const MIN_SYMBOL_PX: f32 = 9.0;
 
 /// Parcels in view beyond which outlines are drawn on the GPU, thin, not by egui.
 const MAX_EGUI_OUTLINES: usize = 1_000;
@@ -280,15 +286,24 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
     }
     batch.paint(map.painter, map.canvas, map.screen_from_local(), &app.gpu);
     if few {
+        let screen_from_local = map.screen_from_local();
         for i in in_view {
             if let (Some(ParcelOutcome::Screened { result, .. }), Some(Some(graphic))) =
                 (parcels.screening.outcomes.get(i), parcels.graphics.get(i))
             {
-                map.graphic(
-                    graphic,
-                    false,
-                    Stroke::new(1.5, verdict_color(Some(result.verdict))),
-                );
+                let color = verdict_color(Some(result.verdict));
+                map.graphic(graphic, false, Stroke::new(1.5, color));
+                // At plan scale a parcel is a few pixels: a symbol of a
+                // legible size shows where it is and what it is.
+                let on_screen = screen_from_local.mul_rect(graphic.bounds());
+                if on_screen.size().max_elem() < MIN_SYMBOL_PX {
+                    map.painter.circle(
+                        on_screen.center(),
+                        MIN_SYMBOL_PX / 2.0,
+                        color,
+                        Stroke::new(1.0, Color32::from_gray(30)),
+                    );
+                }
             }
         }
     }

@@ -292,6 +292,10 @@ pub struct RedlineApp {
     /// The operator the reports name: as last typed, else the OS user. A
     /// report is never written naming nobody: the officer is asked first.
     pub operator: String,
+    /// Whether the parcels are drawn (the layer list's 地块 entry).
+    pub parcels_visible: bool,
+    /// The layer picked in the layer list.
+    pub selected_layer: Option<usize>,
     /// The unit areas are read in beside m² (table, detail).
     pub area_unit: AreaUnit,
     /// A report waits for the operator's name.
@@ -367,6 +371,8 @@ impl RedlineApp {
                 .unwrap_or_default(),
             operator_prompt: None,
             area_unit: remembered.area_unit,
+            parcels_visible: true,
+            selected_layer: None,
             export_form: None,
             last_written: None,
             hatch: None,
@@ -718,6 +724,15 @@ impl RedlineApp {
             }
             Err(e) => self.messages.push(e),
         }
+    }
+
+    /// The box of every parcel screened, in the working CRS.
+    pub fn parcels_bounds(&self) -> Option<geo::Rect> {
+        self.parcels
+            .screening
+            .screened()
+            .filter_map(|(p, _)| p.shape.bounding_rect())
+            .reduce(crate::geometry::union_rect)
     }
 
     /// Every file the results depend on, which an export must never overwrite.

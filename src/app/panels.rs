@@ -9,6 +9,7 @@ use eframe::egui::{self, Color32, RichText, Sense, Vec2};
 use crate::catalog::Rule;
 use crate::report::{two_decimals, water_distance, AreaUnit};
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
+use crate::style::{verdict_rgb, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA, UNSCREENED_RGB};
 
 use super::canvas::measure_text;
 use super::dialogs::{
@@ -249,6 +250,7 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
             ui.label(RichText::new(&plan.plan.catalog.name).strong());
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
+                parcels_row_ui(app, ui);
                 let groups = [
                     ("禁止开发 prohibit", "Prohibit (禁止)"),
                     ("限制开发 restrict", "Restrict (限制)"),
@@ -266,8 +268,8 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                         continue;
                     }
                     ui.label(RichText::new(app.tr(zh, en)).small().weak());
-                    for layer_index in members {
-                        layer_row_ui(app, ui, &plan, layer_index);
+                    for place in 0..members.len() {
+                        layer_row_ui(app, ui, &plan, &members, place);
                     }
                     ui.add_space(6.0);
                 }
@@ -347,53 +349,112 @@ fn parcel_files_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     }
 }
 
+/// A swatch of a layer's or a verdict's colour: filled, or a line.
+fn swatch(ui: &mut egui::Ui, rgb: [u8; 3], line: bool) {
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(18.0, 12.0), Sense::hover());
+    if line {
+        ui.painter().line_segment(
+            [rect.left_center(), rect.right_center()],
+            egui::Stroke::new(2.5, solid_color(rgb)),
+        );
+    } else {
+        ui.painter().rect_filled(rect, 1.0, fill_color(rgb, 160));
+        ui.painter().rect_stroke(
+            rect,
+            1.0,
+            egui::Stroke::new(1.0, solid_color(rgb)),
+            egui::StrokeKind::Inside,
+        );
+    }
+}
+
+/// The parcels as an entry of the layer list: shown or hidden, zoomed to,
+/// with the legend of their verdict colours.
+fn parcels_row_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
+    if app.parcels.screening.outcomes.is_empty() {
+        return;
+    }
+    ui.label(
+        RichText::new(app.tr("地块 parcels", "Parcels (地块)"))
+            .small()
+            .weak(),
+    );
+    ui.horizontal(|ui| {
+        swatch(ui, verdict_rgb(Verdict::Conflict), false);
+        let show = app.tr("显示 地块", "show parcels").to_string();
+        let shown = app.parcels_visible;
+        ui.checkbox(&mut app.parcels_visible, "")
+            .on_hover_text(&show)
+            .widget_info(|| {
+                egui::WidgetInfo::selected(egui::accesskit::Role::CheckBox, true, shown, &show)
+            });
+        ui.label(format!(
+            "{} {}",
+            app.tr("地块", "Parcels"),
+            app.parcels.screening.outcomes.len()
+        ));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .small_button(app.tr("缩放", "zoom"))
+                .on_hover_text(app.tr("缩放至全部地块", "Zoom to all parcels"))
+                .clicked()
+            {
+                app.fit_to = app.parcels_bounds();
+            }
+        });
+    });
+    // The legend: what each colour on the map says.
+    ui.horizontal_wrapped(|ui| {
+        ui.add_space(24.0);
+        for verdict in Verdict::WORST_FIRST {
+            if verdict == Verdict::Outside && app.parcels.counts.of(verdict) == 0 {
+                continue;
+            }
+            swatch(ui, verdict_rgb(verdict), false);
+            ui.label(RichText::new(app.lang.verdict(verdict)).small());
+        }
+        if app.parcels.counts.unscreened > 0 {
+            swatch(ui, UNSCREENED_RGB, false);
+            ui.label(RichText::new(app.tr("未筛查", "not screened")).small());
+        }
+    });
+    ui.add_space(6.0);
+}
+
+/// A layer of the list: its swatch, shown or not, its name (a click
+/// selects it; a double click zooms to it), its place among the layers of
+/// its group, and what it holds. `members` is the group in drawing order.
 fn layer_row_ui(
     app: &mut RedlineApp,
     ui: &mut egui::Ui,
     plan: &super::PlanData,
-    layer_index: usize,
+    members: &[usize],
+    place: usize,
 ) {
+    let layer_index = members[place];
     let spec = &plan.plan.catalog.layers[layer_index];
     let graphic = &plan.layers[layer_index];
     ui.horizontal(|ui| {
-        let (rect, _) = ui.allocate_exact_size(Vec2::new(18.0, 12.0), Sense::hover());
-        if graphic.is_lines {
-            ui.painter().line_segment(
-                [rect.left_center(), rect.right_center()],
-                egui::Stroke::new(2.5, solid_color(graphic.style.rgb)),
-            );
-        } else {
-            ui.painter()
-                .rect_filled(rect, 1.0, fill_color(graphic.style.rgb, 160));
-            ui.painter().rect_stroke(
-                rect,
-                1.0,
-                egui::Stroke::new(1.0, solid_color(graphic.style.rgb)),
-                egui::StrokeKind::Inside,
-            );
-        }
+        swatch(ui, graphic.style.rgb, graphic.is_lines);
+        let show = format!("{} {}", app.tr("显示", "show"), spec.name);
         if let Some(visible) = app.layer_visible.get_mut(layer_index) {
-            ui.checkbox(visible, &spec.name)
-                .on_hover_text(format!("{}\n{}", spec.id, spec.basis));
+            let shown = *visible;
+            // Named for screen readers (and tests): the name beside it is a
+            // label of its own.
+            ui.checkbox(visible, "")
+                .on_hover_text(&show)
+                .widget_info(|| {
+                    egui::WidgetInfo::selected(egui::accesskit::Role::CheckBox, true, shown, &show)
+                });
         }
-    });
-    let measure = if graphic.is_lines {
-        format!("{} {}", graphic.feature_count, app.tr("条", "lines"))
-    } else {
-        format!(
-            "{} {} · {:.2} km²",
-            graphic.feature_count,
-            app.tr("个", "features"),
-            graphic.area_km2
-        )
-    };
-    ui.horizontal(|ui| {
-        ui.add_space(24.0);
-        ui.label(
-            RichText::new(format!("{} · {}", app.lang.rule(spec.rule), measure))
-                .small()
-                .weak(),
-        );
+        let name = ui
+            .selectable_label(app.selected_layer == Some(layer_index), &spec.name)
+            .on_hover_text(format!("{}\n{}", spec.id, spec.basis));
+        if name.double_clicked() {
+            zoom_to_layer(app, plan, layer_index);
+        } else if name.clicked() {
+            app.selected_layer = Some(layer_index);
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .small_button(app.tr("缩放", "zoom"))
@@ -402,26 +463,81 @@ fn layer_row_ui(
             {
                 zoom_to_layer(app, plan, layer_index);
             }
-            if let Some(p) = app.layer_order.iter().position(|&i| i == layer_index) {
-                if ui
-                    .small_button("↓")
-                    .on_hover_text(app.tr("下移", "Draw lower"))
-                    .clicked()
-                    && p + 1 < app.layer_order.len()
-                {
-                    app.layer_order.swap(p, p + 1);
+            // Moves within its group only: a group is drawn as a whole.
+            let swap = |app: &mut RedlineApp, other: usize| {
+                let order = &mut app.layer_order;
+                let at = |i: usize| order.iter().position(|&l| l == i);
+                if let (Some(a), Some(b)) = (at(layer_index), at(other)) {
+                    order.swap(a, b);
                 }
-                if ui
-                    .small_button("↑")
-                    .on_hover_text(app.tr("上移", "Draw higher"))
-                    .clicked()
-                    && p > 0
-                {
-                    app.layer_order.swap(p, p - 1);
-                }
+            };
+            let lower = members.get(place + 1).copied();
+            if ui
+                .add_enabled(lower.is_some(), egui::Button::new("↓").small())
+                .on_hover_text(app.tr("下移", "Draw lower"))
+                .clicked()
+            {
+                swap(app, lower.unwrap_or(layer_index));
+            }
+            let higher = place.checked_sub(1).map(|p| members[p]);
+            if ui
+                .add_enabled(higher.is_some(), egui::Button::new("↑").small())
+                .on_hover_text(app.tr("上移", "Draw higher"))
+                .clicked()
+            {
+                swap(app, higher.unwrap_or(layer_index));
             }
         });
     });
+    let count = graphic.feature_count;
+    let measure = match (graphic.is_lines, app.lang) {
+        (true, Lang::Zh) => format!("{count} 条"),
+        (true, Lang::En) => format!("{count} line{}", if count == 1 { "" } else { "s" }),
+        (false, Lang::Zh) => format!("{count} 个 · {:.2} km²", graphic.area_km2),
+        (false, Lang::En) => format!(
+            "{count} feature{} · {:.2} km²",
+            if count == 1 { "" } else { "s" },
+            graphic.area_km2
+        ),
+    };
+    // On a line of its own, wrapped: never cut under the buttons.
+    ui.horizontal_wrapped(|ui| {
+        ui.add_space(24.0);
+        ui.label(
+            RichText::new(format!("{} · {}", app.lang.rule(spec.rule), measure))
+                .small()
+                .weak(),
+        );
+    });
+    if let Rule::Setback {
+        conflict_m,
+        review_m,
+    } = spec.rule
+    {
+        // The bands' legend: which band means what.
+        ui.horizontal_wrapped(|ui| {
+            ui.add_space(24.0);
+            for (distance_m, verdict, alpha) in [
+                (conflict_m, Verdict::Conflict, SETBACK_CONFLICT_ALPHA),
+                (review_m, Verdict::Review, SETBACK_REVIEW_ALPHA),
+            ] {
+                let (rect, _) = ui.allocate_exact_size(Vec2::new(18.0, 12.0), Sense::hover());
+                ui.painter().rect_filled(
+                    rect,
+                    1.0,
+                    fill_color(graphic.style.rgb, alpha.saturating_mul(3)),
+                );
+                ui.label(
+                    RichText::new(format!(
+                        "{} m {}",
+                        two_decimals(distance_m).trim_end_matches(".00"),
+                        app.lang.verdict(verdict)
+                    ))
+                    .small(),
+                );
+            }
+        });
+    }
 }
 
 fn zoom_to_layer(app: &mut RedlineApp, plan: &super::PlanData, layer_index: usize) {
@@ -578,6 +694,20 @@ pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 );
             });
             refresh_rows(app);
+            // A filter that hides the selected parcel says so: the detail
+            // and the map still show it.
+            if let Some(selected) = app.selected {
+                if !app.table.rows.contains(&selected) {
+                    ui.label(
+                        RichText::new(app.tr(
+                            "所选地块被筛选条件隐藏",
+                            "the selected parcel is hidden by the filter",
+                        ))
+                        .small()
+                        .color(Color32::from_rgb(0xff, 0xa0, 0x00)),
+                    );
+                }
+            }
             results_table(app, ui);
         });
 }
