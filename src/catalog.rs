@@ -4,6 +4,7 @@
 //! Nothing about a particular plan lives in code. A wrong catalog is refused
 //! with the line and the fix, before any layer is read.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -64,6 +65,16 @@ pub struct LayerSpec {
     pub target_share_pct: Option<f64>,
     /// The plan map's colour for the layer, `#rrggbb`; absent, one is chosen by rule.
     pub color: Option<[u8; 3]>,
+    /// What the catalog calls the file's columns (`[layer.fields]`, column =
+    /// name): a shapefile's DLMC is 地类名称 to the officer.
+    pub field_names: BTreeMap<String, String>,
+}
+
+impl LayerSpec {
+    /// A column's name as the catalog gives it, else the column's own.
+    pub fn field_name<'a>(&'a self, column: &'a str) -> &'a str {
+        self.field_names.get(column).map_or(column, String::as_str)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +121,8 @@ struct LayerSection {
     target_area_km2: Option<f64>,
     target_share_pct: Option<f64>,
     color: Option<Spanned<String>>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +266,7 @@ impl Catalog {
                 target_area_km2: section.target_area_km2,
                 target_share_pct: section.target_share_pct,
                 color,
+                field_names: section.fields.clone(),
             });
         }
         if layers.is_empty() {
@@ -340,6 +354,20 @@ setback_m = { conflict = 30.0, review = 50.0 }
             }
         );
         assert_eq!(c.layers[1].path, dir.path().join("rivers.geojson"));
+    }
+
+    #[test]
+    fn field_names_come_from_the_catalog_where_it_gives_them() {
+        let dir = dir_with(&["red.geojson", "rivers.geojson"]);
+        let text = GOOD.replace(
+            "basis = \"第四章第一节\"\n",
+            "basis = \"第四章第一节\"\nfields = { DLMC = \"地类名称\", BSM = \"标识码\" }\n",
+        );
+        let c = parse_in(dir.path(), &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.layers[0].field_name("DLMC"), "地类名称");
+        assert_eq!(c.layers[0].field_name("BSM"), "标识码");
+        assert_eq!(c.layers[0].field_name("QSDWMC"), "QSDWMC");
+        assert_eq!(c.layers[1].field_name("DLMC"), "DLMC");
     }
 
     #[test]

@@ -64,6 +64,7 @@ fn plan_with_zone(zone: &Polygon) -> LoadedPlan {
                 target_area_km2: None,
                 target_share_pct: None,
                 color: None,
+                field_names: Default::default(),
             }],
         },
         layers: vec![Layer {

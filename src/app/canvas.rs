@@ -28,6 +28,7 @@ const SETBACK_INK: Color32 = Color32::from_rgb(0xc2, 0x18, 0x5b);
 pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
     let canvas = response.rect;
+    app.map_rect = canvas;
     painter.rect_filled(canvas, 0.0, PAPER);
     let Some(plan) = app.plan.clone() else {
         let text = if app.is_busy() {
@@ -457,7 +458,11 @@ fn identify(app: &mut RedlineApp, pt: Coord, tolerance_m: f64) {
             };
             Identified {
                 title: format!("{} · {} {}", spec.name, feature.id, feature.name),
-                attributes: feature.attributes.clone(),
+                attributes: feature
+                    .attributes
+                    .iter()
+                    .map(|(column, value)| (spec.field_name(column).to_string(), value.clone()))
+                    .collect(),
                 graphic: Some(graphic),
             }
         })

@@ -292,6 +292,11 @@ pub struct RedlineApp {
     /// The operator the reports name: as last typed, else the OS user. A
     /// report is never written naming nobody: the officer is asked first.
     pub operator: String,
+    /// The window's size in the last frame, and whether this frame's differs.
+    window_size: egui::Vec2,
+    pub window_resized: bool,
+    /// Where the map is on screen: windows open over its corners.
+    pub map_rect: egui::Rect,
     /// Whether the parcels are drawn (the layer list's 地块 entry).
     pub parcels_visible: bool,
     /// The layer picked in the layer list.
@@ -373,6 +378,9 @@ impl RedlineApp {
             area_unit: remembered.area_unit,
             parcels_visible: true,
             selected_layer: None,
+            map_rect: egui::Rect::NOTHING,
+            window_size: egui::Vec2::ZERO,
+            window_resized: false,
             export_form: None,
             last_written: None,
             hatch: None,
@@ -985,6 +993,9 @@ impl eframe::App for RedlineApp {
             self.open_parcels(&ctx, parcels);
         }
 
+        let window_size = ctx.content_rect().size();
+        self.window_resized = window_size != self.window_size;
+        self.window_size = window_size;
         panels::menu_bar_ui(self, ui);
         panels::status_bar_ui(self, ui);
         panels::layers_ui(self, ui);

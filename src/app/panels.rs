@@ -228,13 +228,28 @@ fn rule_group(rule: Rule) -> usize {
     }
 }
 
+/// While the window changes size (its first frames come at whatever size
+/// the window system gives, and an officer resizes it), a panel lets go of
+/// its size and takes its default from the window again: the table follows
+/// the window's height, the side panels keep their share of its width.
+fn forget_size_on_resize(app: &RedlineApp, ui: &egui::Ui, panel: &str) {
+    if app.window_resized {
+        let id = ui.scope_id().with(panel);
+        ui.ctx().data_mut(|d| d.remove::<egui::PanelState>(id));
+    }
+}
+
 pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     let width = ui.ctx().content_rect().width();
+    forget_size_on_resize(app, ui, "layers");
     egui::Panel::left("layers")
         .resizable(true)
-        .default_size(260.0_f32.min(width * 0.24))
-        .size_range(160.0..=(width * 0.28).max(160.0))
+        .default_size(280.0_f32.min(width * 0.27))
+        .size_range(220.0..=(width * 0.32).max(220.0))
         .show(ui, |ui| {
+            // egui keeps a panel as wide as what it holds: truncated names
+            // would let it shrink to its minimum.
+            ui.set_min_width(ui.available_width());
             ui.heading(app.tr("图层", "Layers"));
             let Some(plan) = app.plan.clone() else {
                 if app.plan_loading() {
@@ -421,6 +436,9 @@ fn parcels_row_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     ui.add_space(6.0);
 }
 
+/// Room for a layer row's ↑, ↓ and zoom buttons.
+const LAYER_BUTTONS_W: f32 = 104.0;
+
 /// A layer of the list: its swatch, shown or not, its name (a click
 /// selects it; a double click zooms to it), its place among the layers of
 /// its group, and what it holds. `members` is the group in drawing order.
@@ -447,8 +465,29 @@ fn layer_row_ui(
                     egui::WidgetInfo::selected(egui::accesskit::Role::CheckBox, true, shown, &show)
                 });
         }
+        // The buttons keep their room; a long name is cut with "…".
+        let room = (ui.available_width() - LAYER_BUTTONS_W).max(40.0);
+        let selected = app.selected_layer == Some(layer_index);
+        let mut text = RichText::new(&spec.name);
+        if selected {
+            text = text
+                .strong()
+                .background_color(ui.visuals().selection.bg_fill);
+        }
         let name = ui
-            .selectable_label(app.selected_layer == Some(layer_index), &spec.name)
+            .allocate_ui_with_layout(
+                Vec2::new(room, ui.spacing().interact_size.y),
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| {
+                    ui.add(
+                        egui::Label::new(text)
+                            .truncate()
+                            .selectable(false)
+                            .sense(Sense::click()),
+                    )
+                },
+            )
+            .inner
             .on_hover_text(format!("{}\n{}", spec.id, spec.basis));
         if name.double_clicked() {
             zoom_to_layer(app, plan, layer_index);
@@ -644,9 +683,10 @@ fn refresh_rows(app: &mut RedlineApp) {
 pub fn results_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     // The table follows the window's height; the map keeps the larger part.
     let height = ui.ctx().content_rect().height();
+    forget_size_on_resize(app, ui, "results");
     egui::Panel::bottom("results")
         .resizable(true)
-        .default_size((height * 0.3).clamp(140.0, 420.0))
+        .default_size((height * 0.3).clamp(140.0, 480.0))
         .size_range(110.0..=(height * 0.6).max(110.0))
         .show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -827,11 +867,13 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     // A fixed share of the window, whatever the selection holds: the map
     // must not jump when another parcel is picked.
     let width = ui.ctx().content_rect().width();
+    forget_size_on_resize(app, ui, "detail");
     egui::Panel::right("detail")
         .resizable(true)
-        .default_size(360.0_f32.min(width * 0.3))
+        .default_size(340.0_f32.min(width * 0.28))
         .size_range(220.0..=(width * 0.34).max(220.0))
         .show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
             ui.heading(app.tr("地块详情", "Parcel detail"));
             let (Some(plan), Some(index)) = (app.plan.clone(), app.selected) else {
                 ui.label(
@@ -938,17 +980,29 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         });
 }
 
+/// The windows over the map. Each opens in a corner of the map, where it
+/// hides least of it (never over the table or the detail), can be moved,
+/// and scrolls rather than growing over the map.
 pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
     operator_prompt_ui(app, ctx);
     export_form_ui(app, ctx);
+    let map = if app.map_rect.is_positive() {
+        app.map_rect
+    } else {
+        ctx.content_rect()
+    };
+    let inset = Vec2::splat(10.0);
+    let tall = (map.height() * 0.5).max(120.0);
     if !app.identified.is_empty() {
         let mut open = true;
         egui::Window::new(app.tr("识别", "Identify"))
             .open(&mut open)
-            .default_pos(ctx.content_rect().center())
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(map.right_top() + Vec2::new(-inset.x - 40.0, inset.y))
+            .default_width(300.0_f32.min(map.width() * 0.45))
             .show(ctx, |ui| {
                 egui::ScrollArea::vertical()
-                    .max_height(360.0)
+                    .max_height(tall)
                     .show(ui, |ui| {
                         for (i, hit) in app.identified.iter().enumerate() {
                             ui.strong(&hit.title);
@@ -973,6 +1027,9 @@ pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
         let mut open = true;
         egui::Window::new(app.tr("输入地块坐标", "Type parcel corners"))
             .open(&mut open)
+            .pivot(egui::Align2::LEFT_TOP)
+            .default_pos(map.left_top() + Vec2::new(inset.x, 40.0))
+            .default_width(320.0)
             .show(ctx, |ui| {
                 ui.label(app.tr(
                     "每行一个角点：x, y（工作坐标系，米）或 经度, 纬度",
@@ -996,11 +1053,12 @@ pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
         let mut open = true;
         egui::Window::new(app.tr("消息", "Messages"))
             .open(&mut open)
-            .anchor(egui::Align2::RIGHT_BOTTOM, Vec2::new(-380.0, -260.0))
-            .default_width(520.0)
+            .pivot(egui::Align2::LEFT_BOTTOM)
+            .default_pos(map.left_bottom() + Vec2::new(inset.x, -inset.y - 30.0))
+            .default_width(460.0_f32.min(map.width() * 0.6).max(200.0))
             .show(ctx, |ui| {
                 egui::ScrollArea::vertical()
-                    .max_height(200.0)
+                    .max_height(tall.min(200.0))
                     .show(ui, |ui| {
                         for message in &app.messages {
                             ui.label(message);

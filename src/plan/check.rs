@@ -427,6 +427,7 @@ mod tests {
             target_area_km2: area,
             target_share_pct: share,
             color: None,
+            field_names: Default::default(),
         }
     }
 
