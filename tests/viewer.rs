@@ -235,6 +235,31 @@ fn a_sketched_parcel_inside_the_red_line_is_screened_at_once() {
         parcel.notes
     );
     assert!(app.messages.iter().any(|m| m.contains("坐标已交换")));
+
+    // The report lists both sketches among its inputs: when, and their corners.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    let ctx = harness.ctx.clone();
+    let app = harness.state_mut();
+    app.operator = "张三".to_string();
+    app.export(
+        &ctx,
+        Export::Pdf,
+        path.clone(),
+        ReportTime::parse("2026-12-02 05:57").unwrap(),
+    );
+    app.wait_for_jobs(&ctx);
+    let document = lopdf::Document::load(&path).unwrap();
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text = document.extract_text(&pages).unwrap();
+    assert!(
+        text.contains("手绘地块（在查看器中绘制或输入，无文件）"),
+        "{text}"
+    );
+    assert!(text.contains("其中 2 个为在查看器中手绘的地块"), "{text}");
+    let first = corners[0];
+    let corner = format!("{:.2}, {:.2}", first.x, first.y);
+    assert!(text.contains(&corner), "{corner} missing");
 }
 
 #[test]

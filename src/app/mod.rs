@@ -32,7 +32,9 @@ use crate::io::sketch::{parse_coordinate_pairs, sketch_feature};
 use crate::pipeline::ParcelSource;
 use crate::report::csv::{findings_csv, summary_csv};
 use crate::report::geojson::{findings_geojson, GeoJsonCrs};
-use crate::report::meta::{hash_inputs, inputs as report_inputs, os_user, ReportMeta, ReportTime};
+use crate::report::meta::{
+    hash_inputs, inputs as report_inputs, os_user, ReportMeta, ReportTime, SketchInput,
+};
 use crate::report::{input_files, pdf, AreaUnit};
 use crate::screen::{place_on_plan, screen_parcel, ParcelOutcome, Screening, Verdict};
 
@@ -124,6 +126,43 @@ const RECENT_PLANS: usize = 8;
 
 /// How a sketched parcel's id begins (草图-1, 草图-2, …).
 const SKETCH_ID_PREFIX: &str = "草图-";
+
+/// The attribute of a sketched parcel holding when it was drawn.
+const SKETCH_TIME: &str = "绘制时间";
+
+/// The sketched parcels of a screening, as the report lists them among its inputs.
+fn sketch_inputs(screening: &Screening) -> Vec<SketchInput> {
+    screening
+        .screened()
+        .filter(|(p, _)| p.id.starts_with(SKETCH_ID_PREFIX))
+        .map(|(p, _)| {
+            let drawn = p
+                .attributes
+                .iter()
+                .find(|(k, _)| k == SKETCH_TIME)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let corners = match &p.shape {
+                Shape::Area(mp) => {
+                    mp.0.iter()
+                        .flat_map(|polygon| {
+                            let ring = &polygon.exterior().0;
+                            ring[..ring.len().saturating_sub(1)]
+                                .iter()
+                                .map(|c| (c.x, c.y))
+                        })
+                        .collect()
+                }
+                Shape::Lines(_) => Vec::new(),
+            };
+            SketchInput {
+                id: p.id.clone(),
+                drawn,
+                corners,
+            }
+        })
+        .collect()
+}
 
 /// A CRS typed in the viewer; blank is none.
 fn parse_crs(text: &str) -> Result<Option<Crs>, String> {
@@ -694,6 +733,7 @@ impl RedlineApp {
                 )];
                 notes.append(&mut self.sketch_notes);
                 parcel.notes.splice(0..0, notes);
+                parcel.attributes.push((SKETCH_TIME.to_string(), when));
                 let Shape::Area(mp) = &parcel.shape else {
                     return;
                 };
@@ -786,6 +826,7 @@ impl RedlineApp {
                         tool_version: env!("CARGO_PKG_VERSION").to_string(),
                         inputs: hash_inputs(&report_inputs(&plan.plan, &files))
                             .map_err(|e| e.to_string())?,
+                        sketches: sketch_inputs(&screening),
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }

@@ -290,6 +290,7 @@ fn write_whole_outputs(
             time,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             inputs: hash_inputs(&inputs(plan, &args.parcels))?,
+            sketches: Vec::new(),
         };
         let bytes = pdf::render(plan, index, screening, &meta).map_err(output_error(path))?;
         write_report(path, input_paths, &bytes, args.force)?;

@@ -97,6 +97,19 @@ pub struct ReportMeta {
     pub time: ReportTime,
     pub tool_version: String,
     pub inputs: Vec<HashedInput>,
+    /// Parcels drawn or typed in the viewer: inputs without a file.
+    pub sketches: Vec<SketchInput>,
+}
+
+/// A parcel drawn or typed in the viewer: what the report states of it in
+/// place of a file's hash — when, and its corners.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SketchInput {
+    pub id: String,
+    /// When it was drawn, as reports print times.
+    pub drawn: String,
+    /// Its corners in the working CRS, in order, the ring not closed.
+    pub corners: Vec<(f64, f64)>,
 }
 
 /// The operator when none is named on the command line: the OS user.

@@ -117,7 +117,13 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
         cells(["操作人", &meta.operator]),
         cells(["工具版本", &format!("redline {}", meta.tool_version)]),
         cells(["工作坐标系", &format!("{}（所有面积、距离均在此投影坐标系中计算）", plan.catalog.working_crs)]),
-        cells(["筛查地块", &format!("{} 个（另有 {unscreened} 个未能筛查，见附录二）", screened)]),
+        cells(["筛查地块", &{
+            let sketched = match meta.sketches.len() {
+                0 => String::new(),
+                n => format!("；其中 {n} 个为在查看器中手绘的地块，见第三节"),
+            };
+            format!("{screened} 个（另有 {unscreened} 个未能筛查，见附录二{sketched}）")
+        }]),
         cells([
             "判定规则",
             &format!(
@@ -279,6 +285,41 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
         },
     ];
     table(doc, &input_columns, &input_rows, size, CONTENT_W);
+
+    if !meta.sketches.is_empty() {
+        doc.gap(6.0);
+        doc.heading("手绘地块（在查看器中绘制或输入，无文件）", 10.0);
+        let rows: Vec<Vec<String>> = meta
+            .sketches
+            .iter()
+            .map(|s| {
+                let corners: Vec<String> = s
+                    .corners
+                    .iter()
+                    .map(|(x, y)| format!("{}, {}", two_decimals(*x), two_decimals(*y)))
+                    .collect();
+                vec![s.id.clone(), s.drawn.clone(), corners.join("; ")]
+            })
+            .collect();
+        let columns = [
+            Column {
+                title: "地块编号",
+                share: 1.0,
+                align: Align::Left,
+            },
+            Column {
+                title: "绘制时间",
+                share: 1.8,
+                align: Align::Left,
+            },
+            Column {
+                title: "角点坐标（工作坐标系 x, y，米）",
+                share: 5.0,
+                align: Align::Left,
+            },
+        ];
+        table(doc, &columns, &rows, 7.5, CONTENT_W);
+    }
 }
 
 fn parcel_section(
