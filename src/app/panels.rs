@@ -244,7 +244,7 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     forget_size_on_resize(app, ui, "layers");
     egui::Panel::left("layers")
         .resizable(true)
-        .default_size(280.0_f32.min(width * 0.27))
+        .default_size((width * 0.2).clamp(280.0, 400.0))
         .size_range(220.0..=(width * 0.32).max(220.0))
         .show(ui, |ui| {
             // egui keeps a panel as wide as what it holds: truncated names
@@ -437,7 +437,7 @@ fn parcels_row_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
 }
 
 /// Room for a layer row's ↑, ↓ and zoom buttons.
-const LAYER_BUTTONS_W: f32 = 104.0;
+const LAYER_BUTTONS_W: f32 = 132.0;
 
 /// A layer of the list: its swatch, shown or not, its name (a click
 /// selects it; a double click zooms to it), its place among the layers of
@@ -870,7 +870,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     forget_size_on_resize(app, ui, "detail");
     egui::Panel::right("detail")
         .resizable(true)
-        .default_size(340.0_f32.min(width * 0.28))
+        .default_size((width * 0.2).clamp(300.0, 480.0))
         .size_range(220.0..=(width * 0.34).max(220.0))
         .show(ui, |ui| {
             ui.set_min_width(ui.available_width());
