@@ -262,7 +262,7 @@ impl<'a> FileScreening<'a> {
 }
 
 /// How the note on a parcel outside the plan area begins.
-pub const OUTSIDE_NOTE: &str = "范围外 outside the plan area";
+pub const OUTSIDE_NOTE: &str = "范围外";
 
 /// Beyond this, a parcel outside the plan area is most likely in the wrong
 /// CRS rather than a site just over the boundary, and its note says so.
@@ -280,32 +280,46 @@ pub fn place_on_plan(area: Option<&PlanArea>, parcel: &mut Feature, result: &mut
     let Placement::Outside { distance_m } = area.place(mp) else {
         return;
     };
-    let from = if area.has_boundary() {
-        "the plan boundary"
+    let (from_zh, from_en) = if area.has_boundary() {
+        ("规划边界", "the plan boundary")
     } else {
-        "every zone of the plan (the catalog names no boundary)"
+        (
+            "规划的全部管控要素（目录未给出规划范围）",
+            "every zone of the plan (the catalog names no boundary)",
+        )
     };
     let far = if distance_m >= 1_000.0 {
         format!("{:.1} km", distance_m / 1000.0)
     } else {
         format!("{distance_m:.0} m")
     };
-    let check = if distance_m > WRONG_CRS_M {
-        "wrong CRS? check the file's CRS (.prj, \"crs\" member or --parcels-crs) and its axis order"
+    let (check_zh, check_en) = if distance_m > WRONG_CRS_M {
+        (
+            "多为坐标系有误：请核对文件的坐标系（.prj、\"crs\" 成员或 --parcels-crs）及坐标轴顺序",
+            "wrong CRS? check the file's CRS (.prj, \"crs\" member or --parcels-crs) and its axis order",
+        )
     } else if result.verdict == Verdict::Clear {
-        "the plan says nothing of it: check its coordinates, or screen it against the plan that covers it"
+        (
+            "规划对此处无从判定：请核对坐标，或按覆盖该处的规划筛查",
+            "the plan says nothing of it: check its coordinates, or screen it against the plan that covers it",
+        )
     } else {
-        "screened against the zones it meets; check its coordinates"
+        (
+            "已按其触及的管控要素判定；请核对坐标",
+            "screened against the zones it meets; check its coordinates",
+        )
     };
     // The verdict's own words only where it is the verdict.
     let lead = if result.verdict == Verdict::Clear {
         result.verdict = Verdict::Outside;
         OUTSIDE_NOTE
     } else {
-        "规划范围外 beyond the plan area"
+        "规划范围外"
     };
+    // Chinese first, as everything an officer reads; the English for the
+    // file's other readers.
     parcel.notes.push(format!(
-        "{lead}: wholly outside, {far} from {from} — {check}"
+        "{lead}：地块完全位于规划范围之外，距{from_zh} {far}；{check_zh}。outside the plan area: wholly outside, {far} from {from_en} — {check_en}"
     ));
 }
 

@@ -192,7 +192,8 @@ fn a_parcel_outside_the_plan_area_is_never_clear_and_meets_fail_on() {
     let far = rows.lines().find(|l| l.starts_with("FAR-1,")).unwrap();
     assert!(far.contains(",outside,"), "{far}");
     assert!(
-        far.contains("范围外 outside the plan area: wholly outside, 43.0 km from every zone"),
+        far.contains("范围外：地块完全位于规划范围之外")
+            && far.contains("outside the plan area: wholly outside, 43.0 km from every zone"),
         "{far}"
     );
     for gate in ["conflict", "review"] {

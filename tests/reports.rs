@@ -266,7 +266,7 @@ fn pdf_report_states_the_plan_the_conflicts_and_the_input_hashes() {
         "范围外（outside）",
         "XY-2025-028",
         "位于规划范围之外",
-        "范围外 outside the plan area: wholly outside, 1.6 km from the plan",
+        "范围外：地块完全位于规划范围之外，距规划边界 1.6 km",
     ] {
         assert!(text.contains(expected), "{expected:?} missing");
     }

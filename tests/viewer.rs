@@ -281,7 +281,7 @@ fn a_square_typed_far_outside_the_plan_reads_outside_never_clear() {
         parcel
             .notes
             .iter()
-            .any(|n| n.contains("范围外 outside the plan area")),
+            .any(|n| n.starts_with(redline::screen::OUTSIDE_NOTE)),
         "{:?}",
         parcel.notes
     );
