@@ -5,72 +5,42 @@
 
 use std::io::Write;
 
-use crate::catalog::Rule;
-use crate::error::Problem;
 use crate::plan::LoadedPlan;
+use crate::report::rows::{self, Cell};
 use crate::report::{spreadsheet_safe, two_decimals};
-use crate::screen::{FindingVerdict, ParcelOutcome, Screening};
+use crate::screen::{ParcelOutcome, Screening};
 
-/// The contract's columns, in order.
-pub const FINDINGS_COLUMNS: [&str; 15] = [
-    "parcel_id",
-    "parcel_name",
-    "parcel_area_m2",
-    "parcel_verdict",
-    "layer_id",
-    "layer_name",
-    "rule",
-    "feature_id",
-    "feature_name",
-    "verdict",
-    "overlap_m2",
-    "overlap_pct",
-    "distance_m",
-    "basis",
-    "note",
-];
+pub use crate::report::rows::UNSCREENED_VERDICT;
 
-/// The verdict written for a parcel that could not be screened.
-pub const UNSCREENED_VERDICT: &str = "error";
+/// The findings CSV's columns, in order: the contract.
+pub const FINDINGS_COLUMNS: [&str; 15] = keywords(rows::FINDINGS_COLUMNS);
+
+/// The summary CSV's columns, in order.
+pub const SUMMARY_COLUMNS: [&str; 11] = keywords(rows::SUMMARY_COLUMNS);
+
+/// The keywords of columns given as (keyword, heading).
+const fn keywords<const N: usize>(columns: [(&'static str, &'static str); N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = columns[i].0;
+        i += 1;
+    }
+    out
+}
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// The summary CSV's columns, in order.
-pub const SUMMARY_COLUMNS: [&str; 11] = [
-    "parcel_id",
-    "parcel_name",
-    "parcel_area_m2",
-    "verdict",
-    "conflict_findings",
-    "review_findings",
-    "contact_findings",
-    "prohibit_overlap_m2",
-    "restrict_overlap_m2",
-    "min_setback_m",
-    "note",
-];
-
-/// A parcel that could not be screened: its id, verdict `error`, the
-/// measure columns empty and the reason in `note`.
-fn unscreened_row(problem: &Problem, empty_columns: usize) -> Vec<String> {
-    let mut row = vec![
-        spreadsheet_safe(&unscreened_id(problem)).into_owned(),
-        String::new(),
-        String::new(),
-        UNSCREENED_VERDICT.to_string(),
-    ];
-    row.extend(std::iter::repeat_n(String::new(), empty_columns));
-    row.push(spreadsheet_safe(&problem.to_string()).into_owned());
-    row
-}
-
-/// The id a parcel that could not be read is known by: its id, else its position.
-fn unscreened_id(problem: &Problem) -> String {
-    problem
-        .id
-        .clone()
-        .or_else(|| problem.index.map(|i| i.to_string()))
-        .unwrap_or_default()
+/// A cell as the CSV writes it: numbers with two decimals, verdicts as
+/// keywords, text neutralised for spreadsheets.
+fn csv_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => spreadsheet_safe(text).into_owned(),
+        Cell::Measure(value) => two_decimals(*value),
+        Cell::Count(n) => n.to_string(),
+        Cell::Verdict { keyword, .. } => keyword.to_string(),
+        Cell::Empty => String::new(),
+    }
 }
 
 /// Which of the two CSV reports.
@@ -149,47 +119,8 @@ fn findings_rows<W: Write>(
     plan: &LoadedPlan,
     outcome: &ParcelOutcome,
 ) -> Result<(), csv::Error> {
-    match outcome {
-        ParcelOutcome::Screened { parcel, result } => {
-            let note = parcel.notes.join("; ");
-            let parcel_cells = [
-                spreadsheet_safe(&parcel.id).into_owned(),
-                spreadsheet_safe(&parcel.name).into_owned(),
-                two_decimals(result.area_m2),
-                result.verdict.keyword().to_string(),
-            ];
-            if result.findings.is_empty() {
-                let mut row: Vec<String> = parcel_cells.to_vec();
-                row.extend(std::iter::repeat_n(String::new(), 10));
-                row.push(spreadsheet_safe(&note).into_owned());
-                out.write_record(&row)?;
-            }
-            for finding in &result.findings {
-                let spec = &plan.catalog.layers[finding.zone.layer];
-                let zone = &plan.layers[finding.zone.layer].features[finding.zone.feature];
-                let mut row: Vec<String> = parcel_cells.to_vec();
-                row.extend([
-                    spec.id.clone(),
-                    spreadsheet_safe(&spec.name).into_owned(),
-                    spec.rule.keyword().to_string(),
-                    spreadsheet_safe(&zone.id).into_owned(),
-                    spreadsheet_safe(&zone.name).into_owned(),
-                    finding.verdict.keyword().to_string(),
-                    finding.overlap_m2.map(two_decimals).unwrap_or_default(),
-                    result
-                        .overlap_pct(finding)
-                        .map(two_decimals)
-                        .unwrap_or_default(),
-                    finding.distance_m.map(two_decimals).unwrap_or_default(),
-                    spreadsheet_safe(&spec.basis).into_owned(),
-                    spreadsheet_safe(&note).into_owned(),
-                ]);
-                out.write_record(&row)?;
-            }
-        }
-        ParcelOutcome::Unscreened(problem) => {
-            out.write_record(unscreened_row(problem, 10))?;
-        }
+    for row in rows::findings_rows(plan, outcome) {
+        out.write_record(row.iter().map(csv_text))?;
     }
     Ok(())
 }
@@ -199,48 +130,5 @@ fn summary_row<W: Write>(
     plan: &LoadedPlan,
     outcome: &ParcelOutcome,
 ) -> Result<(), csv::Error> {
-    match outcome {
-        ParcelOutcome::Screened { parcel, result } => {
-            let count = |verdict: FindingVerdict| {
-                result
-                    .findings
-                    .iter()
-                    .filter(|f| f.verdict == verdict)
-                    .count()
-                    .to_string()
-            };
-            let overlap = |rule: Rule| {
-                let areas = result
-                    .findings
-                    .iter()
-                    .filter(|f| plan.catalog.layers[f.zone.layer].rule == rule)
-                    .filter_map(|f| f.overlap_m2);
-                two_decimals(areas.sum())
-            };
-            let min_setback = result
-                .findings
-                .iter()
-                .filter_map(|f| f.distance_m)
-                .reduce(f64::min)
-                .map(two_decimals)
-                .unwrap_or_default();
-            out.write_record([
-                spreadsheet_safe(&parcel.id).into_owned(),
-                spreadsheet_safe(&parcel.name).into_owned(),
-                two_decimals(result.area_m2),
-                result.verdict.keyword().to_string(),
-                count(FindingVerdict::Conflict),
-                count(FindingVerdict::Review),
-                count(FindingVerdict::Contact),
-                overlap(Rule::Prohibit),
-                overlap(Rule::Restrict),
-                min_setback,
-                spreadsheet_safe(&parcel.notes.join("; ")).into_owned(),
-            ])?;
-        }
-        ParcelOutcome::Unscreened(problem) => {
-            out.write_record(unscreened_row(problem, 6))?;
-        }
-    }
-    Ok(())
+    out.write_record(rows::summary_row(plan, outcome).iter().map(csv_text))
 }

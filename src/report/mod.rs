@@ -8,6 +8,7 @@ pub mod csv;
 pub mod geojson;
 pub mod meta;
 pub mod pdf;
+pub mod rows;
 
 use std::path::{Path, PathBuf};
 
