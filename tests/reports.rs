@@ -410,3 +410,73 @@ fn hostile_attribute_text_is_printed_as_text() {
     assert_eq!(&rows[0][0], "'@SUM(A1)");
     assert!(rows[0][1].starts_with("'=HYPERLINK("), "{:?}", &rows[0]);
 }
+
+#[test]
+fn the_workbook_holds_the_csvs_cells_with_numbers_as_numbers() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let (findings, summary, book) = (
+        dir.path().join("f.csv"),
+        dir.path().join("s.csv"),
+        dir.path().join("results.xlsx"),
+    );
+    let again = dir.path().join("again.xlsx");
+    for path in [&book, &again] {
+        screen_sample(&[
+            "--csv".as_ref(),
+            findings.as_os_str(),
+            "--summary-csv".as_ref(),
+            summary.as_os_str(),
+            "--xlsx".as_ref(),
+            path.as_os_str(),
+            "--report-time".as_ref(),
+            REPORT_TIME.as_ref(),
+        ]);
+    }
+    // The same inputs, the same bytes.
+    assert_eq!(
+        std::fs::read(&book).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+
+    let mut workbook: Xlsx<_> = open_workbook(&book).unwrap();
+    assert_eq!(workbook.sheet_names(), ["地块汇总", "筛查发现"]);
+    for (sheet, csv_path, columns) in [("地块汇总", &summary, 11), ("筛查发现", &findings, 15)]
+    {
+        let range = workbook.worksheet_range(sheet).unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let csv = csv_rows(csv_path);
+        assert_eq!(rows.len(), csv.len() + 1, "{sheet}");
+        assert_eq!(rows[0].len(), columns);
+        assert_eq!(rows[0][0], Data::String("地块编号".into()));
+        for (row, expected) in rows[1..].iter().zip(&csv) {
+            for (c, (cell, text)) in row.iter().zip(expected.iter()).enumerate() {
+                match cell {
+                    // A measure (the CSV's two decimals of the same number)
+                    // or a count: Excel keeps every number as a float.
+                    Data::Float(value) if text.contains('.') => {
+                        assert_eq!(format!("{value:.2}"), text, "{sheet} col {c}")
+                    }
+                    Data::Float(value) => assert_eq!(format!("{value}"), text, "{sheet} col {c}"),
+                    Data::Int(value) => assert_eq!(value.to_string(), text),
+                    Data::Empty => assert_eq!(text, "", "{sheet} col {c}"),
+                    Data::String(s)
+                        if ["clear", "review", "conflict", "outside", "contact", "error"]
+                            .contains(&text) =>
+                    {
+                        let words = ["符合", "需论证", "不符合", "范围外", "边界接触", "未筛查"];
+                        assert!(words.contains(&s.as_str()), "{s} for {text}");
+                    }
+                    Data::String(s) => {
+                        assert_eq!(s.as_str(), text.trim_start_matches('\''), "{sheet} col {c}")
+                    }
+                    other => panic!("{sheet} col {c}: {other:?}"),
+                }
+            }
+        }
+    }
+    // The areas and counts are numbers a spreadsheet can sum.
+    let range = workbook.worksheet_range("地块汇总").unwrap();
+    assert!(matches!(range.get((1, 2)), Some(Data::Float(a)) if *a == 40_000.0));
+    assert_eq!(range.get((1, 3)), Some(&Data::String("不符合".into())));
+}

@@ -35,7 +35,7 @@ use crate::report::geojson::{findings_geojson, GeoJsonCrs};
 use crate::report::meta::{
     hash_inputs, inputs as report_inputs, os_user, ReportMeta, ReportTime, SketchInput,
 };
-use crate::report::{input_files, pdf, AreaUnit};
+use crate::report::{input_files, pdf, xlsx, AreaUnit};
 use crate::screen::{place_on_plan, screen_parcel, ParcelOutcome, Screening, Verdict};
 
 use i18n::Lang;
@@ -181,13 +181,16 @@ pub enum Export {
     SummaryCsv,
     GeoJson,
     Pdf,
+    /// The summary and the findings as an Excel workbook.
+    Workbook,
     /// Sketched parcels as GeoJSON in the working CRS.
     Sketches,
 }
 
 impl Export {
-    pub const MENU: [Export; 5] = [
+    pub const MENU: [Export; 6] = [
         Export::Pdf,
+        Export::Workbook,
         Export::FindingsCsv,
         Export::SummaryCsv,
         Export::GeoJson,
@@ -200,6 +203,7 @@ impl Export {
             Export::SummaryCsv => "地块汇总 CSV",
             Export::GeoJson => "重叠图形 GeoJSON",
             Export::Pdf => "PDF 筛查报告",
+            Export::Workbook => "Excel 工作簿",
             Export::Sketches => "手绘地块 GeoJSON",
         }
     }
@@ -210,6 +214,7 @@ impl Export {
             Export::SummaryCsv => "Parcel summary CSV",
             Export::GeoJson => "Overlaps GeoJSON",
             Export::Pdf => "PDF report",
+            Export::Workbook => "Excel workbook",
             Export::Sketches => "Sketched parcels GeoJSON",
         }
     }
@@ -219,6 +224,7 @@ impl Export {
             Export::FindingsCsv | Export::SummaryCsv => "csv",
             Export::GeoJson | Export::Sketches => "geojson",
             Export::Pdf => "pdf",
+            Export::Workbook => "xlsx",
         }
     }
 
@@ -230,6 +236,7 @@ impl Export {
             Export::SummaryCsv => "地块汇总",
             Export::GeoJson => "重叠图形",
             Export::Pdf => "筛查报告",
+            Export::Workbook => "筛查结果表",
             Export::Sketches => "手绘地块",
         };
         format!("{what}_{}.{}", time.file_stamp(), self.extension())
@@ -830,6 +837,7 @@ impl RedlineApp {
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }
+                Export::Workbook => xlsx::workbook(&plan.plan, &screening, time)?,
                 Export::Sketches => sketches.into_bytes(),
             };
             write_atomically(&path, &input_files(&plan.plan, &files), &bytes)

@@ -21,7 +21,7 @@ use redline::plan::LoadedPlan;
 use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
-use redline::report::{input_files, pdf, write_report};
+use redline::report::{input_files, pdf, write_report, xlsx};
 use redline::screen::{ParcelOutcome, Screening, Verdict};
 
 use crate::{catalog_path, crs_option, EXIT_FAIL_ON};
@@ -58,6 +58,10 @@ pub struct ScreenArgs {
     /// Coordinates of --geojson: wgs84 (RFC 7946) or the plan's working CRS.
     #[arg(long, value_enum, default_value = "wgs84")]
     pub geojson_crs: GeoJsonCrsArg,
+    /// Write the results as an Excel workbook here: the parcel summary and
+    /// the findings, numbers as numbers, Chinese headings.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
     /// Write the PDF screening report here (an existing file is kept unless --force).
     #[arg(long, value_name = "FILE")]
     pub pdf: Option<PathBuf>,
@@ -160,28 +164,33 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
 
 /// Refuses every output that would be refused, before a long screening and
 /// before any output is written: no CSV is left beside a report that never
-/// came. Returns the time the PDF report states, when one is asked for.
+/// came. Returns the time the PDF report and the workbook state, when
+/// either is asked for.
 fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<ReportTime>, Error> {
-    for path in [&args.csv, &args.summary_csv, &args.geojson, &args.pdf]
-        .into_iter()
-        .flatten()
+    for path in [
+        &args.csv,
+        &args.summary_csv,
+        &args.geojson,
+        &args.xlsx,
+        &args.pdf,
+    ]
+    .into_iter()
+    .flatten()
     {
         check_output(path, input_paths)?;
     }
-    match &args.pdf {
-        Some(path) => {
-            if !args.force && path.exists() {
-                return Err(Error::Output {
-                    path: path.clone(),
-                    message: "the file already exists and is kept; choose another name, or pass --force to replace it (nothing was written)".to_string(),
-                });
-            }
-            Ok(Some(
-                ReportTime::resolve(args.report_time.as_deref()).map_err(Error::Usage)?,
-            ))
-        }
-        None => Ok(None),
+    if let Some(path) = args.pdf.as_ref().filter(|p| !args.force && p.exists()) {
+        return Err(Error::Output {
+            path: path.clone(),
+            message: "the file already exists and is kept; choose another name, or pass --force to replace it (nothing was written)".to_string(),
+        });
     }
+    if args.pdf.is_none() && args.xlsx.is_none() {
+        return Ok(None);
+    }
+    ReportTime::resolve(args.report_time.as_deref())
+        .map(Some)
+        .map_err(Error::Usage)
 }
 
 /// What streaming the parcel files left: the tally, the outcomes when the
@@ -214,7 +223,7 @@ fn stream(
         Ok((path, report))
     })
     .collect::<Result<Vec<_>, Error>>()?;
-    let keep_outcomes = args.geojson.is_some() || args.pdf.is_some();
+    let keep_outcomes = args.geojson.is_some() || args.pdf.is_some() || args.xlsx.is_some();
     let mut streamed = Streamed {
         tally: Tally::default(),
         kept: Screening::default(),
@@ -263,7 +272,8 @@ fn stream(
     Ok(streamed)
 }
 
-/// The outputs made from the whole screening: the GeoJSON and the PDF.
+/// The outputs made from the whole screening: the GeoJSON, the workbook
+/// and the PDF.
 fn write_whole_outputs(
     plan: &LoadedPlan,
     index: &ZoneIndex,
@@ -283,6 +293,10 @@ fn write_whole_outputs(
         };
         let text = findings_geojson(plan, index, screening, crs).map_err(output_error(path))?;
         write_atomically(path, input_paths, text.as_bytes())?;
+    }
+    if let (Some(path), Some(time)) = (&args.xlsx, report_time) {
+        let bytes = xlsx::workbook(plan, screening, time).map_err(output_error(path))?;
+        write_atomically(path, input_paths, &bytes)?;
     }
     if let (Some(path), Some(time)) = (&args.pdf, report_time) {
         let meta = ReportMeta {
@@ -328,6 +342,7 @@ fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: I
         ("findings", &args.csv),
         ("summary", &args.summary_csv),
         ("geojson", &args.geojson),
+        ("workbook", &args.xlsx),
         ("report", &args.pdf),
     ] {
         if let Some(path) = path {

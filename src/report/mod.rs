@@ -9,6 +9,7 @@ pub mod geojson;
 pub mod meta;
 pub mod pdf;
 pub mod rows;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
