@@ -156,16 +156,9 @@ mod tests {
     use geo::{LineString, Polygon};
 
     fn square(x0: f64, y0: f64, side: f64) -> MultiPolygon {
-        MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![
-                (x0, y0),
-                (x0 + side, y0),
-                (x0 + side, y0 + side),
-                (x0, y0 + side),
-                (x0, y0),
-            ]),
-            vec![],
-        )])
+        MultiPolygon(vec![
+            Rect::new((x0, y0), (x0 + side, y0 + side)).to_polygon()
+        ])
     }
 
     fn layer(shapes: Vec<MultiPolygon>) -> Layer {

@@ -12,6 +12,18 @@ fn redline() -> Command {
     Command::new(env!("CARGO_BIN_EXE_redline"))
 }
 
+/// `redline screen` on `world`'s plan and the parcel file `parcels`.
+fn screen(world: &World, parcels: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    redline()
+        .args(["screen", "--catalog"])
+        .arg(world.catalog())
+        .arg("--parcels")
+        .arg(parcels)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn world_with_parcels() -> World {
     let world = World::new(
         vec![feature(
@@ -93,18 +105,8 @@ fn writes_the_findings_csv_contract() {
 #[test]
 fn fail_on_sets_the_exit_code_for_scripts() {
     let world = world_with_parcels();
-    let run = |extra: &[&str]| {
-        redline()
-            .args(["screen", "--catalog"])
-            .arg(world.catalog())
-            .arg("--parcels")
-            .arg(world.path("parcels.geojson"))
-            .args(extra)
-            .output()
-            .unwrap()
-            .status
-            .code()
-    };
+    let parcels = world.path("parcels.geojson");
+    let run = |extra: &[&str]| screen(&world, &parcels, extra).status.code();
     assert_eq!(run(&[]), Some(0));
     assert_eq!(run(&["--fail-on", "conflict"]), Some(3));
     assert_eq!(run(&["--fail-on", "review"]), Some(3));
@@ -127,16 +129,7 @@ fn fail_on_is_met_when_a_parcel_could_not_be_screened() {
             json!({"type": "Feature", "properties": {"地块编号": "BAD-1"}, "geometry": null}),
         ],
     );
-    let run = |extra: &[&str]| {
-        redline()
-            .args(["screen", "--catalog"])
-            .arg(world.catalog())
-            .arg("--parcels")
-            .arg(&parcels)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let run = |extra: &[&str]| screen(&world, &parcels, extra);
     assert_eq!(run(&[]).status.code(), Some(0));
     for gate in ["conflict", "review"] {
         let out = run(&["--fail-on", gate]);
@@ -171,17 +164,9 @@ fn a_parcel_outside_the_plan_area_is_never_clear_and_meets_fail_on() {
     );
     let summary = world.path("summary.csv");
     let run = |extra: &[&str]| {
-        redline()
-            .args(["screen", "--catalog"])
-            .arg(world.catalog())
-            .arg("--parcels")
-            .arg(&parcels)
-            .arg("--summary-csv")
-            .arg(&summary)
-            .arg("--force")
-            .args(extra)
-            .output()
-            .unwrap()
+        let mut args = vec!["--summary-csv", summary.to_str().unwrap()];
+        args.extend(extra);
+        screen(&world, &parcels, &args)
     };
     let out = run(&[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
