@@ -411,13 +411,28 @@ fn hostile_attribute_text_is_printed_as_text() {
     assert!(rows[0][1].starts_with("'=HYPERLINK("), "{:?}", &rows[0]);
 }
 
+/// The CSVs' keywords and the words the workbook shows for them.
+const WORDS: [(&str, &str); 10] = [
+    ("clear", "符合"),
+    ("review", "需论证"),
+    ("conflict", "不符合"),
+    ("outside", "范围外"),
+    ("contact", "边界接触"),
+    ("error", "未筛查"),
+    ("concerned", "涉及"),
+    ("not_concerned", "不涉及"),
+    ("no_data", "无数据"),
+    ("display_only", "仅显示（不筛查）"),
+];
+
 #[test]
 fn the_workbook_holds_the_csvs_cells_with_numbers_as_numbers() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
     let dir = tempfile::tempdir().unwrap();
-    let (findings, summary, book) = (
+    let (findings, summary, layers, book) = (
         dir.path().join("f.csv"),
         dir.path().join("s.csv"),
+        dir.path().join("l.csv"),
         dir.path().join("results.xlsx"),
     );
     let again = dir.path().join("again.xlsx");
@@ -427,6 +442,8 @@ fn the_workbook_holds_the_csvs_cells_with_numbers_as_numbers() {
             findings.as_os_str(),
             "--summary-csv".as_ref(),
             summary.as_os_str(),
+            "--layers-csv".as_ref(),
+            layers.as_os_str(),
             "--xlsx".as_ref(),
             path.as_os_str(),
             "--report-time".as_ref(),
@@ -440,9 +457,12 @@ fn the_workbook_holds_the_csvs_cells_with_numbers_as_numbers() {
     );
 
     let mut workbook: Xlsx<_> = open_workbook(&book).unwrap();
-    assert_eq!(workbook.sheet_names(), ["地块汇总", "筛查发现"]);
-    for (sheet, csv_path, columns) in [("地块汇总", &summary, 11), ("筛查发现", &findings, 15)]
-    {
+    assert_eq!(workbook.sheet_names(), ["地块汇总", "筛查发现", "图层核查"]);
+    for (sheet, csv_path, columns) in [
+        ("地块汇总", &summary, 11),
+        ("筛查发现", &findings, 15),
+        ("图层核查", &layers, 11),
+    ] {
         let range = workbook.worksheet_range(sheet).unwrap();
         let rows: Vec<&[Data]> = range.rows().collect();
         let csv = csv_rows(csv_path);
@@ -460,12 +480,9 @@ fn the_workbook_holds_the_csvs_cells_with_numbers_as_numbers() {
                     Data::Float(value) => assert_eq!(format!("{value}"), text, "{sheet} col {c}"),
                     Data::Int(value) => assert_eq!(value.to_string(), text),
                     Data::Empty => assert_eq!(text, "", "{sheet} col {c}"),
-                    Data::String(s)
-                        if ["clear", "review", "conflict", "outside", "contact", "error"]
-                            .contains(&text) =>
-                    {
-                        let words = ["符合", "需论证", "不符合", "范围外", "边界接触", "未筛查"];
-                        assert!(words.contains(&s.as_str()), "{s} for {text}");
+                    // A verdict or a layer's status: the CSV's keyword in words.
+                    Data::String(s) if WORDS.iter().any(|(k, _)| *k == text) => {
+                        assert!(WORDS.contains(&(text, s.as_str())), "{s} for {text}");
                     }
                     Data::String(s) => {
                         assert_eq!(s.as_str(), text.trim_start_matches('\''), "{sheet} col {c}")

@@ -8,7 +8,7 @@ use redline::catalog::Catalog;
 use redline::crs::{Crs, Transformer};
 use redline::index::{subdivide, ZoneIndex};
 use redline::plan::LoadedPlan;
-use redline::report::csv::{findings_csv, summary_csv, CsvKind, CsvReport};
+use redline::report::csv::{findings_csv, layers_csv, summary_csv, CsvKind, CsvReport};
 use redline::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -566,5 +566,70 @@ fn district_size_zones_are_indexed_by_vertices_and_district_size_parcels_measure
         (west + east - whole).abs() < 0.01,
         "west {west} + east {east} = {} against whole {whole}",
         west + east
+    );
+}
+
+#[test]
+fn every_layer_is_accounted_for_concerned_not_concerned_or_without_data() {
+    // The red line and the rivers hold features; the reserves layer is empty.
+    let world = World::new(
+        vec![feature(
+            json!({"编号": "HX-1", "名称": "红线"}),
+            polygon(&[rect(X0, Y0, 500.0, 500.0)]),
+        )],
+        vec![],
+        vec![feature(
+            json!({"编号": "HD-1"}),
+            line(&[[X0 + 2000.0, Y0 - 1000.0], [X0 + 2000.0, Y0 + 1000.0]]),
+        )],
+        0.0,
+    );
+    let parcels = world.path("parcels.geojson");
+    write_geojson(
+        &parcels,
+        Some(4544),
+        vec![
+            feature(
+                json!({"id": "IN-RED"}),
+                polygon(&[rect(X0 + 100.0, Y0 + 100.0, 100.0, 100.0)]),
+            ),
+            feature(
+                json!({"id": "BY-RIVER"}),
+                polygon(&[rect(X0 + 2010.0, Y0, 100.0, 100.0)]),
+            ),
+        ],
+    );
+    let (plan, screening) = world.screen(&[parcels]);
+    let text = String::from_utf8(layers_csv(&plan, &screening).unwrap()).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // A row per parcel × layer: 2 × 3.
+    assert_eq!(rows.len(), 6, "{text}");
+    let status = |parcel: &str, layer: &str| {
+        rows.iter()
+            .find(|r| r[0] == parcel && r[2] == layer)
+            .map(|r| (r[5], r[6], r[7], r[8], r[9]))
+            .unwrap()
+    };
+    assert_eq!(
+        status("IN-RED", "eco_redline"),
+        ("concerned", "conflict", "1", "10000.00", "")
+    );
+    assert_eq!(status("IN-RED", "reserves"), ("no_data", "", "0", "", ""));
+    assert_eq!(
+        status("IN-RED", "rivers"),
+        ("not_concerned", "", "0", "", "")
+    );
+    assert_eq!(
+        status("BY-RIVER", "eco_redline"),
+        ("not_concerned", "", "0", "", "")
+    );
+    assert_eq!(
+        status("BY-RIVER", "rivers"),
+        ("concerned", "conflict", "1", "", "10.00")
     );
 }

@@ -66,6 +66,8 @@ fn selecting_a_conflict_parcel_shows_its_red_line_overlap() {
         .query_by_label(&format!("XY-2025-001 {name}"))
         .is_some());
     assert!(shows(&harness, "生态保护红线面积不减少"));
+    // Every layer of the plan accounted for: two concerned of eight.
+    assert!(shows(&harness, "各图层核查情况 · 涉及 2 / 8"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, Color32, RichText, Sense, Vec2};
 
 use crate::catalog::Rule;
+use crate::report::rows::{layer_accounts, LayerStatus};
 use crate::report::{two_decimals, water_distance, AreaUnit};
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
 use crate::style::{verdict_rgb, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA, UNSCREENED_RGB};
@@ -962,6 +963,32 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     ui.label(measure.join(" · "));
                     ui.separator();
                 }
+                // Every layer, checked: what the report's table states.
+                let accounts = layer_accounts(&plan.plan, result);
+                let concerned = accounts
+                    .iter()
+                    .filter(|a| a.status == LayerStatus::Concerned)
+                    .count();
+                egui::CollapsingHeader::new(format!(
+                    "{} · {} {concerned} / {}",
+                    app.tr("各图层核查情况", "Every layer checked"),
+                    app.tr("涉及", "concerned"),
+                    accounts.len()
+                ))
+                .id_salt("layer_accounts")
+                .show(ui, |ui| {
+                    for account in &accounts {
+                        let spec = &plan.plan.catalog.layers[account.layer];
+                        let status = match app.lang {
+                            Lang::Zh => account.status.label_zh(),
+                            Lang::En => account.status.keyword(),
+                        };
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(status).strong());
+                            ui.label(&spec.name);
+                        });
+                    }
+                });
                 let mut quoted: Vec<usize> = result.findings.iter().map(|f| f.zone.layer).collect();
                 quoted.dedup();
                 if !quoted.is_empty() {

@@ -52,6 +52,10 @@ pub struct ScreenArgs {
     /// Write the summary CSV (one row per parcel) here.
     #[arg(long, value_name = "FILE")]
     pub summary_csv: Option<PathBuf>,
+    /// Write the per-layer CSV here: every layer of the plan for every
+    /// parcel, concerned (涉及), not (不涉及) or without data (无数据).
+    #[arg(long, value_name = "FILE")]
+    pub layers_csv: Option<PathBuf>,
     /// Write the findings as GeoJSON (overlap polygons, shortest lines to the water) here.
     #[arg(long, value_name = "FILE")]
     pub geojson: Option<PathBuf>,
@@ -170,6 +174,7 @@ fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<R
     for path in [
         &args.csv,
         &args.summary_csv,
+        &args.layers_csv,
         &args.geojson,
         &args.xlsx,
         &args.pdf,
@@ -214,6 +219,7 @@ fn stream(
     let mut csv_reports = [
         (&args.csv, CsvKind::Findings),
         (&args.summary_csv, CsvKind::Summary),
+        (&args.layers_csv, CsvKind::Layers),
     ]
     .into_iter()
     .filter_map(|(path, kind)| path.as_ref().map(|path| (path, kind)))
@@ -341,6 +347,7 @@ fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: I
     for (what, path) in [
         ("findings", &args.csv),
         ("summary", &args.summary_csv),
+        ("layers", &args.layers_csv),
         ("geojson", &args.geojson),
         ("workbook", &args.xlsx),
         ("report", &args.pdf),

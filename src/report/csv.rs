@@ -18,6 +18,9 @@ pub const FINDINGS_COLUMNS: [&str; 15] = keywords(rows::FINDINGS_COLUMNS);
 /// The summary CSV's columns, in order.
 pub const SUMMARY_COLUMNS: [&str; 11] = keywords(rows::SUMMARY_COLUMNS);
 
+/// The per-layer CSV's columns, in order.
+pub const LAYERS_COLUMNS: [&str; 11] = keywords(rows::LAYERS_COLUMNS);
+
 /// The keywords of columns given as (keyword, heading).
 const fn keywords<const N: usize>(columns: [(&'static str, &'static str); N]) -> [&'static str; N] {
     let mut out = [""; N];
@@ -50,6 +53,8 @@ pub enum CsvKind {
     Findings,
     /// One row per parcel.
     Summary,
+    /// One row per parcel × layer of the plan.
+    Layers,
 }
 
 /// A CSV report written a parcel at a time, so that a screening streamed in
@@ -70,16 +75,22 @@ impl<W: Write> CsvReport<W> {
         match kind {
             CsvKind::Findings => out.write_record(FINDINGS_COLUMNS)?,
             CsvKind::Summary => out.write_record(SUMMARY_COLUMNS)?,
+            CsvKind::Layers => out.write_record(LAYERS_COLUMNS)?,
         }
         Ok(CsvReport { out, kind })
     }
 
     /// The rows of one parcel (or of one that could not be screened).
     pub fn write(&mut self, plan: &LoadedPlan, outcome: &ParcelOutcome) -> Result<(), csv::Error> {
-        match self.kind {
-            CsvKind::Findings => findings_rows(&mut self.out, plan, outcome),
-            CsvKind::Summary => summary_row(&mut self.out, plan, outcome),
+        let rows = match self.kind {
+            CsvKind::Findings => rows::findings_rows(plan, outcome),
+            CsvKind::Summary => vec![rows::summary_row(plan, outcome)],
+            CsvKind::Layers => rows::layers_rows(plan, outcome),
+        };
+        for row in rows {
+            self.out.write_record(row.iter().map(csv_text))?;
         }
+        Ok(())
     }
 
     /// Flushes the rows and gives back what they were written to.
@@ -101,6 +112,11 @@ fn report_bytes(
     report.finish()
 }
 
+/// The per-layer CSV as bytes: every layer of the plan for every parcel.
+pub fn layers_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, csv::Error> {
+    report_bytes(CsvKind::Layers, plan, screening)
+}
+
 /// The findings CSV as bytes.
 pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, csv::Error> {
     report_bytes(CsvKind::Findings, plan, screening)
@@ -112,23 +128,4 @@ pub fn findings_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>,
 /// Numbers are plain numbers with two decimals; text is neutralised.
 pub fn summary_csv(plan: &LoadedPlan, screening: &Screening) -> Result<Vec<u8>, csv::Error> {
     report_bytes(CsvKind::Summary, plan, screening)
-}
-
-fn findings_rows<W: Write>(
-    out: &mut csv::Writer<W>,
-    plan: &LoadedPlan,
-    outcome: &ParcelOutcome,
-) -> Result<(), csv::Error> {
-    for row in rows::findings_rows(plan, outcome) {
-        out.write_record(row.iter().map(csv_text))?;
-    }
-    Ok(())
-}
-
-fn summary_row<W: Write>(
-    out: &mut csv::Writer<W>,
-    plan: &LoadedPlan,
-    outcome: &ParcelOutcome,
-) -> Result<(), csv::Error> {
-    out.write_record(rows::summary_row(plan, outcome).iter().map(csv_text))
 }

@@ -93,24 +93,32 @@ impl Cell {
 /// A parcel that could not be screened: its id, verdict `error`, the
 /// measure columns empty and the reason last.
 fn unscreened_row(problem: &Problem, empty_columns: usize) -> Vec<Cell> {
-    let id = problem
-        .id
-        .clone()
-        .or_else(|| problem.index.map(|i| i.to_string()))
-        .unwrap_or_default();
     let mut row = vec![
-        Cell::Text(id),
+        Cell::Text(unscreened_id(problem)),
         Cell::Empty,
         Cell::Empty,
-        Cell::Verdict {
-            keyword: UNSCREENED_VERDICT,
-            label_zh: "未筛查",
-            rgb: UNSCREENED_RGB,
-        },
+        unscreened_verdict(),
     ];
     row.extend(std::iter::repeat_n(Cell::Empty, empty_columns));
     row.push(Cell::Text(problem.to_string()));
     row
+}
+
+/// The id a parcel that could not be read is known by: its id, else its position.
+fn unscreened_id(problem: &Problem) -> String {
+    problem
+        .id
+        .clone()
+        .or_else(|| problem.index.map(|i| i.to_string()))
+        .unwrap_or_default()
+}
+
+fn unscreened_verdict() -> Cell {
+    Cell::Verdict {
+        keyword: UNSCREENED_VERDICT,
+        label_zh: "未筛查",
+        rgb: UNSCREENED_RGB,
+    }
 }
 
 /// The findings rows of one parcel: one per zone feature it meets, or one
@@ -205,4 +213,147 @@ pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
         min_setback,
         Cell::Text(parcel.notes.join("; ")),
     ]
+}
+
+/// The per-layer columns (`--layers-csv`): every layer of the plan for every
+/// parcel, so a report proves each layer was checked, not only that nothing
+/// was found.
+pub const LAYERS_COLUMNS: [(&str, &str); 11] = [
+    ("parcel_id", "地块编号"),
+    ("parcel_name", "地块名称"),
+    ("layer_id", "图层编号"),
+    ("layer_name", "图层"),
+    ("rule", "规则"),
+    ("status", "核查情况"),
+    ("verdict", "结论"),
+    ("findings", "发现数"),
+    ("overlap_m2", "重叠面积（m²）"),
+    ("distance_m", "距水岸线（m）"),
+    ("note", "说明"),
+];
+
+/// What a parcel has to do with one layer of the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerStatus {
+    /// The parcel meets features of the layer (涉及).
+    Concerned,
+    /// Checked: the parcel meets none of its features (不涉及).
+    NotConcerned,
+    /// The layer holds no feature to check against (无数据).
+    NoData,
+    /// The layer is drawn only, never screened (仅显示).
+    DisplayOnly,
+}
+
+impl LayerStatus {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LayerStatus::Concerned => "concerned",
+            LayerStatus::NotConcerned => "not_concerned",
+            LayerStatus::NoData => "no_data",
+            LayerStatus::DisplayOnly => "display_only",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LayerStatus::Concerned => "涉及",
+            LayerStatus::NotConcerned => "不涉及",
+            LayerStatus::NoData => "无数据",
+            LayerStatus::DisplayOnly => "仅显示（不筛查）",
+        }
+    }
+}
+
+/// One layer of the plan as it stands for one parcel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerAccount {
+    pub layer: usize,
+    pub status: LayerStatus,
+    /// The worst of its findings on the layer.
+    pub worst: Option<FindingVerdict>,
+    pub findings: usize,
+    /// Overlap summed over the layer's features (polygon layers).
+    pub overlap_m2: Option<f64>,
+    /// The nearest water line of the layer (setback layers).
+    pub distance_m: Option<f64>,
+}
+
+/// Every layer of the plan, in catalog order, for a screened parcel.
+pub fn layer_accounts(
+    plan: &LoadedPlan,
+    result: &crate::screen::ParcelResult,
+) -> Vec<LayerAccount> {
+    plan.catalog
+        .layers
+        .iter()
+        .zip(&plan.layers)
+        .enumerate()
+        .map(|(layer, (spec, features))| {
+            let found: Vec<_> = result
+                .findings
+                .iter()
+                .filter(|f| f.zone.layer == layer)
+                .collect();
+            let status = if spec.rule == Rule::Display {
+                LayerStatus::DisplayOnly
+            } else if !found.is_empty() {
+                LayerStatus::Concerned
+            } else if features.features.is_empty() {
+                LayerStatus::NoData
+            } else {
+                LayerStatus::NotConcerned
+            };
+            let overlaps: Vec<f64> = found.iter().filter_map(|f| f.overlap_m2).collect();
+            LayerAccount {
+                layer,
+                status,
+                worst: found.iter().map(|f| f.verdict).max(),
+                findings: found.len(),
+                overlap_m2: (!overlaps.is_empty()).then(|| overlaps.iter().sum()),
+                distance_m: found.iter().filter_map(|f| f.distance_m).reduce(f64::min),
+            }
+        })
+        .collect()
+}
+
+/// The per-layer rows of one parcel: a row per layer of the plan, or for a
+/// parcel that could not be screened, one row saying so.
+pub fn layers_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell>> {
+    let (parcel, result) = match outcome {
+        ParcelOutcome::Screened { parcel, result } => (parcel, result),
+        // No layer was checked: one row says so, with the reason.
+        ParcelOutcome::Unscreened(problem) => {
+            let mut row = vec![Cell::Text(unscreened_id(problem))];
+            row.extend(std::iter::repeat_n(Cell::Empty, 4));
+            row.push(unscreened_verdict());
+            row.extend(std::iter::repeat_n(Cell::Empty, 4));
+            row.push(Cell::Text(problem.to_string()));
+            return vec![row];
+        }
+    };
+    layer_accounts(plan, result)
+        .into_iter()
+        .map(|account| {
+            let spec = &plan.catalog.layers[account.layer];
+            let measure = |value: Option<f64>| value.map_or(Cell::Empty, Cell::Measure);
+            vec![
+                Cell::text(&parcel.id),
+                Cell::text(&parcel.name),
+                Cell::text(&spec.id),
+                Cell::text(&spec.name),
+                Cell::text(spec.rule.keyword()),
+                Cell::Verdict {
+                    keyword: account.status.keyword(),
+                    label_zh: account.status.label_zh(),
+                    rgb: [0x42, 0x42, 0x42],
+                },
+                account.worst.map_or(Cell::Empty, Cell::finding_verdict),
+                Cell::Count(account.findings),
+                measure(account.overlap_m2),
+                measure(account.distance_m),
+                Cell::Empty,
+            ]
+        })
+        .collect()
 }

@@ -1,5 +1,5 @@
-//! The results as an Excel workbook: the officer's list and the findings on
-//! two sheets, where a CSV would lose the types and the widths. Numbers stay
+//! The results as an Excel workbook: the officer's list, the findings and
+//! every layer's check per parcel on three sheets, where a CSV would lose the types and the widths. Numbers stay
 //! numbers (two decimals shown, full precision kept), headings are Chinese,
 //! the heading row is frozen with a filter on it, verdicts are in words and
 //! colour. The cells are those of the CSV ([`crate::report::rows`]).
@@ -59,6 +59,17 @@ fn build(plan: &LoadedPlan, screening: &Screening, time: ReportTime) -> Result<V
         "筛查发现",
         &rows::FINDINGS_COLUMNS,
         &findings,
+    )?;
+    let layers: Vec<Vec<Cell>> = screening
+        .outcomes
+        .iter()
+        .flat_map(|o| rows::layers_rows(plan, o))
+        .collect();
+    sheet(
+        book.add_worksheet(),
+        "图层核查",
+        &rows::LAYERS_COLUMNS,
+        &layers,
     )?;
     book.save_to_buffer()
 }

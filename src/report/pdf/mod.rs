@@ -20,6 +20,7 @@ use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
 use crate::report::meta::ReportMeta;
+use crate::report::rows::layer_accounts;
 use crate::report::{two_decimals, CROSSES_WATER};
 use crate::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
 
@@ -415,6 +416,8 @@ fn parcel_section(
     ];
     table(doc, &columns, &rows, 8.5, CONTENT_W);
 
+    layer_accounts_table(doc, plan, result);
+
     doc.heading("规划依据", 10.0);
     let mut layers: Vec<usize> = findings.iter().map(|f| f.zone.layer).collect();
     layers.sort_unstable();
@@ -434,6 +437,63 @@ fn parcel_section(
             doc.paragraph(note, 8.0, GREY, 0.0);
         }
     }
+}
+
+/// Every layer of the plan for the parcel: concerned, not, or without
+/// data — the proof that each was checked, not only that nothing was found.
+fn layer_accounts_table(doc: &mut Doc, plan: &LoadedPlan, result: &ParcelResult) {
+    doc.heading("各图层核查情况", 10.0);
+    let rows: Vec<Vec<String>> = layer_accounts(plan, result)
+        .iter()
+        .map(|a| {
+            let spec = &plan.catalog.layers[a.layer];
+            vec![
+                spec.name.clone(),
+                spec.rule.label_zh().to_string(),
+                a.status.label_zh().to_string(),
+                a.worst.map(finding_label_zh).unwrap_or("—").to_string(),
+                a.overlap_m2
+                    .map(two_decimals)
+                    .unwrap_or_else(|| "—".to_string()),
+                a.distance_m
+                    .map(water_cell)
+                    .unwrap_or_else(|| "—".to_string()),
+            ]
+        })
+        .collect();
+    let columns = [
+        Column {
+            title: "图层",
+            share: 3.2,
+            align: Align::Left,
+        },
+        Column {
+            title: "规则",
+            share: 0.9,
+            align: Align::Left,
+        },
+        Column {
+            title: "核查情况",
+            share: 1.4,
+            align: Align::Left,
+        },
+        Column {
+            title: "结论",
+            share: 1.1,
+            align: Align::Left,
+        },
+        Column {
+            title: "重叠面积（m²）",
+            share: 1.6,
+            align: Align::Right,
+        },
+        Column {
+            title: "距水岸线（m）",
+            share: 1.5,
+            align: Align::Right,
+        },
+    ];
+    table(doc, &columns, &rows, 8.0, CONTENT_W);
 }
 
 fn appendices(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening) {
