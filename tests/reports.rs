@@ -267,6 +267,14 @@ fn pdf_report_states_the_plan_the_conflicts_and_the_input_hashes() {
         "XY-2025-028",
         "位于规划范围之外",
         "范围外：地块完全位于规划范围之外，距规划边界 1.6 km",
+        // XY-2025-016 and -025: the river runs through them.
+        "跨越河道",
+        // The first page's overview of the plan area and the parcels.
+        "总览图",
+        "地块：不符合",
+        // Every layer accounted for in each parcel's section.
+        "各图层核查情况",
+        "不涉及",
     ] {
         assert!(text.contains(expected), "{expected:?} missing");
     }

@@ -1,7 +1,9 @@
-//! The map figure of a parcel's section: the parcel, the zones around it in
-//! the plan's colours, the overlap hatched, river setback bands, the
-//! shortest line to the water, a scale bar, a north arrow, working-CRS
-//! coordinates on the frame and a legend — all vector graphics.
+//! The map figures: a parcel's section shows the parcel, the zones around it
+//! in the plan's colours, the overlap hatched, river setback bands, the
+//! shortest line to the water; the first page's overview shows the plan
+//! area with every parcel in its verdict's colour. Both have a scale bar, a
+//! north arrow, working-CRS coordinates on the frame and a legend — all
+//! vector graphics.
 //!
 //! Zones are cut to a little more than the frame with exact rectangle
 //! clipping (cheap, and keeps the PDF small) and then clipped by the frame,
@@ -20,8 +22,8 @@ use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
 use crate::report::water_distance;
-use crate::screen::ParcelResult;
-use crate::style::LayerStyle;
+use crate::screen::{ParcelResult, Screening, Verdict};
+use crate::style::{verdict_rgb, LayerStyle};
 
 /// How a layer is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +52,7 @@ const WATER_LINE: Color = Color(30, 100, 220);
 const BAND: Color = Color(90, 150, 240);
 const OVERLAP: Color = Color(150, 0, 0);
 const SETBACK_LINE: Color = Color(200, 0, 160);
+const BOUNDARY: Color = Color(80, 80, 80);
 
 /// Page coordinates of working-CRS coordinates inside the frame.
 struct Projector {
@@ -59,6 +62,56 @@ struct Projector {
 }
 
 impl Projector {
+    /// A frame at the cursor, `frame_h` high, showing `min`..`max` grown by
+    /// `margin` and shaped like the frame.
+    fn fit(doc: &Doc, min: Coord, max: Coord, margin: f64, frame_h: f32) -> Projector {
+        let label_w = 34.0;
+        let frame = (MARGIN_X + label_w, doc.y, CONTENT_W - label_w, frame_h);
+        let aspect = f64::from(frame.2 / frame.3);
+        let mut w = max.x - min.x + 2.0 * margin;
+        let mut h = max.y - min.y + 2.0 * margin;
+        if w / h < aspect {
+            w = h * aspect;
+        } else {
+            h = w / aspect;
+        }
+        let centre = Coord {
+            x: (min.x + max.x) / 2.0,
+            y: (min.y + max.y) / 2.0,
+        };
+        let extent = Rect::new(
+            Coord {
+                x: centre.x - w / 2.0,
+                y: centre.y - h / 2.0,
+            },
+            Coord {
+                x: centre.x + w / 2.0,
+                y: centre.y + h / 2.0,
+            },
+        );
+        Projector {
+            extent,
+            frame,
+            scale: f64::from(frame.2) / w,
+        }
+    }
+
+    /// A little more than the frame: what is cut to it is clipped by the
+    /// frame, so the cut edges never show.
+    fn cut(&self) -> Rect {
+        let (w, h) = (self.extent.width(), self.extent.height());
+        Rect::new(
+            Coord {
+                x: self.extent.min().x - w * 0.05,
+                y: self.extent.min().y - h * 0.05,
+            },
+            Coord {
+                x: self.extent.max().x + w * 0.05,
+                y: self.extent.max().y + h * 0.05,
+            },
+        )
+    }
+
     fn screen_from_working(&self, c: Coord) -> (f32, f32) {
         let (fx, fy, _, _) = self.frame;
         (
@@ -123,8 +176,6 @@ pub fn map_figure(
 
     // The extent: the parcel and the water it is measured to, with a margin,
     // shaped like the frame.
-    let label_w = 34.0;
-    let frame = (MARGIN_X + label_w, doc.y, CONTENT_W - label_w, frame_h);
     let mut min = bounds.min();
     let mut max = bounds.max();
     for (line, _) in &setbacks {
@@ -138,138 +189,11 @@ pub fn map_figure(
         };
     }
     let margin = ((max.x - min.x).max(max.y - min.y) * 0.35).max(80.0);
-    let aspect = f64::from(frame.2 / frame.3);
-    let mut w = max.x - min.x + 2.0 * margin;
-    let mut h = max.y - min.y + 2.0 * margin;
-    if w / h < aspect {
-        w = h * aspect;
-    } else {
-        h = w / aspect;
-    }
-    let centre = Coord {
-        x: (min.x + max.x) / 2.0,
-        y: (min.y + max.y) / 2.0,
-    };
-    let extent = Rect::new(
-        Coord {
-            x: centre.x - w / 2.0,
-            y: centre.y - h / 2.0,
-        },
-        Coord {
-            x: centre.x + w / 2.0,
-            y: centre.y + h / 2.0,
-        },
-    );
-    let projector = Projector {
-        extent,
-        frame,
-        scale: f64::from(frame.2) / w,
-    };
-    // Cut a little outside the frame so the cut edges are clipped away.
-    let cut = Rect::new(
-        Coord {
-            x: extent.min().x - w * 0.05,
-            y: extent.min().y - h * 0.05,
-        },
-        Coord {
-            x: extent.max().x + w * 0.05,
-            y: extent.max().y + h * 0.05,
-        },
-    );
+    let projector = Projector::fit(doc, min, max, margin, frame_h);
+    let frame = projector.frame;
     let frame_path = PathData::rect(frame.0, frame.1, frame.2, frame.3);
     doc.push(Op::Clip(frame_path.clone()));
-
-    let mut legend: Vec<(Swatch, String)> = Vec::new();
-    // Green areas below, prohibitions above them, water on top.
-    let order = |rule: Rule| match rule {
-        Rule::Display => 0,
-        Rule::Restrict => 1,
-        Rule::Prohibit => 2,
-        Rule::Setback { .. } => 3,
-    };
-    let mut layers: Vec<usize> = (0..plan.catalog.layers.len()).collect();
-    layers.sort_by_key(|&l| order(plan.catalog.layers[l].rule));
-    for l in layers {
-        let spec = &plan.catalog.layers[l];
-        let look = style(spec);
-        let mut shown = false;
-        for feature in &plan.layers[l].features {
-            if !feature
-                .shape
-                .bounding_rect()
-                .is_some_and(|b| b.intersects(&cut))
-            {
-                continue;
-            }
-            match &feature.shape {
-                Shape::Area(mp) => {
-                    let parts: Vec<Polygon> =
-                        mp.0.iter().filter_map(|p| clip_polygon(p, &cut)).collect();
-                    if parts.is_empty() {
-                        continue;
-                    }
-                    if let Rule::Setback {
-                        conflict_m,
-                        review_m,
-                    } = spec.rule
-                    {
-                        bands(
-                            doc,
-                            &projector,
-                            &MultiPolygon::new(parts.clone()).buffer(review_m),
-                            &MultiPolygon::new(parts.clone()).buffer(conflict_m),
-                        );
-                    }
-                    area(doc, &projector, &parts, look);
-                    shown = true;
-                }
-                Shape::Lines(ml) => {
-                    let lines = cut.to_polygon().clip(ml, false);
-                    if lines.0.is_empty() {
-                        continue;
-                    }
-                    if let Rule::Setback {
-                        conflict_m,
-                        review_m,
-                    } = spec.rule
-                    {
-                        bands(
-                            doc,
-                            &projector,
-                            &lines.buffer(review_m),
-                            &lines.buffer(conflict_m),
-                        );
-                    }
-                    let mut path = PathData::default();
-                    path.parts
-                        .extend(lines.0.iter().map(|l| projector.ring(l, false)));
-                    doc.push(Op::Stroke {
-                        path,
-                        color: WATER_LINE,
-                        width: 1.6,
-                        dash: None,
-                    });
-                    shown = true;
-                }
-            }
-        }
-        if shown {
-            match spec.rule {
-                Rule::Setback {
-                    conflict_m,
-                    review_m,
-                } => {
-                    legend.push((
-                        Swatch::Line(WATER_LINE, None),
-                        format!("{}（水岸线）", spec.name),
-                    ));
-                    legend.push((Swatch::Band(0.4), format!("退距 {conflict_m:.0} m 以内")));
-                    legend.push((Swatch::Band(0.15), format!("退距 {review_m:.0} m 以内")));
-                }
-                _ => legend.push((Swatch::Area(look), spec.name.clone())),
-            }
-        }
-    }
+    let mut legend = draw_layers(doc, plan, &projector, true);
 
     // The overlaps, hatched, and the shortest lines to the water.
     let mut any_overlap = false;
@@ -338,6 +262,243 @@ pub fn map_figure(
         ));
     }
     doc.y = frame.1 + frame.3 + 20.0;
+    draw_legend(doc, &legend);
+}
+
+/// The plan's layers inside the frame: green areas below, prohibitions above
+/// them, water on top; with the setback bands when `with_bands` (an
+/// overview leaves them out: buffering a city's rivers costs seconds for
+/// bands a hairline wide at that scale). The legend entries of the layers shown.
+fn draw_layers(
+    doc: &mut Doc,
+    plan: &LoadedPlan,
+    projector: &Projector,
+    with_bands: bool,
+) -> Vec<(Swatch, String)> {
+    let cut = projector.cut();
+    let mut legend: Vec<(Swatch, String)> = Vec::new();
+    let order = |rule: Rule| match rule {
+        Rule::Display => 0,
+        Rule::Restrict => 1,
+        Rule::Prohibit => 2,
+        Rule::Setback { .. } => 3,
+    };
+    let mut layers: Vec<usize> = (0..plan.catalog.layers.len()).collect();
+    layers.sort_by_key(|&l| order(plan.catalog.layers[l].rule));
+    for l in layers {
+        let spec = &plan.catalog.layers[l];
+        let look = style(spec);
+        let setback = match spec.rule {
+            Rule::Setback {
+                conflict_m,
+                review_m,
+            } if with_bands => Some((conflict_m, review_m)),
+            _ => None,
+        };
+        let mut shown = false;
+        for feature in &plan.layers[l].features {
+            if !feature
+                .shape
+                .bounding_rect()
+                .is_some_and(|b| b.intersects(&cut))
+            {
+                continue;
+            }
+            match &feature.shape {
+                Shape::Area(mp) => {
+                    let parts: Vec<Polygon> =
+                        mp.0.iter().filter_map(|p| clip_polygon(p, &cut)).collect();
+                    if parts.is_empty() {
+                        continue;
+                    }
+                    if let Some((conflict_m, review_m)) = setback {
+                        let water = MultiPolygon::new(parts.clone());
+                        bands(
+                            doc,
+                            projector,
+                            &water.buffer(review_m),
+                            &water.buffer(conflict_m),
+                        );
+                    }
+                    area(doc, projector, &parts, look);
+                    shown = true;
+                }
+                Shape::Lines(ml) => {
+                    let lines = cut.to_polygon().clip(ml, false);
+                    if lines.0.is_empty() {
+                        continue;
+                    }
+                    if let Some((conflict_m, review_m)) = setback {
+                        bands(
+                            doc,
+                            projector,
+                            &lines.buffer(review_m),
+                            &lines.buffer(conflict_m),
+                        );
+                    }
+                    let mut path = PathData::default();
+                    path.parts
+                        .extend(lines.0.iter().map(|l| projector.ring(l, false)));
+                    doc.push(Op::Stroke {
+                        path,
+                        color: WATER_LINE,
+                        width: 1.6,
+                        dash: None,
+                    });
+                    shown = true;
+                }
+            }
+        }
+        if shown {
+            match (spec.rule, setback) {
+                (Rule::Setback { .. }, Some((conflict_m, review_m))) => {
+                    legend.push((
+                        Swatch::Line(WATER_LINE, None),
+                        format!("{}（水岸线）", spec.name),
+                    ));
+                    legend.push((Swatch::Band(0.4), format!("退距 {conflict_m:.0} m 以内")));
+                    legend.push((Swatch::Band(0.15), format!("退距 {review_m:.0} m 以内")));
+                }
+                (Rule::Setback { .. }, None) => legend.push((
+                    Swatch::Line(WATER_LINE, None),
+                    format!("{}（水岸线）", spec.name),
+                )),
+                _ => legend.push((Swatch::Area(look), spec.name.clone())),
+            }
+        }
+    }
+    legend
+}
+
+/// Parcels the overview draws at most, the worst first: a district's
+/// hundred thousand would make the first page megabytes of specks.
+const MAX_OVERVIEW_PARCELS: usize = 2_000;
+
+/// Up to this many parcels on the overview are labelled with their ids.
+const MAX_LABELLED: usize = 60;
+
+/// A parcel smaller than this on the overview (points) gets a marker.
+const MIN_PARCEL_PT: f32 = 4.0;
+
+/// The first page's overview, `frame_h` points high at the cursor: the plan
+/// area, its layers and boundary, and every screened parcel in its
+/// verdict's colour (labelled when few), so the reader sees the whole
+/// before the details.
+pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, frame_h: f32) {
+    let Some(area) = plan.area() else {
+        return;
+    };
+    let extent = area.extent();
+    let margin = extent.width().max(extent.height()) * 0.03;
+    let projector = Projector::fit(doc, extent.min(), extent.max(), margin, frame_h);
+    let frame = projector.frame;
+    let frame_path = PathData::rect(frame.0, frame.1, frame.2, frame.3);
+    doc.push(Op::Clip(frame_path.clone()));
+    let mut legend = draw_layers(doc, plan, &projector, false);
+    if let Some(boundary) = &plan.boundary {
+        for feature in &boundary.features {
+            if let Shape::Area(mp) = &feature.shape {
+                doc.push(Op::Stroke {
+                    path: projector.polygons(&mp.0),
+                    color: BOUNDARY,
+                    width: 1.2,
+                    dash: Some(4.0),
+                });
+            }
+        }
+        legend.push((Swatch::Line(BOUNDARY, Some(4.0)), "规划范围".to_string()));
+    }
+    let cut = projector.cut();
+    let mut parcels: Vec<(&Feature, &ParcelResult)> = screening
+        .screened()
+        .filter(|(p, _)| p.shape.bounding_rect().is_some_and(|b| b.intersects(&cut)))
+        .collect();
+    let all = parcels.len();
+    // Worst first, so those drawn when there are too many are the ones that matter.
+    parcels.sort_by_key(|(_, r)| std::cmp::Reverse(r.verdict));
+    parcels.truncate(MAX_OVERVIEW_PARCELS);
+    let labelled = parcels.len() <= MAX_LABELLED;
+    let mut verdicts: Vec<Verdict> = Vec::new();
+    // The worst drawn last, on top.
+    for (parcel, result) in parcels.iter().rev() {
+        let Shape::Area(mp) = &parcel.shape else {
+            continue;
+        };
+        let Some(bounds) = mp.bounding_rect() else {
+            continue;
+        };
+        let [r, g, b] = verdict_rgb(result.verdict);
+        let color = Color(r, g, b);
+        let path = projector.polygons(&mp.0);
+        doc.push(Op::Fill {
+            path: path.clone(),
+            color,
+            opacity: 0.85,
+        });
+        doc.push(Op::Stroke {
+            path,
+            color: BLACK,
+            width: 0.3,
+            dash: None,
+        });
+        let (x, y) = projector.screen_from_working(bounds.center());
+        let size_pt = (bounds.width().max(bounds.height()) * projector.scale) as f32;
+        if size_pt < MIN_PARCEL_PT {
+            let half = MIN_PARCEL_PT / 2.0;
+            let marker = PathData::rect(x - half, y - half, 2.0 * half, 2.0 * half);
+            doc.push(Op::Fill {
+                path: marker.clone(),
+                color,
+                opacity: 1.0,
+            });
+            doc.push(Op::Stroke {
+                path: marker,
+                color: BLACK,
+                width: 0.3,
+                dash: None,
+            });
+        }
+        if labelled {
+            doc.text(x + 3.5, y + 2.0, 5.5, BLACK, &parcel.id);
+        }
+        if !verdicts.contains(&result.verdict) {
+            verdicts.push(result.verdict);
+        }
+    }
+    doc.push(Op::Unclip);
+    doc.push(Op::Stroke {
+        path: frame_path,
+        color: BLACK,
+        width: 0.8,
+        dash: None,
+    });
+    coordinates(doc, &projector, &plan.catalog.working_crs.to_string());
+    scale_bar(doc, &projector);
+    north_arrow(doc, frame);
+    verdicts.sort_by_key(|v| std::cmp::Reverse(*v));
+    let parcel_entries = verdicts.iter().map(|v| {
+        let [r, g, b] = verdict_rgb(*v);
+        let look = Style {
+            fill: Color(r, g, b),
+            opacity: 0.85,
+            outline: BLACK,
+            hatch: false,
+        };
+        (Swatch::Area(look), format!("地块：{}", v.label_zh()))
+    });
+    legend.splice(0..0, parcel_entries);
+    doc.y = frame.1 + frame.3 + 20.0;
+    if parcels.len() < all {
+        doc.paragraph(
+            &format!(
+                "图中仅绘出结论最严重的 {} 个地块（共 {all} 个）；全部地块见筛查结果表。",
+                parcels.len()
+            ),
+            7.5,
+            BLACK,
+            0.0,
+        );
+    }
     draw_legend(doc, &legend);
 }
 

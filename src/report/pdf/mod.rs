@@ -147,6 +147,9 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
     ];
     table(doc, &two, &rows, 8.5, CONTENT_W);
 
+    doc.heading("总览图", 12.0);
+    map::overview_figure(doc, plan, screening, 240.0);
+
     doc.heading("一、筛查结论汇总", 12.0);
     let count_rows: Vec<Vec<String>> = Verdict::WORST_FIRST
         .iter()
