@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::plan::LoadedPlan;
 use crate::report::meta::ReportTime;
 use crate::report::rows::{self, Cell};
-use crate::screen::Screening;
+use crate::screen::{ParcelOutcome, Screening};
 
 /// Columns no wider than this (characters): a long note wraps in the cell's
 /// tooltip rather than pushing the rest off screen.
@@ -38,39 +38,24 @@ fn build(plan: &LoadedPlan, screening: &Screening, time: ReportTime) -> Result<V
             .set_author(format!("redline {}", env!("CARGO_PKG_VERSION")))
             .set_creation_datetime(&created),
     );
-    let summary: Vec<Vec<Cell>> = screening
-        .outcomes
-        .iter()
-        .map(|o| rows::summary_row(plan, o))
-        .collect();
-    sheet(
-        book.add_worksheet(),
-        "地块汇总",
-        &rows::SUMMARY_COLUMNS,
-        &summary,
-    )?;
-    let findings: Vec<Vec<Cell>> = screening
-        .outcomes
-        .iter()
-        .flat_map(|o| rows::findings_rows(plan, o))
-        .collect();
-    sheet(
-        book.add_worksheet(),
-        "筛查发现",
-        &rows::FINDINGS_COLUMNS,
-        &findings,
-    )?;
-    let layers: Vec<Vec<Cell>> = screening
-        .outcomes
-        .iter()
-        .flat_map(|o| rows::layers_rows(plan, o))
-        .collect();
-    sheet(
-        book.add_worksheet(),
-        "图层核查",
-        &rows::LAYERS_COLUMNS,
-        &layers,
-    )?;
+    // Each sheet: its name, its columns, and each parcel's rows.
+    type RowsOf = fn(&LoadedPlan, &ParcelOutcome) -> Vec<Vec<Cell>>;
+    type Columns = &'static [(&'static str, &'static str)];
+    let sheets: [(&str, Columns, RowsOf); 3] = [
+        ("地块汇总", &rows::SUMMARY_COLUMNS, |plan, o| {
+            vec![rows::summary_row(plan, o)]
+        }),
+        ("筛查发现", &rows::FINDINGS_COLUMNS, rows::findings_rows),
+        ("图层核查", &rows::LAYERS_COLUMNS, rows::layers_rows),
+    ];
+    for (name, columns, rows_of) in sheets {
+        let cells: Vec<Vec<Cell>> = screening
+            .outcomes
+            .iter()
+            .flat_map(|o| rows_of(plan, o))
+            .collect();
+        sheet(book.add_worksheet(), name, columns, &cells)?;
+    }
     book.save_to_buffer()
 }
 

@@ -240,16 +240,7 @@ pub fn map_figure(
         });
         doc.text(mx, my, size, SETBACK_LINE, &label);
     }
-    doc.push(Op::Unclip);
-    doc.push(Op::Stroke {
-        path: frame_path,
-        color: BLACK,
-        width: 0.8,
-        dash: None,
-    });
-    coordinates(doc, &projector, &plan.catalog.working_crs.to_string());
-    scale_bar(doc, &projector);
-    north_arrow(doc, frame);
+    close_frame(doc, &projector, frame_path, plan);
 
     legend.insert(0, (Swatch::Parcel, format!("地块 {}", parcel.id)));
     if any_overlap {
@@ -465,16 +456,7 @@ pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, 
             verdicts.push(result.verdict);
         }
     }
-    doc.push(Op::Unclip);
-    doc.push(Op::Stroke {
-        path: frame_path,
-        color: BLACK,
-        width: 0.8,
-        dash: None,
-    });
-    coordinates(doc, &projector, &plan.catalog.working_crs.to_string());
-    scale_bar(doc, &projector);
-    north_arrow(doc, frame);
+    close_frame(doc, &projector, frame_path, plan);
     verdicts.sort_by_key(|v| std::cmp::Reverse(*v));
     let parcel_entries = verdicts.iter().map(|v| {
         let [r, g, b] = verdict_rgb(*v);
@@ -500,6 +482,21 @@ pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, 
         );
     }
     draw_legend(doc, &legend);
+}
+
+/// Ends drawing inside the frame: its border, the working-CRS coordinates
+/// on it, the scale bar and the north arrow.
+fn close_frame(doc: &mut Doc, projector: &Projector, frame_path: PathData, plan: &LoadedPlan) {
+    doc.push(Op::Unclip);
+    doc.push(Op::Stroke {
+        path: frame_path,
+        color: BLACK,
+        width: 0.8,
+        dash: None,
+    });
+    coordinates(doc, projector, &plan.catalog.working_crs.to_string());
+    scale_bar(doc, projector);
+    north_arrow(doc, projector.frame);
 }
 
 fn area(doc: &mut Doc, projector: &Projector, parts: &[Polygon], look: Style) {
