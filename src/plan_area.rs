@@ -6,17 +6,15 @@
 //! hold, and a parcel farther than [`FAR_FROM_PLAN_M`] from all of it is
 //! outside.
 //!
-//! The boundary of a city is thousands of vertices; it is cut into pieces of
-//! bounded vertex count in an R-tree ([`crate::index::subdivide`]), so that
-//! placing a parcel looks only at the pieces beside it.
+//! The boundary of a city is 10⁵ vertices or more; it is indexed as a
+//! [`IndexedArea`] (pieces and edges in R-trees), so that placing a parcel,
+//! and measuring how far outside it lies, looks only at the edges beside it.
 
-use geo::{BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Polygon, Rect};
-use rstar::RTree;
+use geo::{BoundingRect, MultiPolygon, Polygon, Rect};
 
 use crate::geometry::{union_rect, Shape};
-use crate::index::subdivide;
+use crate::indexed_area::IndexedArea;
 use crate::io::Layer;
-use crate::rtree::{entry, envelope, Entry};
 
 /// A parcel farther than this from everything a plan without a boundary
 /// holds lies outside it: real parcels beside the plan's zones are well
@@ -24,15 +22,9 @@ use crate::rtree::{entry, envelope, Entry};
 /// kilometres away.
 pub const FAR_FROM_PLAN_M: f64 = 10_000.0;
 
-/// The boundary's pieces, to place parcels against.
-struct Boundary {
-    pieces: Vec<Polygon>,
-    tree: RTree<Entry>,
-}
-
 /// The area a plan covers: its boundary, or the extent of its layers.
 pub struct PlanArea {
-    boundary: Option<Boundary>,
+    boundary: Option<IndexedArea>,
     extent: Rect,
 }
 
@@ -72,21 +64,10 @@ impl PlanArea {
                 extent,
             });
         }
-        let pieces: Vec<Polygon> = polygons.into_iter().flat_map(subdivide).collect();
-        let entries: Vec<Entry> = pieces
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| Some(entry(p.bounding_rect()?, i)))
-            .collect();
-        let extent = pieces
-            .iter()
-            .filter_map(BoundingRect::bounding_rect)
-            .reduce(union_rect)?;
+        let boundary = MultiPolygon::new(polygons.into_iter().cloned().collect());
+        let extent = boundary.bounding_rect()?;
         Some(PlanArea {
-            boundary: Some(Boundary {
-                pieces,
-                tree: RTree::bulk_load(entries),
-            }),
+            boundary: Some(IndexedArea::new(boundary)),
             extent,
         })
     }
@@ -105,38 +86,20 @@ impl PlanArea {
         let Some(bounds) = parcel.bounding_rect() else {
             return Placement::Inside;
         };
-        let gap_m = rect_gap(&self.extent, &bounds);
         let Some(boundary) = &self.boundary else {
+            let gap_m = rect_gap(&self.extent, &bounds);
             return if gap_m > FAR_FROM_PLAN_M {
                 Placement::Outside { distance_m: gap_m }
             } else {
                 Placement::Inside
             };
         };
-        let near = |reach: f64| {
-            let grown = Rect::new(
-                (bounds.min().x - reach, bounds.min().y - reach),
-                (bounds.max().x + reach, bounds.max().y + reach),
-            );
-            boundary
-                .tree
-                .locate_in_envelope_intersecting(&envelope(&grown))
-                .map(|e| &boundary.pieces[e.data])
-        };
-        if near(0.0).any(|piece| piece.intersects(parcel)) {
+        if boundary.intersects_area(parcel) {
             return Placement::Inside;
         }
-        // Far away the gap to the extent is the distance that matters (and
-        // measuring to every piece of a city's boundary, for each parcel of
-        // a file in the wrong CRS, would cost minutes).
-        let distance_m = if gap_m > FAR_FROM_PLAN_M {
-            gap_m
-        } else {
-            near(FAR_FROM_PLAN_M)
-                .map(|piece| Euclidean.distance(piece, parcel))
-                .fold(f64::INFINITY, f64::min)
-        };
-        Placement::Outside { distance_m }
+        Placement::Outside {
+            distance_m: boundary.distance_to_disjoint(parcel),
+        }
     }
 }
 
@@ -212,9 +175,18 @@ mod tests {
             Placement::Outside { distance_m } => assert!((distance_m - 3_000.0).abs() < 1e-9),
             other => panic!("{other:?}"),
         }
-        // Hundreds of kilometres away: the gap to the extent.
+        // Hundreds of kilometres away, level with the L's foot.
         match area.place(&square(600_000.0, 0.0, 100.0)) {
             Placement::Outside { distance_m } => assert!((distance_m - 590_000.0).abs() < 1e-6),
+            other => panic!("{other:?}"),
+        }
+        // Beyond the box's empty corner the nearest points are the L's two
+        // inner ends, much farther than the box: the distance is to them.
+        match area.place(&square(25_000.0, 25_000.0, 100.0)) {
+            Placement::Outside { distance_m } => {
+                let expected = 15_000_f64.hypot(23_000.0);
+                assert!((distance_m - expected).abs() < 1e-6, "{distance_m}");
+            }
             other => panic!("{other:?}"),
         }
     }

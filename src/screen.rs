@@ -23,8 +23,8 @@ use crate::clip::{clip_polygon, halves, split_polygon};
 use crate::error::Problem;
 use crate::geometry::Shape;
 use crate::index::{ZoneIndex, ZoneRef};
+use crate::indexed_area::IndexedArea;
 use crate::io::{Feature, Layer};
-use crate::large_parcel::LargeParcel;
 use crate::plan::LoadedPlan;
 use crate::plan_area::{Placement, PlanArea};
 
@@ -383,7 +383,7 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     };
     let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
     let zone_shape = |zone: ZoneRef| &plan.layers[zone.layer].features[zone.feature].shape;
-    let large = LargeParcel::is_large(parcel).then(|| LargeParcel::new(parcel));
+    let large = IndexedArea::is_large(parcel).then(|| IndexedArea::new(parcel.clone()));
     let touches_zone = |zone: ZoneRef| match (&large, zone_shape(zone)) {
         (Some(large), shape) => large.intersects(shape),
         (None, Shape::Area(mp)) => parcel.intersects(mp),

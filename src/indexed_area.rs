@@ -1,14 +1,17 @@
-//! A parcel with very many vertices, cut into pieces and its edges indexed.
+//! A polygon with very many vertices, cut into pieces and its edges indexed:
+//! a parcel densified by survey, or a city's plan boundary.
 //!
 //! Screening clips the parcel to the window of every zone piece it meets and
 //! measures distances against every vertex, which is right for the usual
 //! parcel of tens of vertices but costs (zone pieces × vertices) for a
 //! densified survey boundary of millions: 170 s for one 5-million-vertex
-//! parcel. Cut like a zone ([`crate::index::subdivide`]) and with its own
+//! parcel. Placing parcels against a boundary of 10⁵ vertices costs as much
+//! per parcel. Cut like a zone ([`crate::index::subdivide`]) and with its own
 //! edges in an R-tree, the same exact answers cost O(n log n).
 
 use geo::{
-    BoundingRect, CoordsIter, Distance, Euclidean, Intersects, Line, LinesIter, MultiPolygon, Rect,
+    BoundingRect, Coord, CoordsIter, Distance, Euclidean, Intersects, Line, LinesIter,
+    MultiPolygon, Rect,
 };
 use rstar::RTree;
 
@@ -21,29 +24,29 @@ use crate::rtree::{entry, envelope, Entry};
 /// lines near each of its pieces, not all those in its box.
 pub const LARGE_PARCEL_VERTICES: usize = 512;
 
-pub struct LargeParcel<'a> {
-    parcel: &'a MultiPolygon,
+pub struct IndexedArea {
+    area: MultiPolygon,
     /// Exact pieces (even-odd; see [`crate::clip`]) with their bounds; their
-    /// areas add up to the parcel's.
+    /// areas add up to the whole.
     pub pieces: Vec<(MultiPolygon, Rect)>,
-    /// The parcel's own boundary edges, never the pieces' cut lines.
+    /// The area's own boundary edges, never the pieces' cut lines.
     edges: Vec<Line>,
     edge_tree: RTree<Entry>,
 }
 
-impl<'a> LargeParcel<'a> {
+impl IndexedArea {
     pub fn is_large(parcel: &MultiPolygon) -> bool {
         parcel.coords_count() > LARGE_PARCEL_VERTICES
     }
 
-    pub fn new(parcel: &'a MultiPolygon) -> LargeParcel<'a> {
-        let pieces = parcel
+    pub fn new(area: MultiPolygon) -> IndexedArea {
+        let pieces = area
             .0
             .iter()
             .flat_map(subdivide)
             .filter_map(|p| p.bounding_rect().map(|b| (MultiPolygon::new(vec![p]), b)))
             .collect();
-        let edges: Vec<Line> = parcel.lines_iter().collect();
+        let edges: Vec<Line> = area.lines_iter().collect();
         let edge_tree = RTree::bulk_load(
             edges
                 .iter()
@@ -51,8 +54,8 @@ impl<'a> LargeParcel<'a> {
                 .map(|(i, line)| entry(line.bounding_rect(), i))
                 .collect(),
         );
-        LargeParcel {
-            parcel,
+        IndexedArea {
+            area,
             pieces,
             edges,
             edge_tree,
@@ -69,10 +72,10 @@ impl<'a> LargeParcel<'a> {
             .map(|e| &self.edges[e.data])
     }
 
-    /// Whether a point is in the closed parcel. The pieces answer for points
+    /// Whether a point is in the closed area. The pieces answer for points
     /// off their cut lines; a point on a piece's boundary may lie on a cut
-    /// line through a gap, so the whole parcel decides then.
-    fn covers(&self, point: geo::Coord) -> bool {
+    /// line through a gap, so the whole area decides then.
+    fn covers(&self, point: Coord) -> bool {
         use geo::coordinate_position::{CoordPos, CoordinatePosition};
         let mut on_a_piece_boundary = false;
         for (piece, bounds) in &self.pieces {
@@ -85,33 +88,69 @@ impl<'a> LargeParcel<'a> {
                 CoordPos::Outside => {}
             }
         }
-        on_a_piece_boundary && self.parcel.intersects(&point)
+        on_a_piece_boundary && self.area.intersects(&point)
     }
 
-    /// Whether the closed parcel and the closed zone share a point: their
-    /// edges cross or touch, or one lies wholly inside the other.
-    pub fn intersects(&self, zone: &Shape) -> bool {
-        let crosses = |line: Line| {
-            self.edges_near(line.bounding_rect(), 0.0)
-                .any(|edge| edge.intersects(&line))
-        };
-        let Some(parcel_point) = self.parcel.coords_iter().next() else {
-            return false;
-        };
-        match zone {
-            Shape::Area(mp) => {
-                mp.lines_iter().any(crosses)
-                    || mp.intersects(&parcel_point)
-                    || mp.coords_iter().next().is_some_and(|c| self.covers(c))
-            }
+    /// Whether `line` meets one of the area's edges.
+    fn crosses(&self, line: Line) -> bool {
+        self.edges_near(line.bounding_rect(), 0.0)
+            .any(|edge| edge.intersects(&line))
+    }
+
+    /// Whether the closed area and the closed `other` share a point: their
+    /// edges cross or touch, or a part of one lies wholly inside the other
+    /// (each part is asked by its first vertex).
+    pub fn intersects(&self, other: &Shape) -> bool {
+        match other {
+            Shape::Area(mp) => self.intersects_area(mp),
             Shape::Lines(ml) => {
-                ml.lines_iter().any(crosses)
-                    || ml.coords_iter().next().is_some_and(|c| self.covers(c))
+                ml.lines_iter().any(|line| self.crosses(line))
+                    || ml
+                        .0
+                        .iter()
+                        .filter_map(|l| l.0.first())
+                        .any(|c| self.covers(*c))
             }
         }
     }
 
-    /// The exact distance from `line` to the closed parcel when it is below
+    /// [`IndexedArea::intersects`] for an area.
+    pub fn intersects_area(&self, other: &MultiPolygon) -> bool {
+        let firsts = |mp: &MultiPolygon| -> Vec<Coord> {
+            mp.0.iter()
+                .filter_map(|p| p.exterior().0.first().copied())
+                .collect()
+        };
+        other.lines_iter().any(|line| self.crosses(line))
+            || firsts(&self.area).iter().any(|c| other.intersects(c))
+            || firsts(other).into_iter().any(|c| self.covers(c))
+    }
+
+    /// The exact distance to `other`, which shares no point with the area
+    /// (see [`IndexedArea::intersects`]), so the nearest points are on the
+    /// edges. For each edge of `other`, ours are visited nearest box first
+    /// from its midpoint, until no box left is near enough to hold a nearer
+    /// edge than the nearest found: a few of ours per edge, however far.
+    pub fn distance_to_disjoint(&self, other: &MultiPolygon) -> f64 {
+        let mut nearest = f64::INFINITY;
+        for line in other.lines_iter() {
+            let middle = (line.start + line.end) / 2.0;
+            // Every point of the edge is within this of its middle.
+            let reach = line.dx().hypot(line.dy()) / 2.0;
+            for (entry, box_distance_2) in self
+                .edge_tree
+                .nearest_neighbor_iter_with_distance_2(&[middle.x, middle.y])
+            {
+                if box_distance_2.sqrt() - reach >= nearest {
+                    break;
+                }
+                nearest = nearest.min(Euclidean.distance(&self.edges[entry.data], &line));
+            }
+        }
+        nearest
+    }
+
+    /// The exact distance from `line` to the closed area when it is below
     /// `reach`, else `None`.
     pub fn distance_within(&self, line: &Line, reach: f64) -> Option<f64> {
         if self.covers(line.start) {
@@ -145,7 +184,7 @@ mod tests {
     #[test]
     fn pieces_add_up_to_the_parcel() {
         let parcel = wavy(30_000);
-        let large = LargeParcel::new(&parcel);
+        let large = IndexedArea::new(parcel.clone());
         let total: f64 = large
             .pieces
             .iter()
@@ -157,7 +196,7 @@ mod tests {
     #[test]
     fn intersects_and_distances_agree_with_the_whole_parcel() {
         let parcel = wavy(30_000);
-        let large = LargeParcel::new(&parcel);
+        let large = IndexedArea::new(parcel.clone());
         let square = |x: f64, y: f64, half: f64| {
             Shape::Area(MultiPolygon::new(vec![geo::Rect::new(
                 (x - half, y - half),
