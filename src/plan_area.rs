@@ -116,7 +116,7 @@ mod tests {
     use super::*;
     use crate::crs::Crs;
     use crate::io::Feature;
-    use geo::{LineString, Polygon};
+    use geo::{Distance, Euclidean, Intersects, LineString, Polygon};
 
     fn square(x0: f64, y0: f64, side: f64) -> MultiPolygon {
         MultiPolygon(vec![
@@ -212,6 +212,53 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn placement_in_the_notches_of_a_jagged_boundary_is_the_whole_boundarys() {
+        // A star of 20 000 vertices: deep notches everywhere, so the pieces
+        // it is cut into have cut lines running across the notches.
+        let ring: Vec<(f64, f64)> = (0..20_000)
+            .map(|i| {
+                let a = i as f64 / 20_000.0 * std::f64::consts::TAU;
+                let r = if i % 40 < 20 { 9_000.0 } else { 6_000.0 };
+                (r * a.cos(), r * a.sin())
+            })
+            .collect();
+        let star = MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]);
+        let area = PlanArea::new(Some(&layer(vec![star.clone()])), &[]).unwrap();
+        let mut outside = 0;
+        for i in 0..40 {
+            for j in 0..40 {
+                let parcel = square(
+                    -10_000.0 + 500.0 * i as f64,
+                    -10_000.0 + 500.0 * j as f64,
+                    30.0,
+                );
+                let expected = if star.intersects(&parcel) {
+                    Placement::Inside
+                } else {
+                    Placement::Outside {
+                        distance_m: Euclidean.distance(&star, &parcel),
+                    }
+                };
+                match (area.place(&parcel), expected) {
+                    (Placement::Inside, Placement::Inside) => {}
+                    (
+                        Placement::Outside { distance_m: ours },
+                        Placement::Outside { distance_m },
+                    ) => {
+                        assert!(
+                            (ours - distance_m).abs() < 1e-6,
+                            "{parcel:?}: {ours} vs {distance_m}"
+                        );
+                        outside += 1;
+                    }
+                    (ours, whole) => panic!("{parcel:?}: {ours:?} vs {whole:?}"),
+                }
+            }
+        }
+        assert!(outside > 200, "{outside}");
     }
 
     #[test]
