@@ -12,6 +12,8 @@ use toml::Spanned;
 
 use crate::crs::Crs;
 use crate::error::Error;
+use crate::procedure::{Condition, Procedure};
+use crate::project::{Attribute, ProjectFields};
 
 /// What a layer's features mean for a parcel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +25,9 @@ pub enum Rule {
     /// Distance to a water line: below `conflict_m` a conflict, below
     /// `review_m` a review (退距).
     Setback { conflict_m: f64, review_m: f64 },
+    /// Environmental control units (环境管控单元): the overlap is noted,
+    /// and the unit's admission clauses decide ([`crate::admission`]).
+    Units,
     /// Drawn only, never screened (仅显示).
     Display,
 }
@@ -34,6 +39,7 @@ impl Rule {
             Rule::Prohibit => "prohibit",
             Rule::Restrict => "restrict",
             Rule::Setback { .. } => "setback",
+            Rule::Units => "units",
             Rule::Display => "display",
         }
     }
@@ -44,6 +50,7 @@ impl Rule {
             Rule::Prohibit => "禁止",
             Rule::Restrict => "限制",
             Rule::Setback { .. } => "退距",
+            Rule::Units => "管控单元",
             Rule::Display => "仅显示",
         }
     }
@@ -68,6 +75,10 @@ pub struct LayerSpec {
     /// What the catalog calls the file's columns (`[layer.fields]`, column =
     /// name): a shapefile's DLMC is 地类名称 to the officer.
     pub field_names: BTreeMap<String, String>,
+    /// Units layers: the field holding a unit's class (ZHGKDYFL).
+    pub class_field: Option<String>,
+    /// Units layers: the admission list (a CSV, see [`crate::admission`]).
+    pub admission: Option<PathBuf>,
 }
 
 impl LayerSpec {
@@ -86,6 +97,10 @@ pub struct Catalog {
     pub sliver_m2: f64,
     pub boundary: Option<PathBuf>,
     pub layers: Vec<LayerSpec>,
+    /// Which parcel fields hold the project's attributes (`[project]`).
+    pub project_fields: ProjectFields,
+    /// The plan's approval procedures (`[[procedure]]`), in catalog order.
+    pub procedures: Vec<Procedure>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +109,21 @@ struct CatalogFile {
     plan: PlanSection,
     #[serde(default)]
     layer: Vec<Spanned<LayerSection>>,
+    /// `<attribute>_field = "column"`, e.g. `industry_field = "HYDM"`.
+    #[serde(default)]
+    project: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    procedure: Vec<ProcedureSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcedureSection {
+    id: String,
+    name: String,
+    #[serde(default)]
+    basis: String,
+    applies_when: Spanned<Vec<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +153,8 @@ struct LayerSection {
     color: Option<Spanned<String>>,
     #[serde(default)]
     fields: BTreeMap<String, String>,
+    class_field: Option<String>,
+    admission: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -229,14 +261,29 @@ impl Catalog {
                 }
                 ("prohibit", None) => Rule::Prohibit,
                 ("restrict", None) => Rule::Restrict,
+                ("units", None) => Rule::Units,
                 ("display", None) => Rule::Display,
                 (other, None) => {
                     return Err(refuse(
                         Some(section.rule.span()),
-                        format!("unknown rule {other:?}; use one of prohibit, restrict, setback, display"),
+                        format!("unknown rule {other:?}; use one of prohibit, restrict, setback, units, display"),
                     ))
                 }
             };
+            if rule != Rule::Units {
+                if let Some(a) = &section.admission {
+                    return Err(refuse(
+                        Some(a.span()),
+                        format!("admission only applies to rule = \"units\"; remove it from layer {id:?} or change its rule"),
+                    ));
+                }
+                if section.class_field.is_some() {
+                    return Err(refuse(
+                        Some(section.rule.span()),
+                        format!("class_field only applies to rule = \"units\"; remove it from layer {id:?} or change its rule"),
+                    ));
+                }
+            }
             let crs = section
                 .crs
                 .as_ref()
@@ -267,6 +314,8 @@ impl Catalog {
                 target_share_pct: section.target_share_pct,
                 color,
                 field_names: section.fields.clone(),
+                class_field: section.class_field.clone(),
+                admission: section.admission.as_ref().map(&resolve).transpose()?,
             });
         }
         if layers.is_empty() {
@@ -275,6 +324,63 @@ impl Catalog {
                 "the catalog has no [[layer]]; add the plan's protected layers".to_string(),
             ));
         }
+        let mut mapped = Vec::new();
+        for (key, field) in &file.project {
+            let attribute = key
+                .strip_suffix("_field")
+                .and_then(Attribute::from_key)
+                .ok_or_else(|| {
+                    let keys: Vec<String> = Attribute::ALL
+                        .iter()
+                        .map(|a| format!("{}_field", a.key()))
+                        .collect();
+                    refuse(
+                        Some(field.span()),
+                        format!(
+                            "[project] has no key {key:?}; use one of {}",
+                            keys.join(", ")
+                        ),
+                    )
+                })?;
+            mapped.push((attribute, field.get_ref().clone()));
+        }
+        let mut procedures: Vec<Procedure> = Vec::new();
+        for section in &file.procedure {
+            if procedures.iter().any(|p| p.id == section.id) {
+                return Err(refuse(
+                    Some(section.applies_when.span()),
+                    format!(
+                        "procedure id {:?} is used twice; every procedure needs its own id",
+                        section.id
+                    ),
+                ));
+            }
+            let applies_when = section
+                .applies_when
+                .get_ref()
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|c| {
+                            Condition::parse(c.get_ref()).map_err(|e| refuse(Some(c.span()), e))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if applies_when.iter().any(Vec::is_empty) || applies_when.is_empty() {
+                return Err(refuse(
+                    Some(section.applies_when.span()),
+                    format!("procedure {:?}: applies_when needs groups of conditions, e.g. [[\"land_taken_m2 < 5000\", \"cut_fill_m3 < 1000\"]]", section.id),
+                ));
+            }
+            procedures.push(Procedure {
+                id: section.id.clone(),
+                name: section.name.clone(),
+                basis: section.basis.clone(),
+                applies_when,
+            });
+        }
         Ok(Catalog {
             path: path.to_path_buf(),
             name: file.plan.name,
@@ -282,6 +388,8 @@ impl Catalog {
             sliver_m2,
             boundary,
             layers,
+            project_fields: ProjectFields::with(mapped),
+            procedures,
         })
     }
 }
@@ -394,7 +502,7 @@ setback_m = { conflict = 30.0, review = 50.0 }
         assert!(err.contains("catalog.toml:10:"), "{err}");
         assert!(
             err.contains("unknown rule \"forbid\"")
-                && err.contains("prohibit, restrict, setback, display"),
+                && err.contains("prohibit, restrict, setback, units, display"),
             "{err}"
         );
     }

@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod admission;
 pub mod atomic;
 pub mod catalog;
 pub mod clip;
@@ -20,6 +21,8 @@ pub mod io;
 pub mod pipeline;
 pub mod plan;
 pub mod plan_area;
+pub mod procedure;
+pub mod project;
 pub mod report;
 mod rtree;
 pub mod sample;

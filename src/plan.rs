@@ -3,6 +3,7 @@
 pub mod check;
 pub mod diff;
 
+use crate::admission::{read_list, Clause};
 use crate::catalog::{Catalog, Rule};
 use crate::error::{Error, Problem};
 use geo::Coord;
@@ -11,6 +12,7 @@ use crate::geometry::Shape;
 use crate::index::ZoneRef;
 use crate::io::{read_layer, Layer, ReadOptions};
 use crate::plan_area::PlanArea;
+use time::Date;
 
 /// Fields a zone's name is taken from when the catalog names none.
 const ZONE_NAME_FIELDS: &[&str] = &["名称", "name", "NAME", "Name"];
@@ -20,6 +22,12 @@ pub struct LoadedPlan {
     /// One per catalog layer, in catalog order.
     pub layers: Vec<Layer>,
     pub boundary: Option<Layer>,
+    /// One per catalog layer: a units layer's admission list, else empty.
+    pub admission: Vec<Vec<Clause>>,
+    /// The date the plan is read as of: admission clauses not yet in force
+    /// on it are not applied. Today in Beijing when loaded; the command
+    /// line sets the report's date.
+    pub in_force_on: Date,
 }
 
 impl LoadedPlan {
@@ -62,10 +70,17 @@ impl LoadedPlan {
             }
             None => None,
         };
+        let admission = catalog
+            .layers
+            .iter()
+            .map(|spec| spec.admission.as_deref().map_or(Ok(Vec::new()), read_list))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(LoadedPlan {
             catalog,
             layers,
             boundary,
+            admission,
+            in_force_on: today_in_beijing(),
         })
     }
 
@@ -137,8 +152,15 @@ impl LoadedPlan {
 
 /// A prohibit or restrict layer is made of areas; a line in it cannot be
 /// screened and is reported rather than silently measured as zero.
+/// Today's date where the plan is in force (UTC+8).
+pub fn today_in_beijing() -> Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date()
+}
+
 fn keep_kinds_the_rule_needs(layer: &mut Layer, rule: Rule, layer_id: &str) {
-    if !matches!(rule, Rule::Prohibit | Rule::Restrict) {
+    if !matches!(rule, Rule::Prohibit | Rule::Restrict | Rule::Units) {
         return;
     }
     let path = layer.path.clone();

@@ -18,6 +18,7 @@ use geo::{
 };
 use rayon::prelude::*;
 
+use crate::admission::{self, ClauseMatch};
 use crate::catalog::Rule;
 use crate::clip::{clip_polygon, halves, split_polygon};
 use crate::error::Problem;
@@ -27,6 +28,8 @@ use crate::indexed_area::IndexedArea;
 use crate::io::{Feature, Layer};
 use crate::plan::LoadedPlan;
 use crate::plan_area::{Placement, PlanArea};
+use crate::procedure::Decided;
+use crate::project::Project;
 
 /// Overlaps that print as 0.00 m² are boundary contact whatever the catalog's
 /// `sliver_m2`: a "conflict" of 0.00 m² would only confuse the reader.
@@ -76,6 +79,8 @@ impl Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingVerdict {
     Contact,
+    /// Within a control unit whose admission clauses raise nothing.
+    Noted,
     Review,
     Conflict,
 }
@@ -84,14 +89,34 @@ impl FindingVerdict {
     pub fn keyword(self) -> &'static str {
         match self {
             FindingVerdict::Contact => "contact",
+            FindingVerdict::Noted => "noted",
             FindingVerdict::Review => "review",
             FindingVerdict::Conflict => "conflict",
         }
     }
 
-    fn parcel_verdict(self) -> Verdict {
+    pub fn label_zh(self) -> &'static str {
         match self {
-            FindingVerdict::Contact => Verdict::Clear,
+            FindingVerdict::Contact => "边界接触",
+            FindingVerdict::Noted => "涉及",
+            FindingVerdict::Review => "需论证",
+            FindingVerdict::Conflict => "不符合",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            FindingVerdict::Contact => "contact",
+            FindingVerdict::Noted => "within",
+            FindingVerdict::Review => "review",
+            FindingVerdict::Conflict => "conflict",
+        }
+    }
+
+    /// What the finding makes the parcel.
+    pub fn parcel_verdict(self) -> Verdict {
+        match self {
+            FindingVerdict::Contact | FindingVerdict::Noted => Verdict::Clear,
             FindingVerdict::Review => Verdict::Review,
             FindingVerdict::Conflict => Verdict::Conflict,
         }
@@ -115,6 +140,11 @@ pub struct ParcelResult {
     pub verdict: Verdict,
     /// Ordered by layer (catalog order), then feature id.
     pub findings: Vec<Finding>,
+    /// The admission clauses of the units the parcel lies in that bind
+    /// its project or may (see [`crate::admission::assess`]).
+    pub admission: Vec<ClauseMatch>,
+    /// Every procedure of the catalog, decided for the parcel's project.
+    pub procedures: Vec<Decided>,
 }
 
 impl ParcelResult {
@@ -222,7 +252,7 @@ impl<'a> FileScreening<'a> {
                 let index = parcel.index;
                 let outcome = match result {
                     Ok(mut result) => {
-                        place_on_plan(self.area, &mut parcel, &mut result);
+                        conclude(self.plan, self.area, &mut parcel, &mut result);
                         ParcelOutcome::Screened { parcel, result }
                     }
                     Err(reason) => ParcelOutcome::Unscreened(Problem::feature(
@@ -261,6 +291,28 @@ impl<'a> FileScreening<'a> {
     }
 }
 
+/// What follows a parcel's overlay: what its project is and what the plan
+/// then asks of it (admission clauses, procedures), and where it lies on
+/// the plan. A project field that cannot be read is noted on the parcel.
+pub fn conclude(
+    plan: &LoadedPlan,
+    area: Option<&PlanArea>,
+    parcel: &mut Feature,
+    result: &mut ParcelResult,
+) {
+    let project = Project::of(parcel, &plan.catalog.project_fields, result.area_m2);
+    admission::assess(plan, &project, result);
+    result.procedures = plan
+        .catalog
+        .procedures
+        .iter()
+        .enumerate()
+        .map(|(position, p)| p.decide(position, &project))
+        .collect();
+    parcel.notes.extend(project.unreadable);
+    place_on_plan(area, parcel, result);
+}
+
 /// How the note on a parcel outside the plan area begins.
 pub const OUTSIDE_NOTE: &str = "范围外";
 
@@ -273,7 +325,7 @@ const WRONG_CRS_M: f64 = 10_000.0;
 /// a place it does not cover. One that meets a zone there keeps the verdict
 /// the zone gives (a city-wide layer reaches beyond a district's plan). Both
 /// get a note saying how far outside they lie and what to check.
-pub fn place_on_plan(area: Option<&PlanArea>, parcel: &mut Feature, result: &mut ParcelResult) {
+fn place_on_plan(area: Option<&PlanArea>, parcel: &mut Feature, result: &mut ParcelResult) {
     let (Some(area), Shape::Area(mp)) = (area, &parcel.shape) else {
         return;
     };
@@ -351,6 +403,8 @@ fn screen_parcels_counting(
                     area_m2: 0.0,
                     verdict: Verdict::Clear,
                     findings: Vec::new(),
+                    admission: Vec::new(),
+                    procedures: Vec::new(),
                 }),
             };
             done.fetch_add(1, AtomicOrdering::Relaxed);
@@ -379,6 +433,8 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
             area_m2,
             verdict: Verdict::Clear,
             findings: Vec::new(),
+            admission: Vec::new(),
+            procedures: Vec::new(),
         };
     };
     let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
@@ -405,7 +461,7 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     for (part, part_bounds) in parts {
         for piece in index.pieces_near(part_bounds) {
             match rule_of(piece.zone) {
-                Rule::Prohibit | Rule::Restrict => {
+                Rule::Prohibit | Rule::Restrict | Rule::Units => {
                     let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
                     entry.0 +=
                         overlap_in_common_window(part, part_bounds, &piece.polygon, &piece.bounds);
@@ -429,6 +485,8 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
         let verdict = if overlap_m2 > threshold {
             match rule_of(zone) {
                 Rule::Prohibit => FindingVerdict::Conflict,
+                // Lying in a unit is not itself a finding: its clauses decide.
+                Rule::Units => FindingVerdict::Noted,
                 _ => FindingVerdict::Review,
             }
         } else if overlap_m2 > 0.0 || touched() {
@@ -524,6 +582,8 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
         area_m2,
         verdict,
         findings,
+        admission: Vec::new(),
+        procedures: Vec::new(),
     }
 }
 

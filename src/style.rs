@@ -21,6 +21,7 @@ impl LayerStyle {
             Rule::Restrict => [0x43, 0xa0, 0x47],
             Rule::Setback { .. } => [0x1e, 0x88, 0xe5],
             Rule::Display => [0x75, 0x75, 0x75],
+            Rule::Units => [0x7b, 0x1f, 0xa2],
         };
         LayerStyle {
             rgb: spec.color.unwrap_or(by_rule),
@@ -28,6 +29,8 @@ impl LayerStyle {
                 Rule::Prohibit => 90,
                 Rule::Restrict => 70,
                 Rule::Setback { .. } | Rule::Display => 40,
+                // Units tile the whole plan: a tint would cover every zone.
+                Rule::Units => 12,
             },
             hatch: spec.rule == Rule::Prohibit,
         }

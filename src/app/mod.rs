@@ -36,7 +36,7 @@ use crate::report::meta::{
     hash_inputs, inputs as report_inputs, os_user, ReportMeta, ReportTime, SketchInput,
 };
 use crate::report::{input_files, pdf, xlsx, AreaUnit};
-use crate::screen::{place_on_plan, screen_parcel, ParcelOutcome, Screening, Verdict};
+use crate::screen::{conclude, screen_parcel, ParcelOutcome, Screening, Verdict};
 
 use i18n::Lang;
 use jobs::{Job, JobOutput};
@@ -745,7 +745,7 @@ impl RedlineApp {
                     return;
                 };
                 let mut result = screen_parcel(&plan.plan, &plan.index, mp);
-                place_on_plan(plan.area.as_ref(), &mut parcel, &mut result);
+                conclude(&plan.plan, plan.area.as_ref(), &mut parcel, &mut result);
                 let screening = crate::screen::Screening {
                     outcomes: vec![ParcelOutcome::Screened { parcel, result }],
                 };

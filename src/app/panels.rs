@@ -225,7 +225,8 @@ fn rule_group(rule: Rule) -> usize {
         Rule::Prohibit => 0,
         Rule::Restrict => 1,
         Rule::Setback { .. } => 2,
-        Rule::Display => 3,
+        Rule::Units => 3,
+        Rule::Display => 4,
     }
 }
 
@@ -938,7 +939,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                             app.lang.verdict(Verdict::Review),
                             verdict_color(Some(Verdict::Review)),
                         ),
-                        FindingVerdict::Contact => (app.tr("边界接触", "contact"), Color32::GRAY),
+                        other => (app.tr(other.label_zh(), other.label_en()), Color32::GRAY),
                     };
                     let mut measure = vec![app.lang.rule(spec.rule).to_string()];
                     match (finding.overlap_m2, finding.distance_m) {

@@ -428,6 +428,8 @@ mod tests {
             target_share_pct: share,
             color: None,
             field_names: Default::default(),
+            class_field: None,
+            admission: None,
         }
     }
 
@@ -462,7 +464,11 @@ mod tests {
                         None,
                     ),
                 ],
+                project_fields: Default::default(),
+                procedures: Vec::new(),
             },
+            admission: vec![Vec::new(); 2],
+            in_force_on: crate::plan::today_in_beijing(),
             layers: vec![
                 layer("red.geojson", red),
                 layer("rivers.geojson", vec![river]),

@@ -73,14 +73,13 @@ impl Cell {
     }
 
     fn finding_verdict(verdict: FindingVerdict) -> Cell {
-        let (label_zh, rgb) = match verdict {
-            FindingVerdict::Conflict => ("不符合", verdict_rgb(Verdict::Conflict)),
-            FindingVerdict::Review => ("需论证", verdict_rgb(Verdict::Review)),
-            FindingVerdict::Contact => ("边界接触", [0x75, 0x75, 0x75]),
+        let rgb = match verdict {
+            FindingVerdict::Contact | FindingVerdict::Noted => [0x75, 0x75, 0x75],
+            other => verdict_rgb(other.parcel_verdict()),
         };
         Cell::Verdict {
             keyword: verdict.keyword(),
-            label_zh,
+            label_zh: verdict.label_zh(),
             rgb,
         }
     }

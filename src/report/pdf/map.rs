@@ -269,7 +269,7 @@ fn draw_layers(
     let cut = projector.cut();
     let mut legend: Vec<(Swatch, String)> = Vec::new();
     let order = |rule: Rule| match rule {
-        Rule::Display => 0,
+        Rule::Display | Rule::Units => 0,
         Rule::Restrict => 1,
         Rule::Prohibit => 2,
         Rule::Setback { .. } => 3,

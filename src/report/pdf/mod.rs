@@ -46,14 +46,6 @@ fn water_cell(distance_m: f64) -> String {
     }
 }
 
-fn finding_label_zh(verdict: FindingVerdict) -> &'static str {
-    match verdict {
-        FindingVerdict::Conflict => "不符合",
-        FindingVerdict::Review => "需论证",
-        FindingVerdict::Contact => "边界接触",
-    }
-}
-
 /// The report as PDF bytes. `index` is the one the screening used; the
 /// overlap polygons drawn are recomputed from it (see
 /// [`crate::finding_shape`]).
@@ -371,7 +363,7 @@ fn parcel_section(
             vec![
                 format!("{}：{} {}", spec.name, zone.id, zone.name),
                 spec.rule.label_zh().to_string(),
-                finding_label_zh(f.verdict).to_string(),
+                f.verdict.label_zh().to_string(),
                 f.overlap_m2
                     .map(two_decimals)
                     .unwrap_or_else(|| "—".to_string()),
@@ -454,7 +446,10 @@ fn layer_accounts_table(doc: &mut Doc, plan: &LoadedPlan, result: &ParcelResult)
                 spec.name.clone(),
                 spec.rule.label_zh().to_string(),
                 a.status.label_zh().to_string(),
-                a.worst.map(finding_label_zh).unwrap_or("—").to_string(),
+                a.worst
+                    .map(FindingVerdict::label_zh)
+                    .unwrap_or("—")
+                    .to_string(),
                 a.overlap_m2
                     .map(two_decimals)
                     .unwrap_or_else(|| "—".to_string()),
