@@ -15,8 +15,8 @@
 use std::path::{Path, PathBuf};
 
 use geo::{
-    Area, Centroid, Coord, Distance, Euclidean, LineString, MultiLineString, MultiPolygon, Polygon,
-    Scale, Translate,
+    Area, BooleanOps, Centroid, Coord, Distance, Euclidean, LineString, MultiLineString,
+    MultiPolygon, Polygon, Rect, Scale, Translate,
 };
 use geo_types::Geometry;
 use redline::catalog::Catalog;
@@ -504,6 +504,102 @@ pub fn generate(dir: &Path) {
         None,
     );
 
+    // 环境管控单元: the ridges with their red line and the nature reserves
+    // are 优先保护; the rest of the area, north and south, is 重点管控
+    // (the plan: 直管园全域按照水环境重点管控区管控). No rng: the other
+    // layers stay as they were.
+    let whole = &boundary[0];
+    let clip = |parts: Vec<MultiPolygon>| -> MultiPolygon {
+        let union = parts.into_iter().reduce(|a, b| a.union(&b)).expect("parts");
+        union.intersection(whole)
+    };
+    let jinyun_unit = clip(vec![
+        MultiPolygon::new(vec![jinyun.clone()]),
+        red[0].clone(),
+    ]);
+    let zhongliang_unit = clip(vec![
+        MultiPolygon::new(vec![zhongliang.clone()]),
+        red[1].clone(),
+        red[2].clone(),
+    ]);
+    let ridges = jinyun_unit.union(&zhongliang_unit);
+    let reserve_unit = clip(
+        reserves
+            .iter()
+            .map(|p| MultiPolygon::new(vec![p.clone()]))
+            .collect(),
+    )
+    .difference(&ridges);
+    let rest = whole.difference(&ridges.union(&reserve_unit));
+    let (x0, y0) = (frame.centre.x - 20_000.0, frame.centre.y);
+    let north_half = Rect::new((x0, y0), (x0 + 40_000.0, y0 + 20_000.0)).to_polygon();
+    let south_half = Rect::new((x0, y0 - 20_000.0), (x0 + 40_000.0, y0)).to_polygon();
+    // Overlays leave slivers where the bands meet the boundary; a unit is
+    // its parts of real size, as the data standard's would be.
+    // Not rounded to the millimetre as the other layers: rounding pinches
+    // the overlays' narrow necks into self-intersections.
+    let solid = |mp: MultiPolygon| -> MultiPolygon {
+        let parts: Vec<Polygon> =
+            mp.0.into_iter()
+                .filter(|p| p.unsigned_area() > 100.0)
+                .collect();
+        let mp = MultiPolygon::new(parts);
+        assert!(
+            redline::geometry::validation_problems(&mp).is_empty(),
+            "a control unit is invalid"
+        );
+        mp
+    };
+    let units = [
+        (
+            "ZH50010710001",
+            "缙云山生态保护红线优先保护单元（示意）",
+            1,
+            solid(jinyun_unit),
+        ),
+        (
+            "ZH50010710002",
+            "中梁山生态保护红线优先保护单元（示意）",
+            1,
+            solid(zhongliang_unit),
+        ),
+        (
+            "ZH50010710003",
+            "自然保护地优先保护单元（示意）",
+            1,
+            solid(reserve_unit),
+        ),
+        (
+            "ZH50010720001",
+            "直管园北部城镇重点管控单元（示意）",
+            2,
+            solid(rest.intersection(&north_half)),
+        ),
+        (
+            "ZH50010720002",
+            "西永微电园重点管控单元（示意）",
+            2,
+            solid(rest.intersection(&south_half)),
+        ),
+    ];
+    write_geojson(
+        &dir.join("control_units.geojson"),
+        units
+            .iter()
+            .map(|(code, name, class, g)| OutFeature {
+                id: None,
+                properties: props(&[
+                    ("HJZHGKDYBM", json!(code)),
+                    ("HJZHGKDYMC", json!(name)),
+                    ("ZHGKDYFL", json!(class.to_string())),
+                ]),
+                geometry: g.clone().into(),
+            })
+            .collect(),
+        Some(&working),
+    );
+    write(&dir.join("admission.csv"), ADMISSION);
+
     write(&dir.join("catalog.toml"), CATALOG);
 
     // The parcels are placed against the plan exactly as redline reads it
@@ -842,6 +938,19 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
     for (id, name, use_, centre) in clear {
         add(id, name, use_, square(centre, 140.0).into());
     }
+    // Clear of every zone, but not of the admission list (see `project`).
+    add(
+        "XY-2025-031",
+        "含谷有机化工原料项目",
+        "工业用地",
+        square(k(-4.0, 3.2), 140.0).into(),
+    );
+    add(
+        "XY-2025-032",
+        "西永微电园集成电路封装测试厂",
+        "工业用地",
+        square(k(2.6, -9.0), 140.0).into(),
+    );
 
     // The surveyor's batch, delivered as a shapefile.
     let bailu = zone_area(plan, "nature_reserves", 2);
@@ -907,11 +1016,18 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
             .iter()
             .map(|(id, name, use_, g)| OutFeature {
                 id: None,
-                properties: props(&[
-                    ("地块编号", json!(id)),
-                    ("名称", json!(name)),
-                    ("用地性质", json!(use_)),
-                ]),
+                properties: {
+                    let mut p = props(&[
+                        ("地块编号", json!(id)),
+                        ("名称", json!(name)),
+                        ("用地性质", json!(use_)),
+                    ]);
+                    // Only what is known: an unknown value is no property.
+                    for (field, value) in project(id) {
+                        p.insert(field.to_string(), json!(value));
+                    }
+                    p
+                },
                 geometry: mm(g.clone()),
             })
             .collect(),
@@ -935,6 +1051,96 @@ fn write_parcels(dir: &Path, plan: &LoadedPlan, frame: &Frame) {
     );
 }
 
+/// What the sample's projects are, as their files say (fields named as the
+/// catalog's `[project]` maps them). Chosen so that every outcome shows:
+/// an admission conflict with clauses of three levels stacked and one not
+/// yet in force (031), a condition of a unit's own clause (032), heavy
+/// metals (022), an unknown industry (021), each procedure applying, not
+/// applying and to confirm. Parcels not listed carry no project fields, as
+/// a planning officer's candidate sites do.
+fn project(id: &str) -> Vec<(&'static str, &'static str)> {
+    match id {
+        "XY-2025-001" => vec![
+            ("行业代码", "C3985"),
+            ("建设性质", "扩建"),
+            ("项目类别", "工业"),
+            ("总建筑面积", "32000"),
+            ("挖填方量", "6000"),
+            ("环评类别", "报告表"),
+            ("涉重金属", "否"),
+            ("未批先建", "否"),
+        ],
+        "XY-2025-018" => vec![
+            ("行业代码", "G5920"),
+            ("建设性质", "新建"),
+            ("项目类别", "仓储"),
+            ("总建筑面积", "8000"),
+            ("挖填方量", "2400"),
+            ("小型低风险", "是"),
+            ("环评类别", "登记表"),
+            ("涉重金属", "否"),
+            ("未批先建", "否"),
+        ],
+        "XY-2025-021" => vec![
+            ("建设性质", "新建"),
+            ("项目类别", "工业"),
+            ("环评类别", "报告表"),
+            ("涉重金属", "否"),
+            ("未批先建", "否"),
+        ],
+        "XY-2025-022" => vec![
+            ("行业代码", "C3670"),
+            ("建设性质", "新建"),
+            ("项目类别", "工业"),
+            ("总建筑面积", "9000"),
+            ("挖填方量", "3000"),
+            ("小型低风险", "否"),
+            ("环评类别", "报告表"),
+            ("涉重金属", "是"),
+            ("未批先建", "否"),
+        ],
+        "XY-2025-023" => vec![
+            ("行业代码", "K7010"),
+            ("建设性质", "新建"),
+            ("项目类别", "居住"),
+            ("征地面积", "4200"),
+            ("挖填方量", "900"),
+            ("环评类别", "登记表"),
+        ],
+        "XY-2025-024" => vec![
+            ("行业代码", "I6450"),
+            ("建设性质", "新建"),
+            ("项目类别", "信息服务"),
+            ("挖填方量", "800"),
+            ("环评类别", "报告表"),
+            ("涉重金属", "否"),
+            ("未批先建", "否"),
+        ],
+        "XY-2025-031" => vec![
+            ("行业代码", "C2614"),
+            ("建设性质", "新建"),
+            ("项目类别", "工业"),
+            ("总建筑面积", "15000"),
+            ("挖填方量", "12000"),
+            ("环评类别", "报告书"),
+            ("涉重金属", "否"),
+            ("未批先建", "否"),
+        ],
+        "XY-2025-032" => vec![
+            ("行业代码", "C3973"),
+            ("建设性质", "新建"),
+            ("项目类别", "工业"),
+            ("总建筑面积", "9500"),
+            ("挖填方量", "4000"),
+            ("小型低风险", "是"),
+            ("环评类别", "报告表"),
+            ("涉重金属", "否"),
+            ("未批先建", "否"),
+        ],
+        _ => Vec::new(),
+    }
+}
+
 fn to_multi(g: Geometry) -> MultiPolygon {
     match g {
         Geometry::Polygon(p) => MultiPolygon::new(vec![p]),
@@ -953,6 +1159,21 @@ impl RotateAbout for Polygon {
         self.rotate_around_point(degrees, centre.into())
     }
 }
+
+/// The illustrative admission list: clauses written from the plan's own
+/// words and the national and municipal lists it cites. QJ-04 is not yet in
+/// force (2027), so that the sample shows a clause excluded by its date.
+const ADMISSION: &str = "编号,适用单元,管控维度,行业,效力,层级,施行日期,条款
+GJ-01,全部,空间布局约束,C26,禁止,国家,2022-01-19,（示意）落实长江经济带发展负面清单：直管园地处梁滩河流域（嘉陵江一级支流），禁止新建、扩建化工园区和化工项目。
+GJ-02,全部,环境风险防控,重金属,要求,国家,2022-03-01,（示意）涉及铬、镉、铅、汞、类金属砷五项主要重金属的建设项目，重金属污染物排放实行等量或减量替代，明确总量来源。
+SJ-01,重点管控,污染物排放管控,C22;C25;C26;C28;C30;C31;C32;C33,限制,市,2021-01-01,（示意）严控高污染、高环境风险项目：落实环境保护综合名录和重庆市产业投资准入规定，新建项目须达到同行业国内先进清洁生产水平。
+SJ-02,ZH50010710001;ZH50010710002,空间布局约束,*,禁止,市,2021-01-01,（示意）以生态保护红线为主体的优先保护单元原则上按照禁止开发区域管理，禁止开展与其主导生态功能不符的开发建设活动。
+SJ-03,ZH50010710003,空间布局约束,*,限制,市,2021-01-01,（示意）自然保护地优先保护单元内严格控制开发建设活动，确需建设的须论证与保护目标的符合性。
+QJ-01,全部,空间布局约束,C1713;C191;C221;C3011;C3041,禁止,区,2021-06-01,（示意）直管园不再发展传统落后工业：禁止新建印染、制革、制浆、水泥熟料、平板玻璃项目。
+QJ-02,重点管控,资源开发效率,*,要求,区,2021-06-01,（示意）直管园全域按照水环境重点管控区管控：新建项目废水须接入城镇或园区污水处理厂集中处理，不得新设入河排污口。
+QJ-03,ZH50010720002,污染物排放管控,C39,要求,区,2021-06-01,（示意）西永微电园内电子信息制造项目须配套含氟、含重金属废水分质收集与预处理设施。
+QJ-04,全部,环境风险防控,C2614;C2631,禁止,区,2027-01-01,（示意，尚未施行）自2027年1月1日起，禁止新建有机化学原料制造和化学农药制造项目。
+";
 
 const CATALOG: &str = r##"# 重庆高新区生态环境保护“十四五”规划 — 示意数据 (illustrative sample).
 # The geometry is made up at the real place; it is NOT the official boundary.
@@ -1045,6 +1266,46 @@ id_field = "编号"
 name_field = "名称"
 color = "#1e88e5"
 basis = "第四章第二节：梁滩河、莲花滩河、虎溪河干流两侧新建地块建筑红线后退水岸线30-50米以上。"
+
+[[layer]]
+id = "control_units"
+name = "环境管控单元（示意）"
+path = "control_units.geojson"
+rule = "units"
+id_field = "HJZHGKDYBM"
+name_field = "HJZHGKDYMC"
+class_field = "ZHGKDYFL"
+admission = "admission.csv"
+color = "#7b1fa2"
+basis = "第三章：实施生态环境分区管控，完善环境准入机制，落实环境保护综合名录、长江经济带发展负面清单、重庆市产业投资准入等规定，严控高污染、高环境风险项目；重庆高新区直管园全域按照水环境重点管控区管控。"
+
+# Which parcel fields say what the project is (these are the defaults).
+[project]
+industry_field = "行业代码"
+land_taken_field = "征地面积"
+cut_fill_field = "挖填方量"
+floor_area_field = "总建筑面积"
+construction_field = "建设性质"
+category_field = "项目类别"
+heavy_metals_field = "涉重金属"
+eia_class_field = "环评类别"
+built_before_approval_field = "未批先建"
+small_low_risk_field = "小型低风险"
+
+[[procedure]]
+id = "eia_commitment"
+name = "环评告知承诺制审批"
+basis = "专栏2（示意）：编制环境影响报告表的建设项目实行环评告知承诺制审批；涉及五项主要重金属或未批先建的项目除外。"
+applies_when = [["eia_class = 报告表", "heavy_metals = 否", "built_before_approval = 否"]]
+
+[[procedure]]
+id = "soil_water_exempt"
+name = "免于编报水土保持方案"
+basis = "专栏2（示意）：征占地面积不足0.5公顷且挖填土石方总量不足1000立方米的项目，以及总建筑面积1万平方米以下的新建、改建、扩建工业和仓储类小型低风险社会投资项目，免于编报水土保持方案。"
+applies_when = [
+  ["land_taken_m2 < 5000", "cut_fill_m3 < 1000"],
+  ["construction in [新建, 改建, 扩建]", "category in [工业, 仓储]", "floor_area_m2 <= 10000", "small_low_risk = 是"],
+]
 "##;
 
 #[allow(dead_code)] // the test includes this file for `generate` alone

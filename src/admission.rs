@@ -390,13 +390,16 @@ pub struct ClauseMatch {
 
 impl ClauseMatch {
     /// What the clause makes of the parcel's finding on the unit: 禁止 a
-    /// conflict, 限制 (or a 禁止 to confirm) a review, 要求 a condition of
-    /// the sign-off that changes no verdict.
+    /// conflict, 限制 a review; 要求 is a condition of the sign-off and
+    /// changes no verdict. A clause to confirm changes none either — the
+    /// verdict says what is known; the parcel's note and every report say
+    /// what is still to confirm, and which attribute would decide it (a
+    /// site screened before any project is known stays readable).
     pub fn verdict(&self, clause: &Clause) -> FindingVerdict {
         match (clause.effect, self.status) {
             (Effect::Prohibit, ClauseStatus::Applies) => FindingVerdict::Conflict,
-            (Effect::Require, _) => FindingVerdict::Noted,
-            _ => FindingVerdict::Review,
+            (Effect::Restrict, ClauseStatus::Applies) => FindingVerdict::Review,
+            _ => FindingVerdict::Noted,
         }
     }
 }
@@ -405,7 +408,9 @@ impl ClauseMatch {
 /// finding beyond boundary contact): those in force on the plan's date
 /// that apply to the unit and concern the project, or may. Each raises its
 /// unit's finding and the parcel's verdict (see [`ClauseMatch::verdict`]).
-pub fn assess(plan: &LoadedPlan, project: &Project, result: &mut ParcelResult) {
+/// Returns the parcel's note when clauses are to confirm: how many, and
+/// what the project must say to decide them.
+pub fn assess(plan: &LoadedPlan, project: &Project, result: &mut ParcelResult) -> Option<String> {
     let mut matches = Vec::new();
     for finding in &mut result.findings {
         let layer = finding.zone.layer;
@@ -445,7 +450,36 @@ pub fn assess(plan: &LoadedPlan, project: &Project, result: &mut ParcelResult) {
     for finding in &result.findings {
         result.verdict = result.verdict.max(finding.verdict.parcel_verdict());
     }
+    let to_confirm: Vec<&Clause> = matches
+        .iter()
+        .filter(|m| m.status == ClauseStatus::ToConfirm)
+        .map(|m| &plan.admission[m.unit.layer][m.clause])
+        .collect();
     result.admission = matches;
+    if to_confirm.is_empty() {
+        return None;
+    }
+    let mut missing: Vec<String> = Vec::new();
+    if to_confirm
+        .iter()
+        .any(|c| matches!(c.concerns, Concerns::Industries(_)))
+    {
+        missing.push(match project.industry() {
+            None => "行业代码".to_string(),
+            Some(code) => format!("更细的行业代码（现为 {code}）"),
+        });
+    }
+    if to_confirm
+        .iter()
+        .any(|c| c.concerns == Concerns::HeavyMetals)
+    {
+        missing.push("是否涉及五项主要重金属".to_string());
+    }
+    Some(format!(
+        "准入待确认：所在管控单元有 {n} 条准入条款待确认，需补充{}。admission to confirm: {n} clauses of its control units turn on what the project does not say",
+        missing.join("、"),
+        n = to_confirm.len(),
+    ))
 }
 
 #[cfg(test)]

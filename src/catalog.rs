@@ -326,14 +326,11 @@ impl Catalog {
         }
         let mut mapped = Vec::new();
         for (key, field) in &file.project {
-            let attribute = key
-                .strip_suffix("_field")
-                .and_then(Attribute::from_key)
+            let attribute = Attribute::ALL
+                .into_iter()
+                .find(|a| a.field_key() == *key)
                 .ok_or_else(|| {
-                    let keys: Vec<String> = Attribute::ALL
-                        .iter()
-                        .map(|a| format!("{}_field", a.key()))
-                        .collect();
+                    let keys: Vec<String> = Attribute::ALL.iter().map(|a| a.field_key()).collect();
                     refuse(
                         Some(field.span()),
                         format!(

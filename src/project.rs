@@ -80,6 +80,14 @@ impl Attribute {
         Attribute::ALL.into_iter().find(|a| a.key() == key)
     }
 
+    /// The catalog's `[project]` key naming its field: `industry_field`,
+    /// `land_taken_field` (the unit stays in conditions, not field names).
+    pub fn field_key(self) -> String {
+        let key = self.key();
+        let bare = key.strip_suffix("_m2").or_else(|| key.strip_suffix("_m3"));
+        format!("{}_field", bare.unwrap_or(key))
+    }
+
     /// What an officer calls it.
     pub fn label_zh(self) -> &'static str {
         match self {

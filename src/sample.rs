@@ -25,7 +25,9 @@ macro_rules! sample_files {
 
 sample_files!(
     "catalog.toml",
+    "admission.csv",
     "boundary.geojson",
+    "control_units.geojson",
     "axis.geojson",
     "heart.geojson",
     "nature_reserves.geojson",

@@ -301,7 +301,7 @@ pub fn conclude(
     result: &mut ParcelResult,
 ) {
     let project = Project::of(parcel, &plan.catalog.project_fields, result.area_m2);
-    admission::assess(plan, &project, result);
+    let to_confirm = admission::assess(plan, &project, result);
     result.procedures = plan
         .catalog
         .procedures
@@ -310,6 +310,7 @@ pub fn conclude(
         .map(|(position, p)| p.decide(position, &project))
         .collect();
     parcel.notes.extend(project.unreadable);
+    parcel.notes.extend(to_confirm);
     place_on_plan(area, parcel, result);
 }
 

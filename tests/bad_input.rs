@@ -374,7 +374,7 @@ fn bad_catalogs_name_the_line_and_the_fix() {
             ":9:",
             &[
                 "unknown rule \"forbid\"",
-                "prohibit, restrict, setback, display",
+                "prohibit, restrict, setback, units, display",
             ][..],
         ),
         (

@@ -88,17 +88,20 @@ fn writes_the_findings_csv_contract() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "parcel_id,parcel_name,parcel_area_m2,parcel_verdict,layer_id,layer_name,rule,feature_id,feature_name,verdict,overlap_m2,overlap_pct,distance_m,basis,note"
+        "parcel_id,parcel_name,parcel_area_m2,parcel_verdict,layer_id,layer_name,rule,feature_id,feature_name,verdict,overlap_m2,overlap_pct,distance_m,basis,note,clause_id,clause_level,clause_dimension,clause_effect,clause_status,clause_text"
     );
     assert_eq!(
         lines[1],
-        "XY-2025-017,某电子厂房扩建,10000.00,conflict,eco_redline,生态保护红线,prohibit,HX-1,缙云山生态保护红线,conflict,5000.00,50.00,,生态保护红线原则上按照禁止开发区域进行管理,"
+        "XY-2025-017,某电子厂房扩建,10000.00,conflict,eco_redline,生态保护红线,prohibit,HX-1,缙云山生态保护红线,conflict,5000.00,50.00,,生态保护红线原则上按照禁止开发区域进行管理,,,,,,,"
     );
     assert_eq!(
         lines[2],
-        "XY-2025-018,\"'=HYPERLINK(\"\"http://x\"\")\",10000.00,review,rivers,河道,setback,LTH,梁滩河,review,,,40.00,新建地块建筑红线后退水岸线30-50米以上,"
+        "XY-2025-018,\"'=HYPERLINK(\"\"http://x\"\")\",10000.00,review,rivers,河道,setback,LTH,梁滩河,review,,,40.00,新建地块建筑红线后退水岸线30-50米以上,,,,,,,"
     );
-    assert_eq!(lines[3], "XY-2025-019,物流园,10000.00,clear,,,,,,,,,,,");
+    assert_eq!(
+        lines[3],
+        "XY-2025-019,物流园,10000.00,clear,,,,,,,,,,,,,,,,,"
+    );
     assert_eq!(lines.len(), 4);
 }
 

@@ -108,6 +108,10 @@ fn a_target_not_met_exits_3_naming_the_layer() {
         .replace(
             "boundary = \"",
             &format!("boundary = \"{}/", layers.display()),
+        )
+        .replace(
+            "admission = \"",
+            &format!("admission = \"{}/", layers.display()),
         );
     let catalog = dir.path().join("catalog.toml");
     std::fs::write(&catalog, raised).unwrap();

@@ -20,6 +20,9 @@ fn screen_sample(extra: &[&std::ffi::OsStr]) -> Output {
         .arg(sample("layers/parcels/parcels.geojson"))
         .arg(sample("layers/parcels/survey_parcels.shp"))
         .args(extra)
+        // The day the admission lists are read as of, unless --report-time
+        // says otherwise: 2025-12-01, before QJ-04 comes into force.
+        .env("SOURCE_DATE_EPOCH", "1764547200")
         .output()
         .unwrap();
     assert!(
@@ -56,7 +59,7 @@ fn summary_csv_has_one_row_per_parcel_with_the_findings_totals() {
         summary.as_os_str(),
     ]);
     let rows = csv_rows(&summary);
-    assert_eq!(rows.len(), 30);
+    assert_eq!(rows.len(), 32);
     let header = csv::Reader::from_reader(&std::fs::read(&summary).unwrap()[3..])
         .headers()
         .unwrap()
@@ -74,7 +77,8 @@ fn summary_csv_has_one_row_per_parcel_with_the_findings_totals() {
             "缙云山森林康养项目",
             "22500.00",
             "conflict",
-            "2",
+            // the barrier, the red line, and 禁止 in its 优先保护 unit
+            "3",
             "0",
             "0",
             "35108.71",
@@ -85,6 +89,24 @@ fn summary_csv_has_one_row_per_parcel_with_the_findings_totals() {
     assert_eq!(&row("XY-2025-025")[9], "0.00");
     assert_eq!(&row("XY-2025-008")[6], "1");
     assert!(row("XY-2025-009")[10].contains("repaired"));
+    // What the project is, and what follows: a chemical plant in a 重点管控
+    // unit meets a national 禁止, a municipal 限制 and a district 要求.
+    let chemical = row("XY-2025-031");
+    assert_eq!(&chemical[3], "conflict");
+    assert_eq!(
+        chemical.iter().skip(11).take(5).collect::<Vec<_>>(),
+        ["C2614", "1", "1", "1", "0"]
+    );
+    assert_eq!(
+        &chemical[16],
+        "环评告知承诺制审批：不适用；免于编报水土保持方案：不适用"
+    );
+    let unknown = row("XY-2025-021");
+    assert_eq!(
+        unknown.iter().skip(11).take(5).collect::<Vec<_>>(),
+        ["", "0", "0", "1", "4"]
+    );
+    assert!(unknown[10].contains("准入待确认") && unknown[10].contains("行业代码"));
 
     // Every total is the sum of the findings CSV's rows for that parcel.
     let detail = csv_rows(&findings);
@@ -110,6 +132,23 @@ fn summary_csv_has_one_row_per_parcel_with_the_findings_totals() {
             .map(|d| &d[3])
             .collect();
         assert!(verdicts.iter().all(|v| *v == &r[3]), "{r:?}");
+        // Each admission count is the parcel's clause rows of that kind.
+        for (column, effect, status) in [
+            (12, "prohibit", "applies"),
+            (13, "restrict", "applies"),
+            (14, "require", "applies"),
+        ] {
+            let clauses = detail
+                .iter()
+                .filter(|d| d[0] == r[0] && &d[18] == effect && &d[19] == status)
+                .count();
+            assert_eq!(clauses.to_string(), &r[column], "{r:?}");
+        }
+        let to_confirm = detail
+            .iter()
+            .filter(|d| d[0] == r[0] && &d[19] == "to_confirm")
+            .count();
+        assert_eq!(to_confirm.to_string(), &r[15], "{r:?}");
     }
 }
 
@@ -154,9 +193,10 @@ fn geojson_has_a_feature_per_finding_with_the_csv_measures() {
         "--geojson-crs".as_ref(),
         "working".as_ref(),
     ]);
+    // A finding of a zone, not an admission clause's row.
     let detail: Vec<_> = csv_rows(&findings)
         .into_iter()
-        .filter(|d| !d[4].is_empty())
+        .filter(|d| !d[4].is_empty() && d[15].is_empty())
         .collect();
 
     let (root, projected) = features(&working);
@@ -420,12 +460,13 @@ fn hostile_attribute_text_is_printed_as_text() {
 }
 
 /// The CSVs' keywords and the words the workbook shows for them.
-const WORDS: [(&str, &str); 10] = [
+const WORDS: [(&str, &str); 11] = [
     ("clear", "符合"),
     ("review", "需论证"),
     ("conflict", "不符合"),
     ("outside", "范围外"),
     ("contact", "边界接触"),
+    ("noted", "涉及"),
     ("error", "未筛查"),
     ("concerned", "涉及"),
     ("not_concerned", "不涉及"),
@@ -467,8 +508,8 @@ fn the_workbook_holds_the_csvs_cells_with_numbers_as_numbers() {
     let mut workbook: Xlsx<_> = open_workbook(&book).unwrap();
     assert_eq!(workbook.sheet_names(), ["地块汇总", "筛查发现", "图层核查"]);
     for (sheet, csv_path, columns) in [
-        ("地块汇总", &summary, 11),
-        ("筛查发现", &findings, 15),
+        ("地块汇总", &summary, 17),
+        ("筛查发现", &findings, 21),
         ("图层核查", &layers, 11),
     ] {
         let range = workbook.worksheet_range(sheet).unwrap();

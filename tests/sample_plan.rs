@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use geo::Area;
+use redline::admission::ClauseStatus;
+use redline::catalog::Rule;
 use redline::geometry::{dissolve, Shape};
+use redline::procedure::Outcome;
 use redline::screen::Verdict;
 
 fn layers() -> PathBuf {
@@ -227,6 +230,9 @@ fn intended() -> BTreeMap<&'static str, (Verdict, Vec<IntendedFinding>)> {
         ("XY-2025-028", (Outside, vec![])),
         ("XY-2025-029", (Clear, vec![])),
         ("XY-2025-030", (Outside, vec![])),
+        // Clear of every zone; the chemical plant not of the admission list.
+        ("XY-2025-031", (Conflict, vec![])),
+        ("XY-2025-032", (Clear, vec![])),
     ])
 }
 
@@ -246,9 +252,11 @@ fn every_sample_parcel_gives_its_intended_outcome() {
             .unwrap_or_else(|| panic!("unexpected parcel {}", parcel.id));
         seen += 1;
         assert_eq!(result.verdict, *verdict, "{}", parcel.id);
+        // The zones' findings; the control units are checked below.
         let got: Vec<(String, String, String)> = result
             .findings
             .iter()
+            .filter(|f| plan.catalog.layers[f.zone.layer].rule != Rule::Units)
             .map(|f| {
                 let measure = f
                     .overlap_m2
@@ -277,7 +285,7 @@ fn every_sample_parcel_gives_its_intended_outcome() {
             }
         }
     }
-    assert_eq!(seen, 30);
+    assert_eq!(seen, 32);
     // The bow-tie was repaired, and says so.
     let (bow_tie, _) = screening
         .screened()
@@ -291,4 +299,123 @@ fn every_sample_parcel_gives_its_intended_outcome() {
         .unwrap();
     assert!(matches!(&multi.shape, Shape::Area(mp) if mp.0.len() == 2));
     assert!((result.area_m2 - 16_400.0).abs() < 1e-3);
+}
+
+#[test]
+fn the_sample_projects_meet_their_admission_clauses_and_procedures() {
+    let parcels = [layers().join("parcels/parcels.geojson")];
+    let (plan, screening) = common::screen_with(&layers().join("catalog.toml"), &parcels);
+    let result = |id: &str| {
+        screening
+            .screened()
+            .find(|(p, _)| p.id == id)
+            .unwrap_or_else(|| panic!("no parcel {id}"))
+    };
+    // (unit code's last digits, clause, applies or to confirm), in order.
+    let clauses = |id: &str| -> Vec<(String, String, ClauseStatus)> {
+        let (_, r) = result(id);
+        r.admission
+            .iter()
+            .map(|m| {
+                let unit = &plan.layers[m.unit.layer].features[m.unit.feature].id;
+                let clause = &plan.admission[m.unit.layer][m.clause];
+                (
+                    unit[unit.len() - 5..].to_string(),
+                    clause.id.clone(),
+                    m.status,
+                )
+            })
+            .collect()
+    };
+    let owned = |v: &[(&str, &str, ClauseStatus)]| -> Vec<(String, String, ClauseStatus)> {
+        v.iter()
+            .map(|(u, c, s)| (u.to_string(), c.to_string(), *s))
+            .collect()
+    };
+    use ClauseStatus::*;
+    // A national 禁止, a municipal 限制 and a district 要求, stacked, in
+    // level order; QJ-04 (C2614, from 2027) not yet in force.
+    assert_eq!(
+        clauses("XY-2025-031"),
+        owned(&[
+            ("20001", "GJ-01", Applies),
+            ("20001", "SJ-01", Applies),
+            ("20001", "QJ-02", Applies)
+        ])
+    );
+    assert_eq!(result("XY-2025-031").1.verdict, Verdict::Conflict);
+    // The unit's own clause on C39 binds the chip plant (C3973), not the
+    // data centre (I6450) in the same unit.
+    assert_eq!(
+        clauses("XY-2025-032"),
+        owned(&[("20002", "QJ-02", Applies), ("20002", "QJ-03", Applies)])
+    );
+    assert_eq!(
+        clauses("XY-2025-024"),
+        owned(&[("20002", "QJ-02", Applies)])
+    );
+    // Heavy metals: the national 要求.
+    assert!(clauses("XY-2025-022").contains(&("20002".into(), "GJ-02".into(), Applies)));
+    // The industry unknown: every clause on an industry is to confirm, and
+    // the note says what to ask; the verdict stays what is known.
+    let (unknown, unknown_result) = result("XY-2025-021");
+    assert!(clauses("XY-2025-021")
+        .iter()
+        .filter(|(_, c, _)| ["GJ-01", "SJ-01", "QJ-01", "QJ-03"].contains(&c.as_str()))
+        .all(|(_, _, s)| *s == ToConfirm));
+    assert_eq!(unknown_result.verdict, Verdict::Clear);
+    assert!(unknown
+        .notes
+        .iter()
+        .any(|n| n.contains("准入待确认") && n.contains("需补充行业代码")));
+    // The red-line unit's 禁止 applies to any project.
+    assert!(clauses("XY-2025-011").contains(&("10001".into(), "SJ-02".into(), Applies)));
+
+    // Procedures: each outcome shows, with its reason.
+    let procedure = |id: &str, which: &str| {
+        let (_, r) = result(id);
+        let position = plan
+            .catalog
+            .procedures
+            .iter()
+            .position(|p| p.id == which)
+            .unwrap();
+        let decided = r
+            .procedures
+            .iter()
+            .find(|d| d.procedure == position)
+            .unwrap();
+        (decided.outcome, decided.reason.clone())
+    };
+    assert_eq!(
+        procedure("XY-2025-024", "eia_commitment").0,
+        Outcome::Applies
+    );
+    let (heavy, why) = procedure("XY-2025-022", "eia_commitment");
+    assert_eq!(heavy, Outcome::DoesNotApply);
+    assert!(why.contains("涉及五项主要重金属 = 否（是）"), "{why}");
+    assert_eq!(
+        procedure("XY-2025-031", "eia_commitment").0,
+        Outcome::DoesNotApply
+    );
+    assert_eq!(
+        procedure("XY-2025-019", "eia_commitment").0,
+        Outcome::ToConfirm
+    );
+    // Exempt by the second route (a small low-risk warehouse), by the first
+    // (征地 4 200 m² from its field, not the parcel's 19 600), not at all.
+    assert_eq!(
+        procedure("XY-2025-018", "soil_water_exempt").0,
+        Outcome::Applies
+    );
+    let (small, why) = procedure("XY-2025-023", "soil_water_exempt");
+    assert_eq!(small, Outcome::Applies, "{why}");
+    assert!(why.contains("（4200.00）"), "{why}");
+    assert_eq!(
+        procedure("XY-2025-022", "soil_water_exempt").0,
+        Outcome::DoesNotApply
+    );
+    let (unknown_outcome, why) = procedure("XY-2025-021", "soil_water_exempt");
+    assert_eq!(unknown_outcome, Outcome::ToConfirm);
+    assert!(why.contains("总建筑面积"), "{why}");
 }

@@ -46,7 +46,7 @@ fn shows(harness: &Harness<'_, RedlineApp>, text: &str) -> bool {
 #[test]
 fn selecting_a_conflict_parcel_shows_its_red_line_overlap() {
     let mut harness = sample_viewer();
-    assert_eq!(harness.state().parcels.screening.outcomes.len(), 30);
+    assert_eq!(harness.state().parcels.screening.outcomes.len(), 32);
     assert!(!shows(&harness, "40000.00 m² (100.00%)"));
 
     harness.get_by_label("XY-2025-001").click();
@@ -67,7 +67,7 @@ fn selecting_a_conflict_parcel_shows_its_red_line_overlap() {
         .is_some());
     assert!(shows(&harness, "生态保护红线面积不减少"));
     // Every layer of the plan accounted for: two concerned of eight.
-    assert!(shows(&harness, "各图层核查情况 · 涉及 2 / 8"));
+    assert!(shows(&harness, "各图层核查情况 · 涉及 3 / 9"));
 }
 
 #[test]
@@ -132,9 +132,10 @@ fn layers_move_within_their_group_and_the_list_explains_the_map() {
             .filter(|n| n.accesskit_node().is_disabled())
             .count()
     };
-    // Three groups (prohibit, restrict, setback): one ↑ and one ↓ disabled in each.
-    assert_eq!(disabled(&harness, "↑"), 3);
-    assert_eq!(disabled(&harness, "↓"), 3);
+    // Four groups (prohibit, restrict, setback, units): one ↑ and one ↓
+    // disabled in each.
+    assert_eq!(disabled(&harness, "↑"), 4);
+    assert_eq!(disabled(&harness, "↓"), 4);
     let order = harness.state().layer_order.clone();
     // The red line's ↑ is disabled: it heads the prohibit group; its ↓
     // swaps it with the barriers, not with a layer of another group.

@@ -670,8 +670,11 @@ impl RedlineApp {
         let Shape::Area(mp) = &parcel.shape else {
             return;
         };
+        // A control unit is where the project's clauses come from, not a
+        // zone it trespasses on: its overlap is the parcel, not drawn.
         for finding in &result.findings {
-            if finding.overlap_m2.is_some() {
+            let rule = plan.plan.catalog.layers[finding.zone.layer].rule;
+            if finding.overlap_m2.is_some() && rule != crate::catalog::Rule::Units {
                 let overlap = overlap_shape(&plan.index, mp, finding.zone);
                 if !overlap.0.is_empty() {
                     self.selection_overlaps.push(map::Graphic::from_polygons(

@@ -72,8 +72,10 @@ pub struct ScreenArgs {
     /// The operator named in the PDF report (default: the OS user).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
-    /// The time stated in the PDF report: seconds since 1970, or
-    /// 2025-06-01T09:30:00+08:00 (default: SOURCE_DATE_EPOCH, else now).
+    /// The time stated in the PDF report, whose day the admission lists
+    /// are applied as of (a clause not yet in force then is not): seconds
+    /// since 1970, or 2025-06-01T09:30:00+08:00 (default:
+    /// SOURCE_DATE_EPOCH, else now).
     #[arg(long, value_name = "TIME")]
     pub report_time: Option<String>,
     /// Replace an existing PDF report.
@@ -105,7 +107,10 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
     let catalog = Catalog::load(&catalog_path(args.catalog.clone())?)?;
     let parcels_crs = crs_option("--parcels-crs", &args.parcels_crs)?;
-    let plan = LoadedPlan::load(catalog)?;
+    let mut plan = LoadedPlan::load(catalog)?;
+    plan.in_force_on = ReportTime::resolve(args.report_time.as_deref())
+        .map_err(Error::Usage)?
+        .date_in_beijing();
     for problem in plan.problems() {
         eprintln!("redline: warning: {problem}");
     }

@@ -13,10 +13,10 @@ use crate::screen::{ParcelOutcome, Screening};
 pub use crate::report::rows::UNSCREENED_VERDICT;
 
 /// The findings CSV's columns, in order: the contract.
-pub const FINDINGS_COLUMNS: [&str; 15] = keywords(rows::FINDINGS_COLUMNS);
+pub const FINDINGS_COLUMNS: [&str; 21] = keywords(rows::FINDINGS_COLUMNS);
 
 /// The summary CSV's columns, in order.
-pub const SUMMARY_COLUMNS: [&str; 11] = keywords(rows::SUMMARY_COLUMNS);
+pub const SUMMARY_COLUMNS: [&str; 17] = keywords(rows::SUMMARY_COLUMNS);
 
 /// The per-layer CSV's columns, in order.
 pub const LAYERS_COLUMNS: [&str; 11] = keywords(rows::LAYERS_COLUMNS);

@@ -206,6 +206,14 @@ impl ReportTime {
         })
     }
 
+    /// The day in Beijing: the date a plan's admission lists are read as of.
+    pub fn date_in_beijing(&self) -> time::Date {
+        OffsetDateTime::from_unix_timestamp(self.unix_seconds)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .to_offset(BEIJING)
+            .date()
+    }
+
     /// The moment in Beijing time.
     pub fn beijing(&self) -> Civil {
         let local = OffsetDateTime::from_unix_timestamp(self.unix_seconds)

@@ -2,14 +2,16 @@
 //! each column holds, which the CSV writes as text (its stable contract) and
 //! the workbook as numbers, verdicts in words and colour.
 
+use crate::admission::{ClauseStatus, Effect};
 use crate::catalog::Rule;
 use crate::error::Problem;
 use crate::plan::LoadedPlan;
+use crate::project::Project;
 use crate::screen::{FindingVerdict, ParcelOutcome, Verdict};
 use crate::style::{verdict_rgb, UNSCREENED_RGB};
 
 /// The findings columns: the CSV's keyword and the workbook's heading.
-pub const FINDINGS_COLUMNS: [(&str, &str); 15] = [
+pub const FINDINGS_COLUMNS: [(&str, &str); 21] = [
     ("parcel_id", "地块编号"),
     ("parcel_name", "地块名称"),
     ("parcel_area_m2", "地块面积（m²）"),
@@ -25,10 +27,20 @@ pub const FINDINGS_COLUMNS: [(&str, &str); 15] = [
     ("distance_m", "距水岸线（m）"),
     ("basis", "规划依据"),
     ("note", "说明"),
+    // An admission clause's row (after its unit's): these, and the unit.
+    ("clause_id", "准入条款编号"),
+    ("clause_level", "层级"),
+    ("clause_dimension", "管控维度"),
+    ("clause_effect", "效力"),
+    ("clause_status", "适用情况"),
+    ("clause_text", "准入条款"),
 ];
 
+/// The findings columns after `note`: an admission clause's.
+const CLAUSE_COLUMNS: usize = 6;
+
 /// The summary columns, as [`FINDINGS_COLUMNS`].
-pub const SUMMARY_COLUMNS: [(&str, &str); 11] = [
+pub const SUMMARY_COLUMNS: [(&str, &str); 17] = [
     ("parcel_id", "地块编号"),
     ("parcel_name", "地块名称"),
     ("parcel_area_m2", "面积（m²）"),
@@ -40,7 +52,16 @@ pub const SUMMARY_COLUMNS: [(&str, &str); 11] = [
     ("restrict_overlap_m2", "限制类重叠（m²）"),
     ("min_setback_m", "最近水岸线距离（m）"),
     ("note", "说明"),
+    ("industry", "行业代码"),
+    ("admission_prohibit", "准入禁止项"),
+    ("admission_restrict", "准入限制项"),
+    ("admission_require", "准入要求项"),
+    ("admission_to_confirm", "准入待确认项"),
+    ("procedures", "审批程序"),
 ];
+
+/// The summary columns after `note`: what the project is and what follows.
+const PROJECT_COLUMNS: usize = 6;
 
 /// The verdict written for a parcel that could not be screened.
 pub const UNSCREENED_VERDICT: &str = "error";
@@ -90,16 +111,18 @@ impl Cell {
 }
 
 /// A parcel that could not be screened: its id, verdict `error`, the
-/// measure columns empty and the reason last.
-fn unscreened_row(problem: &Problem, empty_columns: usize) -> Vec<Cell> {
+/// measure columns empty, the reason as its note and the columns after
+/// the note empty.
+fn unscreened_row(problem: &Problem, before_note: usize, after_note: usize) -> Vec<Cell> {
     let mut row = vec![
         Cell::Text(unscreened_id(problem)),
         Cell::Empty,
         Cell::Empty,
         unscreened_verdict(),
     ];
-    row.extend(std::iter::repeat_n(Cell::Empty, empty_columns));
+    row.extend(std::iter::repeat_n(Cell::Empty, before_note));
     row.push(Cell::Text(problem.to_string()));
+    row.extend(std::iter::repeat_n(Cell::Empty, after_note));
     row
 }
 
@@ -125,7 +148,9 @@ fn unscreened_verdict() -> Cell {
 pub fn findings_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell>> {
     let (parcel, result) = match outcome {
         ParcelOutcome::Screened { parcel, result } => (parcel, result),
-        ParcelOutcome::Unscreened(problem) => return vec![unscreened_row(problem, 10)],
+        ParcelOutcome::Unscreened(problem) => {
+            return vec![unscreened_row(problem, 10, CLAUSE_COLUMNS)]
+        }
     };
     let note = Cell::Text(parcel.notes.join("; "));
     let parcel_cells = [
@@ -138,15 +163,15 @@ pub fn findings_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell
         let mut row = parcel_cells.to_vec();
         row.extend(std::iter::repeat_n(Cell::Empty, 10));
         row.push(note);
+        row.extend(std::iter::repeat_n(Cell::Empty, CLAUSE_COLUMNS));
         return vec![row];
     }
-    result
-        .findings
-        .iter()
-        .map(|finding| {
-            let spec = &plan.catalog.layers[finding.zone.layer];
-            let zone = &plan.layers[finding.zone.layer].features[finding.zone.feature];
-            let measure = |value: Option<f64>| value.map_or(Cell::Empty, Cell::Measure);
+    let mut rows = Vec::new();
+    for finding in &result.findings {
+        let spec = &plan.catalog.layers[finding.zone.layer];
+        let zone = &plan.layers[finding.zone.layer].features[finding.zone.feature];
+        let measure = |value: Option<f64>| value.map_or(Cell::Empty, Cell::Measure);
+        let row = |verdict: FindingVerdict, measures: [Cell; 3], clause: [Cell; CLAUSE_COLUMNS]| {
             let mut row = parcel_cells.to_vec();
             row.extend([
                 Cell::text(&spec.id),
@@ -154,16 +179,39 @@ pub fn findings_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell
                 Cell::text(spec.rule.keyword()),
                 Cell::text(&zone.id),
                 Cell::text(&zone.name),
-                Cell::finding_verdict(finding.verdict),
+                Cell::finding_verdict(verdict),
+            ]);
+            row.extend(measures);
+            row.extend([Cell::text(&spec.basis), note.clone()]);
+            row.extend(clause);
+            row
+        };
+        rows.push(row(
+            finding.verdict,
+            [
                 measure(finding.overlap_m2),
                 measure(result.overlap_pct(finding)),
                 measure(finding.distance_m),
-                Cell::text(&spec.basis),
-                note.clone(),
-            ]);
-            row
-        })
-        .collect()
+            ],
+            std::array::from_fn(|_| Cell::Empty),
+        ));
+        for m in result.admission.iter().filter(|m| m.unit == finding.zone) {
+            let clause = &plan.admission[m.unit.layer][m.clause];
+            rows.push(row(
+                m.verdict(clause),
+                std::array::from_fn(|_| Cell::Empty),
+                [
+                    Cell::text(&clause.id),
+                    Cell::text(clause.level.label_zh()),
+                    Cell::text(&clause.dimension),
+                    Cell::text(clause.effect.keyword()),
+                    Cell::text(m.status.keyword()),
+                    Cell::text(&clause.text),
+                ],
+            ));
+        }
+    }
+    rows
 }
 
 /// The summary row of one parcel: its verdict, how many findings of each
@@ -172,7 +220,7 @@ pub fn findings_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell
 pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
     let (parcel, result) = match outcome {
         ParcelOutcome::Screened { parcel, result } => (parcel, result),
-        ParcelOutcome::Unscreened(problem) => return unscreened_row(problem, 6),
+        ParcelOutcome::Unscreened(problem) => return unscreened_row(problem, 6, PROJECT_COLUMNS),
     };
     let count = |verdict: FindingVerdict| {
         Cell::Count(
@@ -193,6 +241,17 @@ pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
                 .sum(),
         )
     };
+    let clauses = |effect: Effect, status: ClauseStatus| {
+        Cell::Count(
+            result
+                .admission
+                .iter()
+                .filter(|m| {
+                    m.status == status && plan.admission[m.unit.layer][m.clause].effect == effect
+                })
+                .count(),
+        )
+    };
     let min_setback = result
         .findings
         .iter()
@@ -211,7 +270,40 @@ pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
         overlap(Rule::Restrict),
         min_setback,
         Cell::Text(parcel.notes.join("; ")),
+        Cell::Text(
+            Project::of(parcel, &plan.catalog.project_fields, result.area_m2)
+                .industry()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ),
+        clauses(Effect::Prohibit, ClauseStatus::Applies),
+        clauses(Effect::Restrict, ClauseStatus::Applies),
+        clauses(Effect::Require, ClauseStatus::Applies),
+        Cell::Count(
+            result
+                .admission
+                .iter()
+                .filter(|m| m.status == ClauseStatus::ToConfirm)
+                .count(),
+        ),
+        Cell::Text(procedures_text(plan, result)),
     ]
+}
+
+/// Every procedure's outcome in a line: `环评告知承诺制审批：适用；…`.
+pub fn procedures_text(plan: &LoadedPlan, result: &crate::screen::ParcelResult) -> String {
+    result
+        .procedures
+        .iter()
+        .map(|d| {
+            format!(
+                "{}：{}",
+                plan.catalog.procedures[d.procedure].name,
+                d.outcome.label_zh()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 /// The per-layer columns (`--layers-csv`): every layer of the plan for every

@@ -11,6 +11,9 @@ use redline::pipeline::{screen_source, ParcelSource, Watch};
 use redline::plan::LoadedPlan;
 use redline::screen::Screening;
 
+/// The day the tests' screenings read admission lists as of.
+pub const SCREENING_DATE: time::Date = time::macros::date!(2026 - 12 - 01);
+
 /// Origin of the test world, inside EPSG:4544 near 106.3°E 29.6°N.
 pub const X0: f64 = 620_000.0;
 pub const Y0: f64 = 3_270_000.0;
@@ -173,7 +176,9 @@ pub fn read_parcels(path: &Path) -> Result<Layer, redline::Error> {
 }
 
 pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screening) {
-    let plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
+    let mut plan = LoadedPlan::load(Catalog::load(catalog).unwrap()).unwrap();
+    // A fixed day, so that a clause's coming into force never moves a test.
+    plan.in_force_on = SCREENING_DATE;
     let index = ZoneIndex::build(&plan.zone_layers());
     let screening = screen_sources(&plan, &index, parcels, usize::MAX);
     (plan, screening)

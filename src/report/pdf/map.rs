@@ -197,7 +197,11 @@ pub fn map_figure(
 
     // The overlaps, hatched, and the shortest lines to the water.
     let mut any_overlap = false;
-    for finding in result.findings.iter().filter(|f| f.overlap_m2.is_some()) {
+    // A control unit's overlap is most often the whole parcel: not hatched.
+    let zone_overlaps = result.findings.iter().filter(|f| {
+        f.overlap_m2.is_some() && plan.catalog.layers[f.zone.layer].rule != Rule::Units
+    });
+    for finding in zone_overlaps {
         let shape = overlap_shape(index, parcel_shape, finding.zone);
         if shape.0.is_empty() {
             continue;
