@@ -145,9 +145,32 @@ pub struct ParcelResult {
     pub admission: Vec<ClauseMatch>,
     /// Every procedure of the catalog, decided for the parcel's project.
     pub procedures: Vec<Decided>,
+    /// What concluding the screening found wrong in the data
+    /// ([`conclude`]): a project field that cannot be read, the placement.
+    pub notes: Vec<String>,
+    /// Admission clauses to confirm, and what the project must say.
+    pub admission_note: Option<String>,
 }
 
 impl ParcelResult {
+    /// Every note on a screened parcel: how it was read (repairs, CRS),
+    /// then what its screening concluded.
+    pub fn notes_with<'a>(&'a self, parcel: &'a Feature) -> impl Iterator<Item = &'a str> {
+        self.data_notes_with(parcel)
+            .chain(self.admission_note.as_deref())
+    }
+
+    /// The notes on the parcel's data: [`ParcelResult::notes_with`] but
+    /// the admission's.
+    pub fn data_notes_with<'a>(&'a self, parcel: &'a Feature) -> impl Iterator<Item = &'a str> {
+        parcel.notes.iter().chain(&self.notes).map(String::as_str)
+    }
+
+    /// [`ParcelResult::notes_with`] in one line, as the tables write it.
+    pub fn note_line(&self, parcel: &Feature) -> String {
+        self.notes_with(parcel).collect::<Vec<_>>().join("; ")
+    }
+
     pub fn overlap_pct(&self, finding: &Finding) -> Option<f64> {
         finding.overlap_m2.map(|a| {
             if self.area_m2 > 0.0 {
@@ -248,11 +271,11 @@ impl<'a> FileScreening<'a> {
         let mut outcomes: Vec<(usize, ParcelOutcome)> = parcels
             .into_iter()
             .zip(results)
-            .map(|(mut parcel, result)| {
+            .map(|(parcel, result)| {
                 let index = parcel.index;
                 let outcome = match result {
                     Ok(mut result) => {
-                        conclude(self.plan, self.area, &mut parcel, &mut result);
+                        conclude(self.plan, self.area, &parcel, &mut result);
                         ParcelOutcome::Screened { parcel, result }
                     }
                     Err(reason) => ParcelOutcome::Unscreened(Problem::feature(
@@ -293,11 +316,13 @@ impl<'a> FileScreening<'a> {
 
 /// What follows a parcel's overlay: what its project is and what the plan
 /// then asks of it (admission clauses, procedures), and where it lies on
-/// the plan. A project field that cannot be read is noted on the parcel.
+/// the plan. What it finds to say goes to the result's notes (a project
+/// field that cannot be read, clauses to confirm, the placement), so that a
+/// parcel concluded again — its project edited in the viewer — starts clean.
 pub fn conclude(
     plan: &LoadedPlan,
     area: Option<&PlanArea>,
-    parcel: &mut Feature,
+    parcel: &Feature,
     result: &mut ParcelResult,
 ) {
     let project = Project::of(parcel, &plan.catalog.project_fields, result.area_m2);
@@ -309,8 +334,8 @@ pub fn conclude(
         .enumerate()
         .map(|(position, p)| p.decide(position, &project))
         .collect();
-    parcel.notes.extend(project.unreadable);
-    parcel.notes.extend(to_confirm);
+    result.notes = project.unreadable;
+    result.admission_note = to_confirm;
     place_on_plan(area, parcel, result);
 }
 
@@ -326,7 +351,7 @@ const WRONG_CRS_M: f64 = 10_000.0;
 /// a place it does not cover. One that meets a zone there keeps the verdict
 /// the zone gives (a city-wide layer reaches beyond a district's plan). Both
 /// get a note saying how far outside they lie and what to check.
-fn place_on_plan(area: Option<&PlanArea>, parcel: &mut Feature, result: &mut ParcelResult) {
+fn place_on_plan(area: Option<&PlanArea>, parcel: &Feature, result: &mut ParcelResult) {
     let (Some(area), Shape::Area(mp)) = (area, &parcel.shape) else {
         return;
     };
@@ -371,7 +396,7 @@ fn place_on_plan(area: Option<&PlanArea>, parcel: &mut Feature, result: &mut Par
     };
     // Chinese first, as everything an officer reads; the English for the
     // file's other readers.
-    parcel.notes.push(format!(
+    result.notes.push(format!(
         "{lead}：地块完全位于规划范围之外，距{from_zh} {far}；{check_zh}。outside the plan area: wholly outside, {far} from {from_en} — {check_en}"
     ));
 }
@@ -406,6 +431,8 @@ fn screen_parcels_counting(
                     findings: Vec::new(),
                     admission: Vec::new(),
                     procedures: Vec::new(),
+                    notes: Vec::new(),
+                    admission_note: None,
                 }),
             };
             done.fetch_add(1, AtomicOrdering::Relaxed);
@@ -436,6 +463,8 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
             findings: Vec::new(),
             admission: Vec::new(),
             procedures: Vec::new(),
+            notes: Vec::new(),
+            admission_note: None,
         };
     };
     let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
@@ -585,6 +614,8 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
         findings,
         admission: Vec::new(),
         procedures: Vec::new(),
+        notes: Vec::new(),
+        admission_note: None,
     }
 }
 

@@ -313,7 +313,7 @@ fn a_parcel_far_from_the_plan_is_outside_never_clear_with_a_wrong_crs_warning_in
     let parcel = |id: &str| {
         s.screened()
             .find(|(p, _)| p.id == id)
-            .map(|(p, r)| (r.verdict, p.notes.join("; ")))
+            .map(|(p, r)| (r.verdict, r.note_line(p)))
             .unwrap()
     };
     assert_eq!(parcel("NEAR-1"), (Verdict::Clear, String::new()));

@@ -358,16 +358,17 @@ fn the_sample_projects_meet_their_admission_clauses_and_procedures() {
     assert!(clauses("XY-2025-022").contains(&("20002".into(), "GJ-02".into(), Applies)));
     // The industry unknown: every clause on an industry is to confirm, and
     // the note says what to ask; the verdict stays what is known.
-    let (unknown, unknown_result) = result("XY-2025-021");
+    let (_, unknown_result) = result("XY-2025-021");
     assert!(clauses("XY-2025-021")
         .iter()
         .filter(|(_, c, _)| ["GJ-01", "SJ-01", "QJ-01", "QJ-03"].contains(&c.as_str()))
         .all(|(_, _, s)| *s == ToConfirm));
     assert_eq!(unknown_result.verdict, Verdict::Clear);
-    assert!(unknown
-        .notes
-        .iter()
-        .any(|n| n.contains("准入待确认") && n.contains("需补充行业代码")));
+    let note = unknown_result.admission_note.as_deref().unwrap();
+    assert!(
+        note.contains("准入待确认") && note.contains("需补充行业代码"),
+        "{note}"
+    );
     // The red-line unit's 禁止 applies to any project.
     assert!(clauses("XY-2025-011").contains(&("10001".into(), "SJ-02".into(), Applies)));
 

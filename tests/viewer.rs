@@ -281,12 +281,11 @@ fn a_square_typed_far_outside_the_plan_reads_outside_never_clear() {
     };
     assert_eq!(result.verdict, redline::screen::Verdict::Outside);
     assert!(
-        parcel
-            .notes
-            .iter()
+        result
+            .notes_with(parcel)
             .any(|n| n.starts_with(redline::screen::OUTSIDE_NOTE)),
-        "{:?}",
-        parcel.notes
+        "{}",
+        result.note_line(parcel)
     );
     assert_eq!(app.parcels.counts.of(redline::screen::Verdict::Outside), 3);
     assert!(shows(&harness, "范围外 3"));

@@ -748,7 +748,7 @@ impl RedlineApp {
                     return;
                 };
                 let mut result = screen_parcel(&plan.plan, &plan.index, mp);
-                conclude(&plan.plan, plan.area.as_ref(), &mut parcel, &mut result);
+                conclude(&plan.plan, plan.area.as_ref(), &parcel, &mut result);
                 let screening = crate::screen::Screening {
                     outcomes: vec![ParcelOutcome::Screened { parcel, result }],
                 };

@@ -1000,7 +1000,7 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                         ui.label(format!("{}：{}", spec.name, spec.basis));
                     }
                 }
-                for note in &parcel.notes {
+                for note in result.notes_with(parcel) {
                     ui.add_space(6.0);
                     ui.label(RichText::new(note).color(Color32::from_rgb(0x8e, 0x24, 0xaa)));
                 }

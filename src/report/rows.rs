@@ -152,7 +152,7 @@ pub fn findings_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell
             return vec![unscreened_row(problem, 10, CLAUSE_COLUMNS)]
         }
     };
-    let note = Cell::Text(parcel.notes.join("; "));
+    let note = Cell::Text(result.note_line(parcel));
     let parcel_cells = [
         Cell::text(&parcel.id),
         Cell::text(&parcel.name),
@@ -269,7 +269,7 @@ pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
         overlap(Rule::Prohibit),
         overlap(Rule::Restrict),
         min_setback,
-        Cell::Text(parcel.notes.join("; ")),
+        Cell::Text(result.note_line(parcel)),
         Cell::Text(
             Project::of(parcel, &plan.catalog.project_fields, result.area_m2)
                 .industry()

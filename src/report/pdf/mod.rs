@@ -19,6 +19,7 @@ use crate::catalog::Rule;
 use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
+use crate::project::Project;
 use crate::report::meta::ReportMeta;
 use crate::report::rows::layer_accounts;
 use crate::report::{two_decimals, CROSSES_WATER};
@@ -412,6 +413,7 @@ fn parcel_section(
     table(doc, &columns, &rows, 8.5, CONTENT_W);
 
     layer_accounts_table(doc, plan, result);
+    project_tables(doc, plan, parcel, result);
 
     doc.heading("规划依据", 10.0);
     let mut layers: Vec<usize> = findings.iter().map(|f| f.zone.layer).collect();
@@ -426,9 +428,23 @@ fn parcel_section(
         };
         doc.paragraph(&format!("【{}】“{}”", spec.name, basis), 8.5, BLACK, 0.0);
     }
-    if !parcel.notes.is_empty() {
-        doc.heading("几何处理", 10.0);
-        for note in &parcel.notes {
+    for procedure in plan
+        .catalog
+        .procedures
+        .iter()
+        .filter(|p| !p.basis.is_empty())
+    {
+        doc.paragraph(
+            &format!("【{}】“{}”", procedure.name, procedure.basis),
+            8.5,
+            BLACK,
+            0.0,
+        );
+    }
+    let notes: Vec<&str> = result.notes_with(parcel).collect();
+    if !notes.is_empty() {
+        doc.heading("说明", 10.0);
+        for note in notes {
             doc.paragraph(note, 8.0, GREY, 0.0);
         }
     }
@@ -492,6 +508,112 @@ fn layer_accounts_table(doc: &mut Doc, plan: &LoadedPlan, result: &ParcelResult)
         },
     ];
     table(doc, &columns, &rows, 8.0, CONTENT_W);
+}
+
+/// What the project is, the admission clauses of the units it lies in, and
+/// the procedures: shown when the plan has units or procedures, unknown
+/// values said to be unknown.
+fn project_tables(doc: &mut Doc, plan: &LoadedPlan, parcel: &Feature, result: &ParcelResult) {
+    let has_units = plan.catalog.layers.iter().any(|l| l.rule == Rule::Units);
+    if !has_units && plan.catalog.procedures.is_empty() {
+        return;
+    }
+    let column = |title, share, align| Column {
+        title,
+        share,
+        align,
+    };
+    doc.heading("项目情况", 10.0);
+    let project = Project::of(parcel, &plan.catalog.project_fields, result.area_m2);
+    let described = project.describe();
+    // Two attributes a row: ten would make a tall, narrow table.
+    let rows: Vec<Vec<String>> = described
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .flat_map(|(a, v)| [a.label_zh().to_string(), v.clone()])
+                .collect()
+        })
+        .collect();
+    table(
+        doc,
+        &[
+            column("项目属性", 1.6, Align::Left),
+            column("值", 2.2, Align::Left),
+            column("项目属性", 1.6, Align::Left),
+            column("值", 2.2, Align::Left),
+        ],
+        &rows,
+        8.0,
+        CONTENT_W,
+    );
+    if has_units {
+        doc.heading("生态环境准入清单", 10.0);
+        if result.admission.is_empty() {
+            doc.paragraph(
+                "所在管控单元的准入清单中，无适用于本项目或待确认的条款。",
+                8.5,
+                BLACK,
+                0.0,
+            );
+        } else {
+            let rows: Vec<Vec<String>> = result
+                .admission
+                .iter()
+                .map(|m| {
+                    let unit = &plan.layers[m.unit.layer].features[m.unit.feature];
+                    let clause = &plan.admission[m.unit.layer][m.clause];
+                    vec![
+                        format!("{} {}", unit.id, unit.name),
+                        clause.id.clone(),
+                        clause.level.label_zh().to_string(),
+                        clause.effect.label_zh().to_string(),
+                        m.status.label_zh().to_string(),
+                        format!("【{}】{}", clause.dimension, clause.text),
+                    ]
+                })
+                .collect();
+            table(
+                doc,
+                &[
+                    column("管控单元", 2.2, Align::Left),
+                    column("条款", 0.8, Align::Left),
+                    column("层级", 0.6, Align::Left),
+                    column("效力", 0.6, Align::Left),
+                    column("适用情况", 0.9, Align::Left),
+                    column("条款内容", 5.0, Align::Left),
+                ],
+                &rows,
+                7.5,
+                CONTENT_W,
+            );
+        }
+    }
+    if !result.procedures.is_empty() {
+        doc.heading("审批程序", 10.0);
+        let rows: Vec<Vec<String>> = result
+            .procedures
+            .iter()
+            .map(|d| {
+                vec![
+                    plan.catalog.procedures[d.procedure].name.clone(),
+                    d.outcome.label_zh().to_string(),
+                    d.reason.clone(),
+                ]
+            })
+            .collect();
+        table(
+            doc,
+            &[
+                column("程序", 2.0, Align::Left),
+                column("结论", 0.8, Align::Left),
+                column("依据的项目情况", 6.0, Align::Left),
+            ],
+            &rows,
+            8.0,
+            CONTENT_W,
+        );
+    }
 }
 
 fn appendices(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening) {
@@ -559,12 +681,12 @@ fn appendices(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening) {
         0.0,
     );
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for (parcel, _) in screening.screened() {
-        for note in &parcel.notes {
+    for (parcel, result) in screening.screened() {
+        for note in result.data_notes_with(parcel) {
             rows.push(vec![
                 "地块".to_string(),
                 format!("{} {}", parcel.id, parcel.name),
-                note.clone(),
+                note.to_string(),
             ]);
         }
     }
