@@ -7,6 +7,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use redline::app::dialogs::ExportForm;
 use redline::app::{Export, RedlineApp, ViewOptions};
+use redline::project::Attribute;
 use redline::report::meta::ReportTime;
 use redline::screen::ParcelOutcome;
 
@@ -513,4 +514,64 @@ fn a_plan_opened_from_the_file_menu_replaces_the_shown_one_and_a_broken_one_says
     );
     harness.run_steps(2);
     assert!(shows(&harness, "未加载规划"));
+}
+
+#[test]
+fn a_project_typed_in_the_detail_meets_its_admission_clauses_at_once() {
+    let mut harness = sample_viewer();
+    let app = harness.state_mut();
+    let plant = app.parcels.find_id("XY-2025-021").unwrap();
+    app.select(Some(plant));
+    harness.run_steps(3);
+    // Its industry is unknown: the clauses on industries are to confirm,
+    // the verdict stays what the zones give, and the procedures say why.
+    assert!(shows(&harness, "待确认"));
+    assert!(shows(&harness, "准入待确认"));
+    assert!(shows(&harness, "项目情况 · 行业未知"));
+    assert!(shows(&harness, "需补充：总建筑面积"));
+    let verdict = |harness: &Harness<'_, RedlineApp>| match &harness
+        .state()
+        .parcels
+        .screening
+        .outcomes[plant]
+    {
+        ParcelOutcome::Screened { result, .. } => result.verdict,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(verdict(&harness), redline::screen::Verdict::Clear);
+    let clear_before = harness
+        .state()
+        .parcels
+        .counts
+        .of(redline::screen::Verdict::Clear);
+
+    // The officer learns it is an organic chemicals plant: the detail's
+    // fields hold what the file says, and the industry is typed.
+    let typed = &harness.state().project_edit;
+    assert_eq!(typed.outcome, Some(plant));
+    let mut values: Vec<(Attribute, String)> = Attribute::ALL
+        .iter()
+        .copied()
+        .zip(typed.values.iter().cloned())
+        .collect();
+    assert_eq!(values[6], (Attribute::HeavyMetals, "否".to_string()));
+    values[0].1 = "C2614".into();
+    harness.state_mut().set_project(plant, &values);
+    harness.run_steps(3);
+    assert_eq!(verdict(&harness), redline::screen::Verdict::Conflict);
+    assert!(shows(&harness, "禁止·国家"));
+    assert!(shows(&harness, "GJ-01"));
+    assert!(shows(&harness, "项目情况 · C2614"));
+    assert!(shows(&harness, "项目情况于查看器中录入"));
+    assert!(!shows(&harness, "准入待确认"));
+    // The map and the counts follow the new verdict.
+    assert_eq!(
+        harness
+            .state()
+            .parcels
+            .counts
+            .of(redline::screen::Verdict::Clear),
+        clear_before - 1
+    );
+    assert_eq!(harness.state().parcels.screening.outcomes.len(), 32);
 }

@@ -30,6 +30,7 @@ use crate::geometry::Shape;
 use crate::io::geojson::{to_text, OutFeature};
 use crate::io::sketch::{parse_coordinate_pairs, sketch_feature};
 use crate::pipeline::ParcelSource;
+use crate::project::Attribute;
 use crate::report::csv::{findings_csv, summary_csv};
 use crate::report::geojson::{findings_geojson, GeoJsonCrs};
 use crate::report::meta::{
@@ -300,6 +301,17 @@ pub struct Identified {
     pub graphic: Option<map::Graphic>,
 }
 
+/// How the note on a parcel whose project was typed in the viewer begins.
+pub const PROJECT_ENTERED: &str = "项目情况于查看器中录入";
+
+/// The project attributes typed for one parcel, as text, in
+/// [`Attribute::ALL`] order.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectEdit {
+    pub outcome: Option<usize>,
+    pub values: Vec<String>,
+}
+
 pub struct RedlineApp {
     pub lang: Lang,
     pub plan: Option<Arc<PlanData>>,
@@ -351,6 +363,8 @@ pub struct RedlineApp {
     pub area_unit: AreaUnit,
     /// A report waits for the operator's name.
     pub operator_prompt: Option<Export>,
+    /// The project attributes being typed for the selected parcel.
+    pub project_edit: ProjectEdit,
     /// An export where no save dialog opens.
     pub export_form: Option<dialogs::ExportForm>,
     /// The last file written, whose folder the messages offer to open.
@@ -421,6 +435,7 @@ impl RedlineApp {
                 .or_else(os_user)
                 .unwrap_or_default(),
             operator_prompt: None,
+            project_edit: ProjectEdit::default(),
             area_unit: remembered.area_unit,
             parcels_visible: true,
             selected_layer: None,
@@ -656,6 +671,58 @@ impl RedlineApp {
 
     /// Selects a parcel, brings it into view with its surroundings, and
     /// prepares its overlaps and setback lines for drawing.
+    /// Sets the project attributes of a screened parcel as the officer
+    /// typed them (an empty value is unknown), writing them to the fields
+    /// the catalog reads them from, and concludes its screening again: the
+    /// admission clauses and procedures follow, and the parcel says who
+    /// entered them and when. The map is redrawn when its verdict changes.
+    pub fn set_project(&mut self, outcome: usize, values: &[(Attribute, String)]) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        let mut screening = std::mem::take(&mut self.parcels.screening);
+        let before = match screening.outcomes.get_mut(outcome) {
+            Some(ParcelOutcome::Screened { parcel, result }) => {
+                let fields = &plan.plan.catalog.project_fields;
+                for (attribute, value) in values {
+                    let field = fields.field(*attribute);
+                    parcel.attributes.retain(|(name, _)| name != field);
+                    if !value.trim().is_empty() {
+                        parcel
+                            .attributes
+                            .push((field.to_string(), value.trim().to_string()));
+                    }
+                }
+                let when = crate::report::meta::ReportTime::resolve(None)
+                    .map(|t| t.display_zh())
+                    .unwrap_or_default();
+                parcel.notes.retain(|n| !n.starts_with(PROJECT_ENTERED));
+                parcel.notes.push(format!(
+                    "{PROJECT_ENTERED}：{}，{when} project attributes entered in the viewer",
+                    self.operator.trim()
+                ));
+                let before = result.verdict;
+                if let Shape::Area(mp) = &parcel.shape {
+                    *result = screen_parcel(&plan.plan, &plan.index, mp);
+                    conclude(&plan.plan, plan.area.as_ref(), parcel, result);
+                }
+                Some(before != result.verdict)
+            }
+            _ => None,
+        };
+        if before == Some(true) {
+            let files = std::mem::take(&mut self.parcels.files);
+            let (sketches, generation) = (self.parcels.sketches, self.parcels.generation + 1);
+            let graphics = parcel_graphics(&plan.frame, &screening);
+            self.parcels = ParcelSet::built(files, screening, graphics);
+            self.parcels.sketches = sketches;
+            self.parcels.generation = generation;
+        } else {
+            self.parcels.screening = screening;
+        }
+        self.select(Some(outcome));
+    }
+
     pub fn select(&mut self, outcome: Option<usize>) {
         self.selected = outcome;
         self.table.reveal_selected = true;

@@ -7,9 +7,13 @@ use std::path::PathBuf;
 use eframe::egui::{self, Color32, RichText, Sense, Vec2};
 
 use crate::catalog::Rule;
+use crate::io::Feature;
+use crate::plan::LoadedPlan;
+use crate::procedure::Outcome;
+use crate::project::{Attribute, Project};
 use crate::report::rows::{layer_accounts, LayerStatus};
 use crate::report::{two_decimals, water_distance, AreaUnit};
-use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, Verdict};
+use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, ParcelResult, Verdict};
 use crate::style::{verdict_rgb, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA, UNSCREENED_RGB};
 
 use super::canvas::measure_text;
@@ -19,7 +23,7 @@ use super::dialogs::{
 use super::i18n::Lang;
 use super::map::{fill_color, solid_color};
 use super::parcels::verdict_color;
-use super::{Export, RedlineApp, SortKey, Tool};
+use super::{Export, ProjectEdit, RedlineApp, SortKey, Tool};
 use crate::geometry::union_rect;
 
 pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
@@ -870,6 +874,9 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     // must not jump when another parcel is picked.
     let width = ui.ctx().content_rect().width();
     forget_size_on_resize(app, ui, "detail");
+    // Typed apart from the app the panel reads; applied once it is drawn.
+    let mut edit = std::mem::take(&mut app.project_edit);
+    let mut apply = None;
     egui::Panel::right("detail")
         .resizable(true)
         .default_size((width * 0.2).clamp(300.0, 480.0))
@@ -1000,12 +1007,144 @@ pub fn detail_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                         ui.label(format!("{}：{}", spec.name, spec.basis));
                     }
                 }
+                apply = project_ui(app, ui, &plan.plan, index, parcel, result, &mut edit);
                 for note in result.notes_with(parcel) {
                     ui.add_space(6.0);
                     ui.label(RichText::new(note).color(Color32::from_rgb(0x8e, 0x24, 0xaa)));
                 }
             });
         });
+    app.project_edit = edit;
+    if let Some((outcome, values)) = apply {
+        app.set_project(outcome, &values);
+    }
+}
+
+/// The admission clauses and procedures of the selected parcel, and its
+/// project's attributes, which the officer may type (they are what the
+/// clauses and procedures turn on). Returns what to apply, once asked.
+fn project_ui(
+    app: &RedlineApp,
+    ui: &mut egui::Ui,
+    plan: &LoadedPlan,
+    outcome: usize,
+    parcel: &Feature,
+    result: &ParcelResult,
+    edit: &mut ProjectEdit,
+) -> Option<(usize, Vec<(Attribute, String)>)> {
+    let has_units = plan.catalog.layers.iter().any(|l| l.rule == Rule::Units);
+    if !has_units && plan.catalog.procedures.is_empty() {
+        return None;
+    }
+    let effect_color = |verdict: FindingVerdict| match verdict {
+        FindingVerdict::Conflict => verdict_color(Some(Verdict::Conflict)),
+        FindingVerdict::Review => verdict_color(Some(Verdict::Review)),
+        _ => Color32::GRAY,
+    };
+    if has_units {
+        ui.add_space(8.0);
+        ui.strong(app.tr("生态环境准入清单", "Admission list"));
+        if result.admission.is_empty() {
+            ui.label(app.tr(
+                "所在管控单元无适用或待确认的条款。",
+                "No clause of its units binds the project or is to confirm.",
+            ));
+        }
+        for m in &result.admission {
+            let clause = &plan.admission[m.unit.layer][m.clause];
+            let unit = &plan.layers[m.unit.layer].features[m.unit.feature];
+            ui.add_space(4.0);
+            ui.horizontal_wrapped(|ui| {
+                let effect = format!("{}·{}", clause.effect.label_zh(), clause.level.label_zh());
+                ui.label(
+                    RichText::new(effect)
+                        .color(effect_color(m.verdict(clause)))
+                        .strong(),
+                );
+                ui.label(RichText::new(&clause.id).strong());
+                ui.label(app.tr(m.status.label_zh(), m.status.keyword()));
+                ui.label(RichText::new(&unit.id).weak());
+            });
+            ui.label(&clause.text);
+        }
+    }
+    if !result.procedures.is_empty() {
+        ui.add_space(8.0);
+        ui.strong(app.tr("审批程序", "Procedures"));
+        for decided in &result.procedures {
+            let color = match decided.outcome {
+                Outcome::Applies => verdict_color(Some(Verdict::Clear)),
+                Outcome::DoesNotApply => Color32::GRAY,
+                Outcome::ToConfirm => verdict_color(Some(Verdict::Review)),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(&plan.catalog.procedures[decided.procedure].name).strong());
+                ui.label(
+                    RichText::new(app.tr(decided.outcome.label_zh(), decided.outcome.keyword()))
+                        .color(color)
+                        .strong(),
+                );
+            });
+            ui.label(RichText::new(&decided.reason).weak());
+        }
+    }
+    let fields = &plan.catalog.project_fields;
+    let project = Project::of(parcel, fields, result.area_m2);
+    let industry = project.industry().map_or_else(
+        || app.tr("行业未知", "industry unknown").to_string(),
+        ToString::to_string,
+    );
+    if edit.outcome != Some(outcome) {
+        // The fields as the file has them: what the officer corrects.
+        edit.outcome = Some(outcome);
+        edit.values = Attribute::ALL
+            .iter()
+            .map(|a| {
+                parcel
+                    .attributes
+                    .iter()
+                    .find(|(name, _)| name == fields.field(*a))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+    }
+    let mut apply = None;
+    ui.add_space(8.0);
+    egui::CollapsingHeader::new(format!("{} · {industry}", app.tr("项目情况", "Project")))
+        .id_salt("project")
+        .show(ui, |ui| {
+            egui::Grid::new("project_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    for (attribute, value) in Attribute::ALL.iter().zip(edit.values.iter_mut()) {
+                        ui.label(app.tr(attribute.label_zh(), attribute.label_en()));
+                        let hint = if *attribute == Attribute::LandTaken {
+                            app.tr("默认按地块面积", "the parcel's area")
+                        } else {
+                            app.tr("未知", "unknown")
+                        };
+                        ui.add(
+                            egui::TextEdit::singleline(value)
+                                .hint_text(hint)
+                                .desired_width(110.0),
+                        );
+                        ui.end_row();
+                    }
+                });
+            if ui
+                .button(app.tr("应用并重新判定", "Apply and judge again"))
+                .clicked()
+            {
+                let values = Attribute::ALL
+                    .iter()
+                    .copied()
+                    .zip(edit.values.iter().cloned())
+                    .collect();
+                apply = Some((outcome, values));
+            }
+        });
+    apply
 }
 
 /// The windows over the map. Each opens in a corner of the map, where it
