@@ -485,8 +485,6 @@ pub fn assess(plan: &LoadedPlan, project: &Project, result: &mut ParcelResult) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::Feature;
-    use crate::project::ProjectFields;
 
     fn list(rows: &str) -> Result<Vec<Clause>, Error> {
         let dir = tempfile::tempdir().unwrap();
@@ -496,18 +494,7 @@ mod tests {
     }
 
     fn project(attributes: &[(&str, &str)]) -> Project {
-        let feature = Feature {
-            index: 0,
-            id: "P".into(),
-            name: String::new(),
-            attributes: attributes
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            shape: crate::geometry::Shape::Area(geo::MultiPolygon::new(Vec::new())),
-            notes: Vec::new(),
-        };
-        Project::of(&feature, &ProjectFields::default(), 1.0)
+        crate::project::testing::project(attributes, 1.0)
     }
 
     #[test]

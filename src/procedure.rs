@@ -249,23 +249,7 @@ impl Procedure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::Feature;
-    use crate::project::ProjectFields;
-
-    fn project(attributes: &[(&str, &str)], area_m2: f64) -> Project {
-        let feature = Feature {
-            index: 0,
-            id: "P".into(),
-            name: String::new(),
-            attributes: attributes
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            shape: crate::geometry::Shape::Area(geo::MultiPolygon::new(Vec::new())),
-            notes: Vec::new(),
-        };
-        Project::of(&feature, &ProjectFields::default(), area_m2)
-    }
+    use crate::project::testing::project;
 
     fn procedure(groups: &[&[&str]]) -> Procedure {
         Procedure {

@@ -426,13 +426,15 @@ impl Project {
     }
 }
 
+/// A parcel with these fields, and its project, for the tests of the
+/// modules that read projects.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use super::{Project, ProjectFields};
     use crate::geometry::Shape;
-    use geo::MultiPolygon;
+    use crate::io::Feature;
 
-    fn parcel(attributes: &[(&str, &str)]) -> Feature {
+    pub fn parcel(attributes: &[(&str, &str)]) -> Feature {
         Feature {
             index: 0,
             id: "P1".into(),
@@ -441,10 +443,21 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            shape: Shape::Area(MultiPolygon::new(Vec::new())),
+            shape: Shape::Area(geo::MultiPolygon::new(Vec::new())),
             notes: Vec::new(),
         }
     }
+
+    /// The project of such a parcel of `area_m2`, fields as by default.
+    pub fn project(attributes: &[(&str, &str)], area_m2: f64) -> Project {
+        Project::of(&parcel(attributes), &ProjectFields::default(), area_m2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::parcel;
+    use super::*;
 
     #[test]
     fn industry_codes_are_read_with_their_section_and_matched_by_hierarchy() {
