@@ -563,6 +563,8 @@ fn a_project_typed_in_the_detail_meets_its_admission_clauses_at_once() {
     assert!(shows(&harness, "GJ-01"));
     assert!(shows(&harness, "项目情况 · C2614"));
     assert!(shows(&harness, "项目情况于查看器中录入"));
+    // The table's worst finding is the clause, not the unit's area.
+    assert!(shows(&harness, "GJ-01（禁止·国家）"));
     assert!(!shows(&harness, "准入待确认"));
     // The map and the counts follow the new verdict.
     assert_eq!(

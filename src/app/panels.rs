@@ -276,6 +276,7 @@ pub fn layers_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                     ("禁止开发 prohibit", "Prohibit (禁止)"),
                     ("限制开发 restrict", "Restrict (限制)"),
                     ("退距 setback", "Setback (退距)"),
+                    ("管控单元 units", "Control units (管控单元)"),
                     ("仅显示 display", "Display only (仅显示)"),
                 ];
                 for (group, (zh, en)) in groups.iter().enumerate() {
@@ -601,7 +602,8 @@ fn worst_finding(app: &RedlineApp, outcome: &ParcelOutcome) -> String {
     let worst = result
         .findings
         .iter()
-        .filter(|f| f.verdict != FindingVerdict::Contact)
+        // Neither a boundary contact nor a unit whose clauses raise nothing.
+        .filter(|f| f.verdict > FindingVerdict::Noted)
         // The first of the worst, in catalog order: the red line before the barriers.
         .rev()
         .max_by_key(|f| f.verdict);
@@ -611,6 +613,26 @@ fn worst_finding(app: &RedlineApp, outcome: &ParcelOutcome) -> String {
     let layer = &plan.plan.catalog.layers[finding.zone.layer];
     let feature = &plan.plan.layers[finding.zone.layer].features[finding.zone.feature];
     let en = app.lang == Lang::En;
+    // A unit's finding is its worst clause: what the officer must read.
+    let clauses = &plan.plan.admission[finding.zone.layer];
+    if let Some(m) = result
+        .admission
+        .iter()
+        .filter(|m| m.unit == finding.zone)
+        // The first of the worst: the higher level.
+        .rev()
+        .max_by_key(|m| m.verdict(&clauses[m.clause]))
+    {
+        let clause = &clauses[m.clause];
+        return format!(
+            "{} {} {}（{}·{}）",
+            layer.name,
+            feature.id,
+            clause.id,
+            clause.effect.label_zh(),
+            clause.level.label_zh()
+        );
+    }
     match (finding.overlap_m2, finding.distance_m) {
         (Some(a), _) => format!("{} {} {} m²", layer.name, feature.id, two_decimals(a)),
         (None, Some(d)) => format!("{} {} {}", layer.name, feature.id, water_distance(d, en)),
