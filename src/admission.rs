@@ -15,10 +15,10 @@ use std::path::Path;
 
 use time::Date;
 
-use crate::catalog::Rule;
-use crate::error::Error;
+use crate::catalog::{LayerSpec, Rule};
+use crate::error::{Error, Problem};
 use crate::index::ZoneRef;
-use crate::io::Feature;
+use crate::io::{Feature, Layer};
 use crate::plan::LoadedPlan;
 use crate::project::{Attribute, Concern, IndustryCode, Project};
 use crate::screen::{FindingVerdict, ParcelResult};
@@ -353,6 +353,60 @@ fn split(text: &str) -> impl Iterator<Item = &str> {
     text.split([';', '；', '、', ','])
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// What in a units layer and its list would leave a clause binding no one
+/// without a word: a clause naming a unit code the layer does not hold (a
+/// typo), a unit whose class cannot be read while clauses go by class.
+pub fn unreachable_clauses(spec: &LayerSpec, layer: &Layer, clauses: &[Clause]) -> Vec<Problem> {
+    let list = spec.admission.as_deref().unwrap_or(&spec.path);
+    let mut problems = Vec::new();
+    for clause in clauses {
+        for scope in &clause.units {
+            if let UnitScope::Code(code) = scope {
+                if !layer.features.iter().any(|f| &f.id == code) {
+                    problems.push(Problem::file(
+                        list,
+                        format!(
+                            "clause {} names unit {code:?}, which layer {:?} does not hold: it binds no parcel there; check the code against the layer's {}",
+                            clause.id,
+                            spec.id,
+                            spec.id_field.as_deref().unwrap_or("id field")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let by_class = clauses
+        .iter()
+        .any(|c| c.units.iter().any(|s| matches!(s, UnitScope::Class(_))));
+    if !by_class {
+        return problems;
+    }
+    let Some(field) = spec.class_field.as_deref() else {
+        problems.push(Problem::file(
+            &spec.path,
+            format!(
+                "layer {:?} names no class_field, so the clauses that go by class (优先保护/重点管控/一般管控) reach none of its units; add class_field = \"ZHGKDYFL\" (or the layer's class column)",
+                spec.id
+            ),
+        ));
+        return problems;
+    };
+    for unit in &layer.features {
+        if UnitClass::of(unit, field).is_none() {
+            problems.push(Problem::feature(
+                &spec.path,
+                unit.index,
+                Some(&unit.id),
+                format!(
+                    "its class ({field}) is missing or not 1/2/3 (优先保护/重点管控/一般管控): clauses by class do not reach it; correct the field"
+                ),
+            ));
+        }
+    }
+    problems
 }
 
 /// Whether a clause binds the parcel, or cannot be ruled out.

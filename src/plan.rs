@@ -3,7 +3,7 @@
 pub mod check;
 pub mod diff;
 
-use crate::admission::{read_list, Clause};
+use crate::admission::{read_list, unreachable_clauses, Clause};
 use crate::catalog::{Catalog, Rule};
 use crate::error::{Error, Problem};
 use geo::Coord;
@@ -75,6 +75,12 @@ impl LoadedPlan {
             .iter()
             .map(|spec| spec.admission.as_deref().map_or(Ok(Vec::new()), read_list))
             .collect::<Result<Vec<_>, _>>()?;
+        for ((spec, layer), clauses) in catalog.layers.iter().zip(&mut layers).zip(&admission) {
+            if spec.rule == Rule::Units {
+                let problems = unreachable_clauses(spec, layer, clauses);
+                layer.problems.extend(problems);
+            }
+        }
         Ok(LoadedPlan {
             catalog,
             layers,
@@ -150,8 +156,6 @@ impl LoadedPlan {
     }
 }
 
-/// A prohibit or restrict layer is made of areas; a line in it cannot be
-/// screened and is reported rather than silently measured as zero.
 /// Today's date where the plan is in force (UTC+8).
 pub fn today_in_beijing() -> Date {
     time::OffsetDateTime::now_utc()
@@ -159,6 +163,8 @@ pub fn today_in_beijing() -> Date {
         .date()
 }
 
+/// A prohibit or restrict layer is made of areas; a line in it cannot be
+/// screened and is reported rather than silently measured as zero.
 fn keep_kinds_the_rule_needs(layer: &mut Layer, rule: Rule, layer_id: &str) {
     if !matches!(rule, Rule::Prohibit | Rule::Restrict | Rule::Units) {
         return;

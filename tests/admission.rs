@@ -203,3 +203,42 @@ fn a_wrong_admission_list_is_refused_naming_its_row() {
         "{err}"
     );
 }
+
+#[test]
+fn a_clause_that_could_bind_no_one_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    // A unit code mistyped in the list, and a unit whose class is unreadable.
+    std::fs::write(
+        dir.path().join("list.csv"),
+        LIST.replace("D1,ZH-A,", "D1,ZH-AA,"),
+    )
+    .unwrap();
+    let units = std::fs::read_to_string(dir.path().join("units.geojson"))
+        .unwrap()
+        .replace("\"优先保护\"", "\"生态\"");
+    std::fs::write(dir.path().join("units.geojson"), units).unwrap();
+    let (plan, s) = common::screen_with(
+        &dir.path().join("catalog.toml"),
+        &[dir.path().join("parcels.geojson")],
+    );
+    let problems: Vec<String> = plan.problems().map(ToString::to_string).collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("list.csv") && p.contains("clause D1 names unit \"ZH-AA\"")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("ZH-B")
+            && p.contains("CLASS")
+            && p.contains("clauses by class do not reach it")),
+        "{problems:?}"
+    );
+    // And they bind no one: P2's part in unit B meets no class clause.
+    let (_, found) = clauses(&plan, &s, "P2");
+    assert!(
+        !found.iter().any(|(_, c, _)| c == "B1" || c == "D1"),
+        "{found:?}"
+    );
+}
