@@ -99,13 +99,17 @@ fn cells<const N: usize>(items: [&str; N]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// How the admission lists decide, for the front page's rules.
+const ADMISSION_RULE: &str = "位于环境管控单元的地块，按其项目情况对照所在单元的生态环境准入清单：禁止类条款适用即不符合，限制类即需论证，要求类列为审批条件；条款所依的项目情况未知时列为“待确认”，不改变结论。";
+
 fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &ReportMeta) {
     doc.heading(TITLE, 20.0);
     doc.paragraph(&plan.catalog.name, 12.0, BLACK, 0.0);
     doc.gap(8.0);
     let screened = screening.screened().count();
     let unscreened = screening.unscreened().count();
-    let rows = vec![
+    let has_units = plan.catalog.layers.iter().any(|l| l.rule == Rule::Units);
+    let mut rows = vec![
         cells(["规划", &plan.catalog.name]),
         cells(["报告时间", &meta.time.display_zh()]),
         cells(["操作人", &meta.operator]),
@@ -121,11 +125,18 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
         cells([
             "判定规则",
             &format!(
-                "地块结论取其各项发现中最严重者：不符合 > 需论证 > 符合。禁止类图层有重叠即不符合，限制类图层有重叠即需论证，河道退距小于下限不符合、介于上下限之间需论证；重叠面积不超过 {} m² 视为边界接触，不改变结论。地块完全位于规划范围之外时结论为“范围外”（最严重）：规划对其所在之处无从判定，多为坐标或坐标系有误。",
-                two_decimals(plan.catalog.sliver_m2.max(crate::screen::MIN_REPORTED_OVERLAP_M2))
+                "地块结论取其各项发现中最严重者：不符合 > 需论证 > 符合。禁止类图层有重叠即不符合，限制类图层有重叠即需论证，河道退距小于下限不符合、介于上下限之间需论证；重叠面积不超过 {} m² 视为边界接触，不改变结论。地块完全位于规划范围之外时结论为“范围外”（最严重）：规划对其所在之处无从判定，多为坐标或坐标系有误。{}",
+                two_decimals(plan.catalog.sliver_m2.max(crate::screen::MIN_REPORTED_OVERLAP_M2)),
+                if has_units { ADMISSION_RULE } else { "" }
             ),
         ]),
     ];
+    if has_units {
+        rows.push(cells([
+            "准入清单施行日",
+            &format!("{}（此日尚未施行的准入条款不适用）", plan.in_force_on),
+        ]));
+    }
     let two = [
         Column {
             title: "项目",
