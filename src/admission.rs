@@ -504,11 +504,14 @@ pub fn assess(plan: &LoadedPlan, project: &Project, result: &mut ParcelResult) -
     for finding in &result.findings {
         result.verdict = result.verdict.max(finding.verdict.parcel_verdict());
     }
-    let to_confirm: Vec<&Clause> = matches
+    let mut to_confirm: Vec<&Clause> = matches
         .iter()
         .filter(|m| m.status == ClauseStatus::ToConfirm)
         .map(|m| &plan.admission[m.unit.layer][m.clause])
         .collect();
+    // A clause of two units the parcel spans is one clause to confirm.
+    to_confirm.sort_by(|a, b| (a.level, &a.id).cmp(&(b.level, &b.id)));
+    to_confirm.dedup_by(|a, b| a.id == b.id);
     result.admission = matches;
     if to_confirm.is_empty() {
         return None;
@@ -529,8 +532,10 @@ pub fn assess(plan: &LoadedPlan, project: &Project, result: &mut ParcelResult) -
     {
         missing.push("是否涉及五项主要重金属".to_string());
     }
+    let ids: Vec<&str> = to_confirm.iter().map(|c| c.id.as_str()).collect();
     Some(format!(
-        "准入待确认：所在管控单元有 {n} 条准入条款待确认，需补充{}。admission to confirm: {n} clauses of its control units turn on what the project does not say",
+        "准入待确认：所在管控单元有 {n} 条准入条款待确认（{}），需补充{}。admission to confirm: {n} clauses of its control units turn on what the project does not say",
+        ids.join("、"),
         missing.join("、"),
         n = to_confirm.len(),
     ))

@@ -132,23 +132,23 @@ fn summary_csv_has_one_row_per_parcel_with_the_findings_totals() {
             .map(|d| &d[3])
             .collect();
         assert!(verdicts.iter().all(|v| *v == &r[3]), "{r:?}");
-        // Each admission count is the parcel's clause rows of that kind.
-        for (column, effect, status) in [
-            (12, "prohibit", "applies"),
-            (13, "restrict", "applies"),
-            (14, "require", "applies"),
-        ] {
-            let clauses = detail
+        // Each admission count is the parcel's distinct clauses of that
+        // kind in the findings; those to confirm are named in the note.
+        for (column, effect) in [(12, "prohibit"), (13, "restrict"), (14, "require")] {
+            let mut clauses: Vec<&str> = detail
                 .iter()
-                .filter(|d| d[0] == r[0] && &d[18] == effect && &d[19] == status)
-                .count();
-            assert_eq!(clauses.to_string(), &r[column], "{r:?}");
+                .filter(|d| d[0] == r[0] && &d[18] == effect)
+                .map(|d| &d[15])
+                .collect();
+            clauses.sort_unstable();
+            clauses.dedup();
+            assert_eq!(clauses.len().to_string(), &r[column], "{r:?}");
         }
-        let to_confirm = detail
-            .iter()
-            .filter(|d| d[0] == r[0] && &d[19] == "to_confirm")
-            .count();
-        assert_eq!(to_confirm.to_string(), &r[15], "{r:?}");
+        assert!(detail.iter().all(|d| &d[19] != "to_confirm"));
+        let named = r[10].split_once("待确认（").map_or(0, |(_, rest)| {
+            rest.split('）').next().unwrap().split('、').count()
+        });
+        assert_eq!(named.to_string(), &r[15], "{r:?}");
     }
 }
 

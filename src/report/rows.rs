@@ -195,7 +195,14 @@ pub fn findings_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell
             ],
             std::array::from_fn(|_| Cell::Empty),
         ));
-        for m in result.admission.iter().filter(|m| m.unit == finding.zone) {
+        // The clauses that bind; those to confirm are counted in the summary
+        // and named in the note: a city's parcels without project fields
+        // would otherwise make millions of rows.
+        for m in result
+            .admission
+            .iter()
+            .filter(|m| m.unit == finding.zone && m.status == ClauseStatus::Applies)
+        {
             let clause = &plan.admission[m.unit.layer][m.clause];
             rows.push(row(
                 m.verdict(clause),
@@ -241,16 +248,19 @@ pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
                 .sum(),
         )
     };
-    let clauses = |effect: Effect, status: ClauseStatus| {
-        Cell::Count(
-            result
-                .admission
-                .iter()
-                .filter(|m| {
-                    m.status == status && plan.admission[m.unit.layer][m.clause].effect == effect
-                })
-                .count(),
-        )
+    // Clauses, not unit × clause: one binding two units the parcel spans
+    // counts once.
+    let clauses = |effect: Option<Effect>, status: ClauseStatus| {
+        let distinct: std::collections::BTreeSet<(usize, usize)> = result
+            .admission
+            .iter()
+            .filter(|m| {
+                m.status == status
+                    && effect.is_none_or(|e| plan.admission[m.unit.layer][m.clause].effect == e)
+            })
+            .map(|m| (m.unit.layer, m.clause))
+            .collect();
+        Cell::Count(distinct.len())
     };
     let min_setback = result
         .findings
@@ -276,16 +286,10 @@ pub fn summary_row(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Cell> {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
         ),
-        clauses(Effect::Prohibit, ClauseStatus::Applies),
-        clauses(Effect::Restrict, ClauseStatus::Applies),
-        clauses(Effect::Require, ClauseStatus::Applies),
-        Cell::Count(
-            result
-                .admission
-                .iter()
-                .filter(|m| m.status == ClauseStatus::ToConfirm)
-                .count(),
-        ),
+        clauses(Some(Effect::Prohibit), ClauseStatus::Applies),
+        clauses(Some(Effect::Restrict), ClauseStatus::Applies),
+        clauses(Some(Effect::Require), ClauseStatus::Applies),
+        clauses(None, ClauseStatus::ToConfirm),
         Cell::Text(procedures_text(plan, result)),
     ]
 }
