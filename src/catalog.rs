@@ -155,6 +155,8 @@ struct LayerSection {
     fields: BTreeMap<String, String>,
     class_field: Option<String>,
     admission: Option<Spanned<String>>,
+    /// The feature table of a GeoPackage `path`.
+    table: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -301,10 +303,21 @@ impl Catalog {
                     })
                 })
                 .transpose()?;
+            let mut path = resolve(&section.path)?;
+            if let Some(table) = &section.table {
+                if !crate::io::gpkg::is_gpkg(&path) {
+                    return Err(refuse(
+                        Some(table.span()),
+                        format!("table only applies to a GeoPackage (.gpkg) path; remove it from layer {id:?}"),
+                    ));
+                }
+                // The source a GeoPackage reader reads: the file and the table.
+                path = PathBuf::from(format!("{}:{}", path.display(), table.get_ref()));
+            }
             layers.push(LayerSpec {
                 id,
                 name: section.name.clone(),
-                path: resolve(&section.path)?,
+                path,
                 rule,
                 basis: section.basis.clone(),
                 id_field: section.id_field.clone(),

@@ -7,6 +7,7 @@
 
 pub mod dxf;
 pub mod geojson;
+pub mod gpkg;
 pub mod shapefile;
 pub mod sketch;
 pub mod survey_txt;
@@ -132,10 +133,13 @@ pub const PARCEL_ID_FIELDS: &[&str] = &["id", "地块编号", "编号"];
 pub const PARCEL_NAME_FIELDS: &[&str] = &["名称", "name", "项目名称", "地块名称"];
 
 /// The extensions [`read_raw`] reads, for file dialogs' filters.
-pub const READABLE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "txt", "dxf"];
+pub const READABLE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "gpkg", "txt", "dxf"];
 
 /// Reads raw features with the reader for the file's extension.
 pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
+    if gpkg::is_gpkg(path) {
+        return gpkg::read(path);
+    }
     match extension(path).as_str() {
         "geojson" | "json" => geojson::read(path),
         "shp" => shapefile::read(path),
@@ -143,7 +147,7 @@ pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
         "dxf" => dxf::read(path),
         _ => Err(Error::format(
             path,
-            "unknown file type; redline reads .geojson / .json, .shp (with .shx, .dbf, .prj), \
+            "unknown file type; redline reads .geojson / .json, .shp (with .shx, .dbf, .prj), .gpkg, \
              coordinate text files (.txt, 建设用地报批坐标文件) and DXF drawings (.dxf)",
         )),
     }

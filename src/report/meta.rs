@@ -49,8 +49,11 @@ pub fn inputs(plan: &LoadedPlan, parcel_files: &[PathBuf]) -> Vec<Input> {
     out
 }
 
-/// A shapefile is several files; each of them is an input.
+/// A shapefile is several files; each of them is an input. A GeoPackage
+/// table's input is its file.
 fn with_sidecars(path: &Path) -> Vec<PathBuf> {
+    let (path, _) = crate::io::gpkg::split_table(path);
+    let path = path.as_path();
     let is_shp = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
