@@ -277,3 +277,54 @@ fn the_crs_comes_from_its_wkt_when_no_epsg_code_is_given_and_z_is_dropped_with_a
         .any(|n| n.contains("flattened")));
     assert!(matches!(raw.features[0].geometry, Geometry::Polygon(_)));
 }
+
+#[test]
+fn a_geopackage_of_parcels_is_every_table_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("batches.gpkg");
+    write_gpkg(
+        &parcels,
+        EPSG_4544,
+        &[
+            (
+                "batch_1",
+                vec![("一", "B1-1", Some(blob(4544, &square(X0, Y0, 100.0))))],
+            ),
+            (
+                "batch_2",
+                vec![
+                    (
+                        "二",
+                        "B2-1",
+                        Some(blob(4544, &square(X0 + 500.0, Y0, 100.0))),
+                    ),
+                    (
+                        "三",
+                        "B2-2",
+                        Some(blob(4544, &square(X0 + 900.0, Y0, 100.0))),
+                    ),
+                ],
+            ),
+        ],
+    );
+    assert_eq!(redline::io::gpkg::each_table(&parcels).len(), 2);
+    let summary = dir.path().join("summary.csv");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        .args(["screen", "--catalog"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("layers/catalog.toml"))
+        .arg("--parcels")
+        .arg(&parcels)
+        .arg("--summary-csv")
+        .arg(&summary)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    for id in ["B1-1", "B2-1", "B2-2"] {
+        assert!(text.contains(id), "{id} missing: {text}");
+    }
+}

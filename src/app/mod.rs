@@ -611,7 +611,8 @@ impl RedlineApp {
             }
         };
         let sources = files
-            .into_iter()
+            .iter()
+            .flat_map(|path| crate::io::gpkg::each_table(path))
             .map(|path| ParcelSource {
                 crs: crs.clone(),
                 ..ParcelSource::new(path)

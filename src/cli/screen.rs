@@ -120,9 +120,11 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
     let index = ZoneIndex::build(&plan.zone_layers());
     let indexed = Instant::now();
 
+    // A GeoPackage of parcels is every feature table in it.
     let sources: Vec<ParcelSource> = args
         .parcels
         .iter()
+        .flat_map(|path| redline::io::gpkg::each_table(path))
         .map(|path| ParcelSource {
             path: path.clone(),
             id_field: args.id_field.clone(),

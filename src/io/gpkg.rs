@@ -42,6 +42,37 @@ pub fn is_gpkg(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
 }
 
+/// The parcel sources a path stands for: a GeoPackage named without a
+/// table is every feature table in it (a file of parcels per district, or
+/// per batch); any other path, or one that cannot be listed (its reader
+/// then says why), is itself.
+pub fn each_table(path: &Path) -> Vec<PathBuf> {
+    let (file, table) = split_table(path);
+    if table.is_some() || !is_gpkg(path) {
+        return vec![path.to_path_buf()];
+    }
+    let tables: Option<Vec<String>> = Connection::open_with_flags(
+        &file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .ok()
+    .and_then(|db| feature_tables(&db).ok());
+    match tables {
+        Some(tables) if tables.len() > 1 => tables
+            .iter()
+            .map(|t| PathBuf::from(format!("{}:{t}", file.display())))
+            .collect(),
+        _ => vec![path.to_path_buf()],
+    }
+}
+
+fn feature_tables(db: &Connection) -> rusqlite::Result<Vec<String>> {
+    db.prepare(
+        "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name",
+    )
+    .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+}
+
 /// Reads one feature table of a GeoPackage.
 pub fn read(path: &Path) -> Result<RawFile, Error> {
     let (file, table) = split_table(path);
@@ -62,12 +93,7 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
             "not a readable GeoPackage ({e}); export it again from QGIS or with ogr2ogr -f GPKG"
         ))
     };
-    let tables: Vec<String> = db
-        .prepare(
-            "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name",
-        )
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(sql)?;
+    let tables = feature_tables(&db).map_err(sql)?;
     let table = match (table, tables.as_slice()) {
         (Some(t), _) if tables.contains(&t) => t,
         (Some(t), _) => {
