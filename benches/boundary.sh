@@ -13,6 +13,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/catalog.sh"
+. "$HERE/measure.sh"
 REPO=$(dirname "$HERE")
 PY=${PY:-/tmp/bench/.venv/bin/python}
 WORLD=/tmp/bench/city/parcels; VERTICES=200000
@@ -32,14 +33,11 @@ REDLINE=$CARGO_TARGET_DIR/release/redline
 
 write_catalog "$WORLD" "$WORLD/shp" shp > "$OUT/without.toml"
 sed "s|^sliver_m2 = 1.0|&\nboundary = \"$WORLD/shp/boundary.shp\"|" "$OUT/without.toml" > "$OUT/with.toml"
-T() { local name=$1; shift; /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.log" 2>&1 || { echo "$name failed: $OUT/$name.log" >&2; exit 1; }; }
-wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$OUT/$1.time"; }
-rss_mb() { awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$OUT/$1.time"; }
 for c in without with; do
   T "redline_$c" "$REDLINE" screen --catalog "$OUT/$c.toml" --parcels "$WORLD/shp/parcels.shp" --id-field 地块编号 \
-    --summary-csv "$OUT/redline_$c.csv" --timings
+    --summary-csv "$OUT/redline_$c.csv" --timings || { echo "redline failed: $OUT/redline_$c.log" >&2; exit 1; }
 done
-T gpd "$PY" "$HERE/peers/boundary.py" peer --world "$WORLD" --out "$OUT/gpd.csv"
+T gpd "$PY" "$HERE/peers/boundary.py" peer --world "$WORLD" --out "$OUT/gpd.csv" || { echo "GeoPandas failed: $OUT/gpd.log" >&2; exit 1; }
 
 # Agreement: the same parcels wholly outside, at the same distance to the note's precision.
 agree=$("$PY" - "$OUT/redline_with.csv" "$OUT/gpd.csv" <<'PYEOF'

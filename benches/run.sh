@@ -17,6 +17,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/catalog.sh"
+. "$HERE/measure.sh"
 REPO=$(dirname "$HERE")
 BENCH=${BENCH:-$HERE/peers}
 PY=${PY:-/tmp/bench/.venv/bin/python}
@@ -58,10 +59,6 @@ if [ ! -s "$WORLD/truth.csv" ]; then
   "$PY" "$BENCH/truth.py" --data "$WORLD" --out "$WORLD/truth.csv" || exit 1
 fi
 
-# T NAME CMD...: runs CMD under /usr/bin/time -v; NAME.log has its output, NAME.time the measures.
-T() { local name=$1; shift; /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.log" 2>&1; }
-wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$OUT/$1.time"; }
-rss_mb() { awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$OUT/$1.time"; }
 json() { "$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])' "$OUT/$1.log" "$2"; }
 
 # redline's findings CSV -> compare.py's columns. Kept: every finding row,

@@ -32,6 +32,16 @@ pub struct IndexedArea {
     /// The area's own boundary edges, never the pieces' cut lines.
     edges: Vec<Line>,
     edge_tree: RTree<Entry>,
+    /// The first vertex of each of the area's polygons: a polygon that no
+    /// edge of another area crosses lies inside it whole, or not at all.
+    part_starts: Vec<Coord>,
+}
+
+/// The first vertex of each polygon of `mp`.
+fn part_starts(mp: &MultiPolygon) -> Vec<Coord> {
+    mp.0.iter()
+        .filter_map(|p| p.exterior().0.first().copied())
+        .collect()
 }
 
 impl IndexedArea {
@@ -55,6 +65,7 @@ impl IndexedArea {
                 .collect(),
         );
         IndexedArea {
+            part_starts: part_starts(&area),
             area,
             pieces,
             edges,
@@ -116,14 +127,16 @@ impl IndexedArea {
 
     /// [`IndexedArea::intersects`] for an area.
     pub fn intersects_area(&self, other: &MultiPolygon) -> bool {
-        let firsts = |mp: &MultiPolygon| -> Vec<Coord> {
-            mp.0.iter()
-                .filter_map(|p| p.exterior().0.first().copied())
-                .collect()
-        };
+        // Only the parts of ours within the other's box can lie inside it:
+        // a city boundary of thousands of parts is not asked of each parcel.
+        let bounds = other.bounding_rect();
         other.lines_iter().any(|line| self.crosses(line))
-            || firsts(&self.area).iter().any(|c| other.intersects(c))
-            || firsts(other).into_iter().any(|c| self.covers(c))
+            || self
+                .part_starts
+                .iter()
+                .filter(|c| bounds.is_some_and(|b| b.intersects(*c)))
+                .any(|c| other.intersects(c))
+            || part_starts(other).into_iter().any(|c| self.covers(c))
     }
 
     /// The exact distance to `other`, which shares no point with the area
