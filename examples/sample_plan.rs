@@ -23,8 +23,10 @@ use redline::catalog::Catalog;
 use redline::crs::{Crs, Transformer};
 use redline::geometry::Shape;
 use redline::io::geojson::{to_text, OutFeature};
+use redline::io::gpkg::FeatureTable;
 use redline::io::shapefile::{write as write_shapefile, DbfField};
 use redline::plan::LoadedPlan;
+use rusqlite::types::Value;
 use serde_json::json;
 
 /// ESRI-style WKT of EPSG:4544, as ArcGIS writes it in a .prj.
@@ -607,6 +609,109 @@ pub fn generate(dir: &Path) {
     let plan = LoadedPlan::load(Catalog::load(&dir.join("catalog.toml")).expect("catalog"))
         .expect("sample plan");
     write_parcels(dir, &plan, &frame);
+    write_geopackage(dir, &plan);
+}
+
+/// The same plan as one GeoPackage, `plan.gpkg`, as a bureau hands its
+/// layers over: a table per layer (named by its id) and `boundary`, all in
+/// the working CRS, attributes as they are in the files — numbers as
+/// numbers. A catalog pointing at its tables screens as the files do.
+fn write_geopackage(dir: &Path, plan: &LoadedPlan) {
+    let working = &plan.catalog.working_crs;
+    // Each file's features as read, moved from the CRS redline read them in
+    // exactly as redline moves them; repairs are left to the reader.
+    let sources = plan.boundary.iter().map(|layer| ("boundary", layer)).chain(
+        plan.catalog
+            .layers
+            .iter()
+            .map(|l| l.id.as_str())
+            .zip(&plan.layers),
+    );
+    let mut tables = Vec::new();
+    for (name, layer) in sources {
+        let raw = redline::io::read_raw(&layer.path).unwrap_or_else(|e| panic!("{e}"));
+        let to_working = Transformer::new(&layer.source_crs, working);
+        // A GeoJSON's own feature id is a column `id`, as GDAL converts it.
+        let raw_features: Vec<redline::io::RawFeature> = raw
+            .features
+            .into_iter()
+            .map(|mut f| {
+                if let Some(id) = f.native_id.take() {
+                    f.attributes.insert(0, ("id".to_string(), id));
+                }
+                f
+            })
+            .collect();
+        let mut columns: Vec<&str> = Vec::new();
+        for (key, _) in raw_features.iter().flat_map(|f| &f.attributes) {
+            if !columns.contains(&key.as_str()) {
+                columns.push(key);
+            }
+        }
+        let value = |f: &redline::io::RawFeature, column: &str| {
+            f.attributes
+                .iter()
+                .find(|(k, _)| k == column)
+                .map(|(_, v)| v.clone())
+        };
+        // A column is a number when every value is one that reads back the
+        // same (no code with leading zeros).
+        let numeric: Vec<bool> = columns
+            .iter()
+            .map(|c| {
+                raw_features.iter().filter_map(|f| value(f, c)).all(|v| {
+                    v.parse::<f64>()
+                        .is_ok_and(|x| x.is_finite() && x.to_string() == v)
+                })
+            })
+            .collect();
+        let rows: Vec<(Option<Geometry>, Vec<Value>)> = raw_features
+            .iter()
+            .map(|f| {
+                let mut geometry = f.geometry.clone();
+                to_working
+                    .transform_geometry(&mut geometry)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let values = columns
+                    .iter()
+                    .zip(&numeric)
+                    .map(|(c, number)| match value(f, c) {
+                        None => Value::Null,
+                        Some(v) if *number => Value::Real(v.parse().expect("a number")),
+                        Some(v) => Value::Text(v),
+                    })
+                    .collect();
+                (Some(geometry), values)
+            })
+            .collect();
+        tables.push((
+            name,
+            columns.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            numeric,
+            rows,
+        ));
+    }
+    let tables: Vec<FeatureTable> = tables
+        .iter()
+        .map(|(name, columns, numeric, rows)| FeatureTable {
+            name,
+            identifier: name,
+            columns: columns
+                .iter()
+                .zip(numeric)
+                .map(|(c, number)| (c.as_str(), if *number { "REAL" } else { "TEXT" }))
+                .collect(),
+            rows: rows.clone(),
+        })
+        .collect();
+    let bytes = redline::io::gpkg::to_bytes(
+        working,
+        &plan.catalog.name,
+        "2025-01-01T00:00:00.000Z",
+        &tables,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("plan.gpkg"), bytes).expect("plan.gpkg");
 }
 
 fn zone_area(plan: &LoadedPlan, layer: &str, feature: usize) -> MultiPolygon {

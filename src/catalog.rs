@@ -186,7 +186,8 @@ impl Catalog {
         let dir = path.parent().unwrap_or(Path::new("."));
         let resolve = |relative: &Spanned<String>| -> Result<PathBuf, Error> {
             let p = dir.join(relative.get_ref());
-            if p.exists() {
+            // `plan.gpkg:boundary` is a table in a file that must exist.
+            if crate::io::gpkg::split_table(&p).0.exists() {
                 Ok(p)
             } else {
                 Err(refuse(

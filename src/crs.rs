@@ -115,6 +115,12 @@ impl Crs {
         self.proj.is_latlong()
     }
 
+    /// The OGC WKT definition of the CRS, from the EPSG table proj4rs reads
+    /// its parameters from; none for a code that table lacks.
+    pub fn wkt(&self) -> Option<&'static str> {
+        crs_definitions::from_code(self.code).map(|def| def.wkt)
+    }
+
     /// A working CRS must be projected with metre units, or areas would be in
     /// square degrees.
     pub fn is_projected_metres(&self) -> bool {

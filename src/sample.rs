@@ -28,6 +28,7 @@ sample_files!(
     "admission.csv",
     "boundary.geojson",
     "control_units.geojson",
+    "plan.gpkg",
     "axis.geojson",
     "heart.geojson",
     "nature_reserves.geojson",

@@ -178,18 +178,9 @@ id_field = "编号"
     );
 
     // GDAL (and so QGIS) opens the test's files as GeoPackages too.
-    if let Ok(out) = std::process::Command::new("ogrinfo")
-        .arg("-ro")
-        .arg("-so")
-        .arg(&plan)
-        .arg("eco_redline")
-        .output()
+    if let Some(text) = common::ogrinfo(&["-so".as_ref(), plan.as_os_str(), "eco_redline".as_ref()])
     {
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && text.contains("Feature Count: 1"),
-            "{text}"
-        );
+        assert!(text.contains("Feature Count: 1"), "{text}");
     }
 }
 
@@ -326,5 +317,79 @@ fn a_geopackage_of_parcels_is_every_table_in_it() {
     let text = std::fs::read_to_string(&summary).unwrap();
     for id in ["B1-1", "B2-1", "B2-2"] {
         assert!(text.contains(id), "{id} missing: {text}");
+    }
+}
+
+#[test]
+fn the_sample_plan_from_its_geopackage_screens_byte_identically_to_its_files() {
+    let layers = Path::new(env!("CARGO_MANIFEST_DIR")).join("layers");
+    let gpkg = layers.join("plan.gpkg");
+    // The sample's catalog with every layer and the boundary read from
+    // plan.gpkg, each from the table named by its id; a GeoJSON's own ids
+    // are in a column `id`.
+    let mut catalog: toml::Table =
+        toml::from_str(&std::fs::read_to_string(layers.join("catalog.toml")).unwrap()).unwrap();
+    let gpkg_text = gpkg.display().to_string();
+    let plan = catalog["plan"].as_table_mut().unwrap();
+    plan.insert("boundary".into(), format!("{gpkg_text}:boundary").into());
+    for layer in catalog["layer"].as_array_mut().unwrap() {
+        let layer = layer.as_table_mut().unwrap();
+        let id = layer["id"].as_str().unwrap().to_string();
+        layer.insert("path".into(), gpkg_text.clone().into());
+        layer.insert("table".into(), id.into());
+        layer.entry("id_field").or_insert("id".into());
+        if let Some(list) = layer.get("admission").and_then(|a| a.as_str()) {
+            let list = layers.join(list).display().to_string();
+            layer.insert("admission".into(), list.into());
+        }
+    }
+    let catalog = toml::to_string(&catalog).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("catalog.toml"), &catalog).unwrap();
+    assert_eq!(catalog.matches("table = ").count(), 9, "{catalog}");
+
+    let screen = |catalog: &Path, out: &str| -> Vec<Vec<u8>> {
+        let outputs: Vec<_> = ["findings.csv", "summary.csv", "layers.csv"]
+            .iter()
+            .map(|name| dir.path().join(format!("{out}-{name}")))
+            .collect();
+        let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"));
+        run.args(["screen", "--catalog"])
+            .arg(catalog)
+            .arg("--parcels")
+            .arg(layers.join("parcels/parcels.geojson"))
+            .arg(layers.join("parcels/survey_parcels.shp"))
+            .arg("--csv")
+            .arg(&outputs[0])
+            .arg("--summary-csv")
+            .arg(&outputs[1])
+            .arg("--layers-csv")
+            .arg(&outputs[2])
+            .env("SOURCE_DATE_EPOCH", "1764547200");
+        common::succeed(&mut run);
+        outputs.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    };
+    let from_files = screen(&layers.join("catalog.toml"), "files");
+    let from_gpkg = screen(&dir.path().join("catalog.toml"), "gpkg");
+    for (name, (a, b)) in ["findings", "summary", "layers"]
+        .iter()
+        .zip(from_files.iter().zip(&from_gpkg))
+    {
+        assert!(
+            a == b,
+            "the {name} CSV differs when the plan comes from plan.gpkg"
+        );
+    }
+    assert!(from_files[0].len() > 1000, "the sample has findings");
+
+    if let Some(text) = common::ogrinfo(&[gpkg.as_os_str()]) {
+        assert!(
+            text.contains("eco_redline (Multi Polygon)") || text.contains("eco_redline (Polygon)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("rivers (Line String)") || text.contains("rivers (Multi Line String)"),
+            "{text}"
+        );
     }
 }

@@ -2,10 +2,12 @@
 //! summary CSV, findings GeoJSON and the PDF report, checked against the
 //! findings CSV, which is the contract the other outputs must agree with.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use geo::{Area, Geometry, Length};
+use geo::{Area, CoordsIter, Geometry, Length};
 
 fn sample(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -13,8 +15,8 @@ fn sample(path: &str) -> PathBuf {
 
 /// Runs `redline screen` on the 30 sample parcels with extra arguments.
 fn screen_sample(extra: &[&std::ffi::OsStr]) -> Output {
-    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
-        .args(["screen", "--catalog"])
+    let mut run = Command::new(env!("CARGO_BIN_EXE_redline"));
+    run.args(["screen", "--catalog"])
         .arg(sample("layers/catalog.toml"))
         .arg("--parcels")
         .arg(sample("layers/parcels/parcels.geojson"))
@@ -22,16 +24,8 @@ fn screen_sample(extra: &[&std::ffi::OsStr]) -> Output {
         .args(extra)
         // The day the admission lists are read as of, unless --report-time
         // says otherwise: 2025-12-01, before QJ-04 comes into force.
-        .env("SOURCE_DATE_EPOCH", "1764547200")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    run
+        .env("SOURCE_DATE_EPOCH", "1764547200");
+    common::succeed(&mut run)
 }
 
 fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
@@ -240,23 +234,13 @@ fn geojson_has_a_feature_per_finding_with_the_csv_measures() {
         assert!(b.min().x > 105.0 && b.max().x < 107.0 && b.min().y > 29.0 && b.max().y < 30.5);
     }
 
-    match Command::new("ogrinfo").arg("--version").output() {
-        Ok(_) => {
-            for path in [&wgs84, &working] {
-                let run = Command::new("ogrinfo")
-                    .args(["-ro", "-al", "-so"])
-                    .arg(path)
-                    .output()
-                    .unwrap();
-                let text = String::from_utf8_lossy(&run.stdout);
-                assert!(run.status.success(), "{text}");
-                assert!(
-                    text.contains(&format!("Feature Count: {}", detail.len())),
-                    "{text}"
-                );
-            }
+    for path in [&wgs84, &working] {
+        if let Some(text) = common::ogrinfo(&["-al".as_ref(), "-so".as_ref(), path.as_os_str()]) {
+            assert!(
+                text.contains(&format!("Feature Count: {}", detail.len())),
+                "{text}"
+            );
         }
-        Err(_) => eprintln!("note: ogrinfo is not installed; the GDAL check was skipped"),
     }
 }
 
@@ -280,6 +264,123 @@ fn render_sample(out: &Path, extra: &[&str]) -> Output {
     ];
     args.extend(extra.iter().map(std::ffi::OsStr::new));
     screen_sample(&args)
+}
+
+#[test]
+fn geopackage_holds_the_geojson_findings_and_the_summary_and_gdal_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, geojson) = (dir.path().join("s.csv"), dir.path().join("f.geojson"));
+    let (gpkg, again) = (dir.path().join("f.gpkg"), dir.path().join("again.gpkg"));
+    let time = [
+        "--report-time".as_ref(),
+        "2026-12-02T10:00:00+08:00".as_ref(),
+    ];
+    let run = screen_sample(
+        &[
+            &time[..],
+            &[
+                "--summary-csv".as_ref(),
+                summary.as_os_str(),
+                "--geojson".as_ref(),
+                geojson.as_os_str(),
+                "--geojson-crs".as_ref(),
+                "working".as_ref(),
+                "--gpkg".as_ref(),
+                gpkg.as_os_str(),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("geopackage: "));
+    screen_sample(&[&time[..], &["--gpkg".as_ref(), again.as_os_str()]].concat());
+    assert!(
+        std::fs::read(&gpkg).unwrap() == std::fs::read(&again).unwrap(),
+        "the same inputs give another GeoPackage"
+    );
+
+    // The findings table is the GeoJSON's features: same order, properties
+    // and coordinates (both in the working CRS).
+    let read = |table: &str| {
+        let path = PathBuf::from(format!("{}:{table}", gpkg.display()));
+        redline::io::read_raw(&path).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let findings = read("findings");
+    assert_eq!(findings.declared_crs.map(|c| c.code()), Some(4544));
+    let (_, expected) = features(&geojson);
+    let with_shape: Vec<_> = expected.iter().filter(|(_, g)| g.is_some()).collect();
+    assert_eq!(findings.features.len(), with_shape.len());
+    assert_eq!(
+        findings.rejected.len(),
+        expected.len() - with_shape.len(),
+        "a boundary contact is a row without a shape"
+    );
+    for (row, (properties, geometry)) in findings.features.iter().zip(&with_shape) {
+        let value = |key: &str| {
+            row.attributes
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        for key in ["parcel_id", "layer_id", "feature_id", "verdict"] {
+            assert_eq!(properties[key].as_str().unwrap(), value(key), "{key}");
+        }
+        for key in ["overlap_m2", "distance_m"] {
+            assert_eq!(properties[key].as_f64(), number(&value(key)), "{key}");
+        }
+        // The same coordinates, to the GeoJSON text's nine decimals.
+        let geometry = geometry.as_ref().unwrap();
+        let (ours, theirs): (Vec<_>, Vec<_>) = (
+            row.geometry.coords_iter().collect(),
+            geometry.coords_iter().collect(),
+        );
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "{:?} vs {geometry:?}",
+            row.geometry
+        );
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!(
+                (a.x - b.x).abs() < 1e-6 && (a.y - b.y).abs() < 1e-6,
+                "{a:?} vs {b:?}"
+            );
+        }
+    }
+
+    // The parcels table is the summary CSV, a row per parcel, numbers typed.
+    let parcels = read("parcels");
+    let summary_rows = csv_rows(&summary);
+    assert_eq!(parcels.features.len(), summary_rows.len());
+    for (row, csv_row) in parcels.features.iter().zip(&summary_rows) {
+        assert_eq!(row.attributes[0].1, csv_row[0]);
+        let verdict = row.attributes.iter().find(|(k, _)| k == "verdict").unwrap();
+        assert_eq!(verdict.1, csv_row[3]);
+        assert!((row.geometry.unsigned_area() - number(&csv_row[2]).unwrap()).abs() < 0.01);
+    }
+    let db = rusqlite::Connection::open(&gpkg).unwrap();
+    let types: (String, String, String) = db
+        .query_row(
+            "SELECT typeof(parcel_area_m2), typeof(conflict_findings), typeof(verdict) FROM parcels LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(types, ("real".into(), "integer".into(), "text".into()));
+
+    if let Some(text) = common::ogrinfo(&[gpkg.as_os_str()]) {
+        assert!(
+            text.contains("findings") && text.contains("parcels (Multi Polygon)"),
+            "{text}"
+        );
+        let text =
+            common::ogrinfo(&["-so".as_ref(), gpkg.as_os_str(), "findings".as_ref()]).unwrap();
+        assert!(
+            text.contains(&format!("Feature Count: {}", expected.len()))
+                && text.contains("CGCS2000 / 3-degree Gauss-Kruger CM 105E"),
+            "{text}"
+        );
+    }
 }
 
 #[test]

@@ -20,6 +20,7 @@ use redline::pipeline::{screen_source, ParcelSource, Watch};
 use redline::plan::LoadedPlan;
 use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
+use redline::report::gpkg::findings_gpkg;
 use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
 use redline::report::{input_files, pdf, write_report, xlsx};
 use redline::screen::{ParcelOutcome, Screening, Verdict};
@@ -62,6 +63,10 @@ pub struct ScreenArgs {
     /// Coordinates of --geojson: wgs84 (RFC 7946) or the plan's working CRS.
     #[arg(long, value_enum, default_value = "wgs84")]
     pub geojson_crs: GeoJsonCrsArg,
+    /// Write the findings and the parcel summary as a GeoPackage here (two
+    /// tables, findings and parcels, in the plan's working CRS) for QGIS.
+    #[arg(long, value_name = "FILE")]
+    pub gpkg: Option<PathBuf>,
     /// Write the results as an Excel workbook here: the parcel summary and
     /// the findings, numbers as numbers, Chinese headings.
     #[arg(long, value_name = "FILE")]
@@ -175,14 +180,15 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
 
 /// Refuses every output that would be refused, before a long screening and
 /// before any output is written: no CSV is left beside a report that never
-/// came. Returns the time the PDF report and the workbook state, when
-/// either is asked for.
+/// came. Returns the time the PDF report, the workbook and the GeoPackage
+/// state, when one is asked for.
 fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<ReportTime>, Error> {
     for path in [
         &args.csv,
         &args.summary_csv,
         &args.layers_csv,
         &args.geojson,
+        &args.gpkg,
         &args.xlsx,
         &args.pdf,
     ]
@@ -197,7 +203,7 @@ fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<R
             message: "the file already exists and is kept; choose another name, or pass --force to replace it (nothing was written)".to_string(),
         });
     }
-    if args.pdf.is_none() && args.xlsx.is_none() {
+    if args.pdf.is_none() && args.xlsx.is_none() && args.gpkg.is_none() {
         return Ok(None);
     }
     ReportTime::resolve(args.report_time.as_deref())
@@ -236,7 +242,8 @@ fn stream(
         Ok((path, report))
     })
     .collect::<Result<Vec<_>, Error>>()?;
-    let keep_outcomes = args.geojson.is_some() || args.pdf.is_some() || args.xlsx.is_some();
+    let keep_outcomes =
+        args.geojson.is_some() || args.gpkg.is_some() || args.pdf.is_some() || args.xlsx.is_some();
     let mut streamed = Streamed {
         tally: Tally::default(),
         kept: Screening::default(),
@@ -285,8 +292,8 @@ fn stream(
     Ok(streamed)
 }
 
-/// The outputs made from the whole screening: the GeoJSON, the workbook
-/// and the PDF.
+/// The outputs made from the whole screening: the GeoJSON, the
+/// GeoPackage, the workbook and the PDF.
 fn write_whole_outputs(
     plan: &LoadedPlan,
     index: &ZoneIndex,
@@ -306,6 +313,10 @@ fn write_whole_outputs(
         };
         let text = findings_geojson(plan, index, screening, crs).map_err(output_error(path))?;
         write_atomically(path, input_paths, text.as_bytes())?;
+    }
+    if let (Some(path), Some(time)) = (&args.gpkg, report_time) {
+        let bytes = findings_gpkg(plan, index, screening, time).map_err(output_error(path))?;
+        write_atomically(path, input_paths, &bytes)?;
     }
     if let (Some(path), Some(time)) = (&args.xlsx, report_time) {
         let bytes = xlsx::workbook(plan, screening, time).map_err(output_error(path))?;
@@ -356,6 +367,7 @@ fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: I
         ("summary", &args.summary_csv),
         ("layers", &args.layers_csv),
         ("geojson", &args.geojson),
+        ("geopackage", &args.gpkg),
         ("workbook", &args.xlsx),
         ("report", &args.pdf),
     ] {

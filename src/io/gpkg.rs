@@ -10,16 +10,24 @@
 //! standard WKB, read with georust's `wkb`. The CRS comes from
 //! `gpkg_spatial_ref_sys`: an EPSG code, else the WKT definition, as a .prj
 //! is read. Z and M are dropped with a note; curves are refused per feature.
+//!
+//! Written ([`to_bytes`]) for the findings a GIS opens and the sample plan:
+//! feature tables in one CRS, stated by EPSG code and WKT, per the spec's
+//! core (OGC 12-128 annex C), which GDAL and so QGIS open.
 
 use std::path::{Path, PathBuf};
 
+use geo::{BoundingRect, Geometry, Rect};
 use geo_traits::to_geo::ToGeoGeometry;
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{params_from_iter, Connection, OpenFlags, MAIN_DB};
+use wkb::writer::{write_geometry, WriteOptions};
+use wkb::Endianness;
 
 use super::{RawFeature, RawFile, RejectedFeature};
-use crate::crs::Crs;
+use crate::crs::{Crs, WGS84};
 use crate::error::Error;
+use crate::geometry::union_rect;
 
 /// The file of a GeoPackage source, and the table named after it, if any:
 /// `plan.gpkg:eco_redline` is (`plan.gpkg`, `eco_redline`).
@@ -274,4 +282,231 @@ fn geometry(blob: &[u8]) -> Result<(geo_types::Geometry, Vec<String>), String> {
         .try_to_geometry()
         .ok_or("has an empty geometry; draw it or remove the row")?;
     Ok((geometry, notes))
+}
+
+/// A feature table to write: each row a geometry (none is NULL) and the
+/// values of its columns, each column a name and its SQL type (`TEXT`,
+/// `REAL`, `INTEGER`).
+pub struct FeatureTable<'a> {
+    pub name: &'a str,
+    /// What GIS shows as the layer's title.
+    pub identifier: &'a str,
+    pub columns: Vec<(&'a str, &'static str)>,
+    pub rows: Vec<(Option<Geometry>, Vec<Value>)>,
+}
+
+/// `PRAGMA application_id` of a GeoPackage: "GPKG".
+const APPLICATION_ID: i32 = 0x4750_4B47;
+/// `PRAGMA user_version`: GeoPackage 1.2, which every GDAL of the last
+/// years (and so QGIS) opens.
+const USER_VERSION: i32 = 10200;
+
+/// The tables every GeoPackage of features has (OGC 12-128, annex C).
+const CORE_TABLES: &str = "
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL,
+  srs_id INTEGER PRIMARY KEY,
+  organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL,
+  definition TEXT NOT NULL,
+  description TEXT
+);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY,
+  data_type TEXT NOT NULL,
+  identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE,
+  srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+);
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL,
+  z TINYINT NOT NULL,
+  m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id)
+);
+";
+
+/// A GeoPackage of `tables`, all in `crs`, as bytes. It is built as an
+/// in-memory SQLite database and written whole, so that a file is atomic
+/// like every output, and its only time is `last_change` (ISO 8601, UTC):
+/// the same tables give the same bytes.
+pub fn to_bytes(
+    crs: &Crs,
+    description: &str,
+    last_change: &str,
+    tables: &[FeatureTable],
+) -> Result<Vec<u8>, String> {
+    let sql = |e: rusqlite::Error| e.to_string();
+    let mut db = Connection::open_in_memory().map_err(sql)?;
+    db.pragma_update(None, "application_id", APPLICATION_ID)
+        .map_err(sql)?;
+    db.pragma_update(None, "user_version", USER_VERSION)
+        .map_err(sql)?;
+    let tx = db.transaction().map_err(sql)?;
+    tx.execute_batch(CORE_TABLES).map_err(sql)?;
+    let wgs84 = Crs::from_epsg(WGS84)?;
+    for (crs, description) in [
+        (
+            &wgs84,
+            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+        ),
+        (
+            crs,
+            "the plan's working CRS: every area and distance is measured in it",
+        ),
+    ] {
+        let code = i64::from(crs.code());
+        let definition = crs.wkt().unwrap_or("undefined");
+        tx.execute(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, 'EPSG', ?2, ?3, ?4)",
+            (
+                wkt_name(definition).unwrap_or(&crs.to_string()),
+                code,
+                definition,
+                description,
+            ),
+        )
+        .map_err(sql)?;
+    }
+    tx.execute_batch(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES
+           ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+           ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');",
+    )
+    .map_err(sql)?;
+    for table in tables {
+        write_table(&tx, table, i32::from(crs.code()), description, last_change)?;
+    }
+    tx.commit().map_err(sql)?;
+    let bytes = db.serialize(MAIN_DB).map_err(sql)?;
+    Ok(bytes.to_vec())
+}
+
+fn write_table(
+    db: &Connection,
+    table: &FeatureTable,
+    srs_id: i32,
+    description: &str,
+    last_change: &str,
+) -> Result<(), String> {
+    let sql = |e: rusqlite::Error| format!("table {}: {e}", table.name);
+    let columns: String = table
+        .columns
+        .iter()
+        .map(|(name, sql_type)| format!(", \"{name}\" {sql_type}"))
+        .collect();
+    db.execute_batch(&format!(
+        "CREATE TABLE \"{}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom GEOMETRY{columns});",
+        table.name
+    ))
+    .map_err(sql)?;
+    let placeholders: String = (0..=table.columns.len())
+        .map(|i| format!(", ?{}", i + 1))
+        .collect();
+    let names: String = table
+        .columns
+        .iter()
+        .map(|(n, _)| format!(", \"{n}\""))
+        .collect();
+    let mut insert = db
+        .prepare(&format!(
+            "INSERT INTO \"{}\" (geom{names}) VALUES ({})",
+            table.name,
+            &placeholders[2..]
+        ))
+        .map_err(sql)?;
+    let mut extent: Option<Rect> = None;
+    let mut geometry_types = std::collections::BTreeSet::new();
+    for (geometry, values) in &table.rows {
+        let blob = match geometry {
+            Some(geometry) => {
+                geometry_types.insert(type_name(geometry));
+                if let Some(rect) = geometry.bounding_rect() {
+                    extent = Some(extent.map_or(rect, |e| union_rect(e, rect)));
+                }
+                Value::Blob(geometry_blob(geometry, srs_id)?)
+            }
+            None => Value::Null,
+        };
+        let values = std::iter::once(blob).chain(values.iter().cloned());
+        insert.execute(params_from_iter(values)).map_err(sql)?;
+    }
+    let geometry_type = match geometry_types.len() {
+        1 => geometry_types.pop_first().unwrap_or("GEOMETRY"),
+        _ => "GEOMETRY",
+    };
+    let (min, max) = extent.map_or((None, None), |e| (Some(e.min()), Some(e.max())));
+    db.execute(
+        "INSERT INTO gpkg_contents VALUES (?1, 'features', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        (
+            table.name,
+            table.identifier,
+            description,
+            last_change,
+            min.map(|c| c.x),
+            min.map(|c| c.y),
+            max.map(|c| c.x),
+            max.map(|c| c.y),
+            srs_id,
+        ),
+    )
+    .map_err(sql)?;
+    db.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+        (table.name, geometry_type, srs_id),
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+/// A GeoPackage geometry blob: the header (magic, version 0, flags for
+/// little-endian with an [minx, maxx, miny, maxy] envelope, the SRS id)
+/// before standard WKB.
+fn geometry_blob(geometry: &Geometry, srs_id: i32) -> Result<Vec<u8>, String> {
+    const LITTLE_ENDIAN: u8 = 0b0000_0001;
+    const XY_ENVELOPE: u8 = 0b0000_0010;
+    const EMPTY: u8 = 0b0001_0000;
+    let rect = geometry.bounding_rect();
+    let flags = LITTLE_ENDIAN | rect.map_or(EMPTY, |_| XY_ENVELOPE);
+    let mut blob = vec![b'G', b'P', 0, flags];
+    blob.extend(srs_id.to_le_bytes());
+    if let Some(rect) = rect {
+        for value in [rect.min().x, rect.max().x, rect.min().y, rect.max().y] {
+            blob.extend(value.to_le_bytes());
+        }
+    }
+    let options = WriteOptions {
+        endianness: Endianness::LittleEndian,
+    };
+    write_geometry(&mut blob, geometry, &options).map_err(|e| e.to_string())?;
+    Ok(blob)
+}
+
+/// The geometry type a GeoPackage names a column by.
+fn type_name(geometry: &Geometry) -> &'static str {
+    match geometry {
+        Geometry::Point(_) => "POINT",
+        Geometry::Line(_) | Geometry::LineString(_) => "LINESTRING",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "POLYGON",
+        Geometry::MultiPoint(_) => "MULTIPOINT",
+        Geometry::MultiLineString(_) => "MULTILINESTRING",
+        Geometry::MultiPolygon(_) => "MULTIPOLYGON",
+        Geometry::GeometryCollection(_) => "GEOMETRYCOLLECTION",
+    }
+}
+
+/// A WKT definition's own name: `PROJCS["CGCS2000 / …",` gives `CGCS2000 / …`.
+fn wkt_name(wkt: &str) -> Option<&str> {
+    let start = wkt.find('"')? + 1;
+    let len = wkt[start..].find('"')?;
+    Some(&wkt[start..start + len])
 }

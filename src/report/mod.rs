@@ -5,7 +5,9 @@
 //! is refused.
 
 pub mod csv;
+pub mod features;
 pub mod geojson;
+pub mod gpkg;
 pub mod meta;
 pub mod pdf;
 pub mod rows;
@@ -123,6 +125,18 @@ impl AreaUnit {
 /// Fixed two decimals, the precision every report states.
 pub fn two_decimals(value: f64) -> String {
     fixed(value, 2)
+}
+
+/// A measure rounded to the two decimals every report states, for files
+/// that keep numbers as numbers (GeoJSON, GeoPackage).
+pub fn rounded(value: f64) -> f64 {
+    let r = (value * 100.0).round() / 100.0;
+    // -0.0 would read as a negative measure.
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 /// Fixed `decimals` decimals.

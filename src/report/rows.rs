@@ -93,7 +93,7 @@ impl Cell {
         }
     }
 
-    fn finding_verdict(verdict: FindingVerdict) -> Cell {
+    pub(crate) fn finding_verdict(verdict: FindingVerdict) -> Cell {
         let rgb = match verdict {
             FindingVerdict::Contact | FindingVerdict::Noted => [0x75, 0x75, 0x75],
             other => verdict_rgb(other.parcel_verdict()),

@@ -183,3 +183,46 @@ pub fn screen_with(catalog: &Path, parcels: &[PathBuf]) -> (LoadedPlan, Screenin
     let screening = screen_sources(&plan, &index, parcels, usize::MAX);
     (plan, screening)
 }
+
+/// Runs GDAL's `ogrinfo` (read-only) on `args`, to check that GDAL — and so
+/// QGIS — opens what redline writes: its stdout, or `None` where GDAL is
+/// not installed (said on stderr). CI installs it and sets `REDLINE_CI`,
+/// where a missing ogrinfo fails rather than skips.
+pub fn ogrinfo(args: &[&std::ffi::OsStr]) -> Option<String> {
+    match std::process::Command::new("ogrinfo")
+        .arg("-ro")
+        .args(args)
+        .output()
+    {
+        Ok(run) => {
+            let (out, err) = (
+                String::from_utf8_lossy(&run.stdout).into_owned(),
+                String::from_utf8_lossy(&run.stderr).into_owned(),
+            );
+            assert!(run.status.success(), "ogrinfo {args:?}: {out}{err}");
+            assert!(!err.contains("ERROR"), "ogrinfo {args:?}: {err}");
+            Some(out)
+        }
+        Err(e) => {
+            assert!(
+                std::env::var_os("REDLINE_CI").is_none(),
+                "CI installs GDAL, yet ogrinfo cannot run: {e}"
+            );
+            eprintln!("note: ogrinfo is not installed ({e}); the GDAL check was skipped");
+            None
+        }
+    }
+}
+
+/// Runs `command` and fails the test, with what it printed, unless it
+/// succeeds.
+pub fn succeed(command: &mut std::process::Command) -> std::process::Output {
+    let run = command.output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    run
+}
