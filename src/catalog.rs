@@ -140,7 +140,12 @@ struct PlanSection {
 struct LayerSection {
     id: Spanned<String>,
     name: String,
-    path: Spanned<String>,
+    /// A file, relative to the catalog; or else `source`.
+    path: Option<Spanned<String>>,
+    /// A database: a `postgresql://` URI, with `table` or `query`.
+    source: Option<Spanned<String>>,
+    query: Option<Spanned<String>>,
+    geometry_column: Option<String>,
     rule: Spanned<String>,
     #[serde(default)]
     basis: String,
@@ -155,7 +160,7 @@ struct LayerSection {
     fields: BTreeMap<String, String>,
     class_field: Option<String>,
     admission: Option<Spanned<String>>,
-    /// The feature table of a GeoPackage `path`.
+    /// The feature table of a GeoPackage `path`, or a database's table.
     table: Option<Spanned<String>>,
 }
 
@@ -304,17 +309,37 @@ impl Catalog {
                     })
                 })
                 .transpose()?;
-            let mut path = resolve(&section.path)?;
-            if let Some(table) = &section.table {
-                if !crate::io::gpkg::is_gpkg(&path) {
-                    return Err(refuse(
-                        Some(table.span()),
-                        format!("table only applies to a GeoPackage (.gpkg) path; remove it from layer {id:?}"),
-                    ));
+            let path = match (&section.path, &section.source) {
+                (Some(file), None) => {
+                    let mut path = resolve(file)?;
+                    if let Some(query) = &section.query {
+                        return Err(refuse(
+                            Some(query.span()),
+                            format!("query only applies to a database source; remove it from layer {id:?}"),
+                        ));
+                    }
+                    if let Some(table) = &section.table {
+                        if !crate::io::gpkg::is_gpkg(&path) {
+                            return Err(refuse(
+                                Some(table.span()),
+                                format!("table only applies to a GeoPackage (.gpkg) path or a database source; remove it from layer {id:?}"),
+                            ));
+                        }
+                        // The source a GeoPackage reader reads: the file and the table.
+                        path = PathBuf::from(format!("{}:{}", path.display(), table.get_ref()));
+                    }
+                    path
                 }
-                // The source a GeoPackage reader reads: the file and the table.
-                path = PathBuf::from(format!("{}:{}", path.display(), table.get_ref()));
-            }
+                (None, Some(source)) => database_source(section, source).map_err(|message| {
+                    refuse(Some(source.span()), format!("layer {id:?}: {message}"))
+                })?,
+                _ => {
+                    return Err(refuse(
+                        Some(section.id.span()),
+                        format!("layer {id:?} needs either path = \"file\" (relative to the catalog) or source = \"postgresql://…\" (a database), not both"),
+                    ))
+                }
+            };
             layers.push(LayerSpec {
                 id,
                 name: section.name.clone(),
@@ -420,6 +445,35 @@ fn line_of(text: &str, byte: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The path a database layer is read from: its URI with the table or
+/// query (and the geometry column) it names.
+fn database_source(section: &LayerSection, source: &Spanned<String>) -> Result<PathBuf, String> {
+    use crate::io::postgis::{source_path, Relation, Source};
+    if !crate::io::postgis::is_postgis(Path::new(source.get_ref())) {
+        return Err(
+            "source must be a PostgreSQL URI, postgresql://user@host:port/database".to_string(),
+        );
+    }
+    let relation = match (&section.table, &section.query) {
+        (Some(table), None) => Relation::Table(table.get_ref().clone()),
+        (None, Some(query)) => Relation::Query(query.get_ref().clone()),
+        _ => {
+            return Err(
+                "a database layer names either table = \"schema.name\" or query = \"SELECT …\""
+                    .to_string(),
+            )
+        }
+    };
+    let path = source_path(
+        source.get_ref(),
+        &relation,
+        section.geometry_column.as_deref(),
+    );
+    // Refuses a password in the catalog before anything connects.
+    Source::parse(&path)?;
+    Ok(path)
 }
 
 #[cfg(test)]

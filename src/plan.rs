@@ -49,7 +49,28 @@ impl LoadedPlan {
                 crs_hint: &hint,
                 plan_area: None,
             };
-            let mut layer = read_layer(&spec.path, &options)?;
+            let mut layer = match read_layer(&spec.path, &options) {
+                Ok(layer) => layer,
+                // A database that does not answer, or lacks the table, must
+                // not keep an officer from the rest of the plan: its layer
+                // is without data (无数据), said in every report.
+                Err(e) if crate::io::postgis::is_postgis(&spec.path) => Layer {
+                    path: spec.path.clone(),
+                    source_crs: catalog.working_crs.clone(),
+                    features: Vec::new(),
+                    problems: vec![Problem::file(
+                        &spec.path,
+                        format!(
+                            "数据不可用，本图层未筛查 unavailable, the layer is not checked: {}",
+                            match e {
+                                Error::Format { message, .. } => message,
+                                other => other.to_string(),
+                            }
+                        ),
+                    )],
+                },
+                Err(e) => return Err(e),
+            };
             keep_kinds_the_rule_needs(&mut layer, spec.rule, &spec.id);
             layers.push(layer);
         }

@@ -348,27 +348,13 @@ fn the_sample_plan_from_its_geopackage_screens_byte_identically_to_its_files() {
     std::fs::write(dir.path().join("catalog.toml"), &catalog).unwrap();
     assert_eq!(catalog.matches("table = ").count(), 9, "{catalog}");
 
-    let screen = |catalog: &Path, out: &str| -> Vec<Vec<u8>> {
-        let outputs: Vec<_> = ["findings.csv", "summary.csv", "layers.csv"]
-            .iter()
-            .map(|name| dir.path().join(format!("{out}-{name}")))
-            .collect();
-        let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"));
-        run.args(["screen", "--catalog"])
-            .arg(catalog)
-            .arg("--parcels")
-            .arg(layers.join("parcels/parcels.geojson"))
-            .arg(layers.join("parcels/survey_parcels.shp"))
-            .arg("--csv")
-            .arg(&outputs[0])
-            .arg("--summary-csv")
-            .arg(&outputs[1])
-            .arg("--layers-csv")
-            .arg(&outputs[2])
-            .env("SOURCE_DATE_EPOCH", "1764547200");
-        common::succeed(&mut run);
-        outputs.iter().map(|p| std::fs::read(p).unwrap()).collect()
-    };
+    let parcels = [
+        layers.join("parcels/parcels.geojson"),
+        layers.join("parcels/survey_parcels.shp"),
+    ];
+    let parcels: Vec<&std::ffi::OsStr> = parcels.iter().map(|p| p.as_os_str()).collect();
+    let screen =
+        |catalog: &Path, tag: &str| common::screen_csvs(dir.path(), catalog, &parcels, tag);
     let from_files = screen(&layers.join("catalog.toml"), "files");
     let from_gpkg = screen(&dir.path().join("catalog.toml"), "gpkg");
     for (name, (a, b)) in ["findings", "summary", "layers"]

@@ -35,7 +35,8 @@ pub struct ScreenArgs {
     /// The plan's catalog.toml [default: layers/catalog.toml here, else the built-in sample plan].
     #[arg(long)]
     pub catalog: Option<PathBuf>,
-    /// Parcel files (.geojson, .json, .shp, .gpkg or file.gpkg:table, coordinate .txt, .dxf); several may be given.
+    /// Parcel files (.geojson, .json, .shp, .gpkg or file.gpkg:table, coordinate .txt, .dxf) or
+    /// PostGIS tables ("postgresql://user@host/db?table=schema.name"); several may be given.
     #[arg(long, required = true, num_args = 1..)]
     pub parcels: Vec<PathBuf>,
     /// CRS of parcel files that declare none, e.g. EPSG:4544.

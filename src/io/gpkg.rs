@@ -18,7 +18,6 @@
 use std::path::{Path, PathBuf};
 
 use geo::{BoundingRect, Geometry, Rect};
-use geo_traits::to_geo::ToGeoGeometry;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params_from_iter, Connection, OpenFlags, MAIN_DB};
 use wkb::writer::{write_geometry, WriteOptions};
@@ -268,20 +267,7 @@ fn geometry(blob: &[u8]) -> Result<(geo_types::Geometry, Vec<String>), String> {
     let wkb = blob
         .get(8 + envelope..)
         .ok_or("its geometry blob is cut short")?;
-    let read = wkb::reader::read_wkb(wkb).map_err(|e| {
-        format!("its geometry cannot be read ({e}); curves (CircularString, CurvePolygon) must be straightened first, e.g. QGIS ▸ Vector ▸ Geometry ▸ Segmentize")
-    })?;
-    let mut notes = Vec::new();
-    if !matches!(
-        geo_traits::GeometryTrait::dim(&read),
-        geo_traits::Dimensions::Xy
-    ) {
-        notes.push("Z/M 坐标已忽略 3D/measured coordinates flattened to x, y".to_string());
-    }
-    let geometry = read
-        .try_to_geometry()
-        .ok_or("has an empty geometry; draw it or remove the row")?;
-    Ok((geometry, notes))
+    super::wkb_geometry(wkb)
 }
 
 /// A feature table to write: each row a geometry (none is NULL) and the

@@ -8,6 +8,7 @@
 pub mod dxf;
 pub mod geojson;
 pub mod gpkg;
+pub mod postgis;
 pub mod shapefile;
 pub mod sketch;
 pub mod survey_txt;
@@ -135,8 +136,12 @@ pub const PARCEL_NAME_FIELDS: &[&str] = &["名称", "name", "项目名称", "地
 /// The extensions [`read_raw`] reads, for file dialogs' filters.
 pub const READABLE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "gpkg", "txt", "dxf"];
 
-/// Reads raw features with the reader for the file's extension.
+/// Reads raw features with the reader for the file's extension (or the
+/// database a `postgresql://` source names).
 pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
+    if postgis::is_postgis(path) {
+        return postgis::read(path);
+    }
     if gpkg::is_gpkg(path) {
         return gpkg::read(path);
     }
@@ -151,6 +156,29 @@ pub fn read_raw(path: &Path) -> Result<RawFile, Error> {
              coordinate text files (.txt, 建设用地报批坐标文件) and DXF drawings (.dxf)",
         )),
     }
+}
+
+/// What a feature's note says when its Z or M was dropped.
+pub const FLATTENED_NOTE: &str = "Z/M 坐标已忽略 3D/measured coordinates flattened to x, y";
+
+/// Standard WKB (GeoPackage blobs and PostGIS hold it) as a geometry, and
+/// what was done to it (Z or M dropped).
+pub fn wkb_geometry(wkb: &[u8]) -> Result<(geo_types::Geometry, Vec<String>), String> {
+    use geo_traits::to_geo::ToGeoGeometry;
+    let read = wkb::reader::read_wkb(wkb).map_err(|e| {
+        format!("its geometry cannot be read ({e}); curves (CircularString, CurvePolygon) must be straightened first, e.g. QGIS ▸ Vector ▸ Geometry ▸ Segmentize")
+    })?;
+    let mut notes = Vec::new();
+    if !matches!(
+        geo_traits::GeometryTrait::dim(&read),
+        geo_traits::Dimensions::Xy
+    ) {
+        notes.push(FLATTENED_NOTE.to_string());
+    }
+    let geometry = read
+        .try_to_geometry()
+        .ok_or("has an empty geometry; draw it or remove the row")?;
+    Ok((geometry, notes))
 }
 
 /// Reads a file into usable features in the working CRS.

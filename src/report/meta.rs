@@ -80,11 +80,18 @@ pub fn hash_inputs(inputs: &[Input]) -> Result<Vec<HashedInput>, Error> {
     inputs
         .iter()
         .map(|input| {
-            let bytes = std::fs::read(&input.path).map_err(|e| Error::io(&input.path, e))?;
-            let sha256 = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let sha256 = if crate::io::postgis::is_postgis(&input.path) {
+                // A database that stopped answering since the plan was
+                // loaded has no hash to give, and the report says so.
+                crate::io::postgis::content_sha256(&input.path)
+                    .unwrap_or_else(|_| "数据不可用 unavailable".to_string())
+            } else {
+                let bytes = std::fs::read(&input.path).map_err(|e| Error::io(&input.path, e))?;
+                Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            };
             Ok(HashedInput {
                 input: input.clone(),
                 sha256,

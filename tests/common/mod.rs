@@ -226,3 +226,30 @@ pub fn succeed(command: &mut std::process::Command) -> std::process::Output {
     );
     run
 }
+
+/// The findings, summary and per-layer CSVs of a screening.
+pub fn screen_csvs(
+    dir: &Path,
+    catalog: &Path,
+    parcels: &[&std::ffi::OsStr],
+    tag: &str,
+) -> Vec<Vec<u8>> {
+    let outputs: Vec<PathBuf> = ["findings", "summary", "layers"]
+        .iter()
+        .map(|name| dir.join(format!("{tag}-{name}.csv")))
+        .collect();
+    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"));
+    run.args(["screen", "--catalog"])
+        .arg(catalog)
+        .arg("--parcels")
+        .args(parcels)
+        .arg("--csv")
+        .arg(&outputs[0])
+        .arg("--summary-csv")
+        .arg(&outputs[1])
+        .arg("--layers-csv")
+        .arg(&outputs[2])
+        .env("SOURCE_DATE_EPOCH", "1764547200");
+    succeed(&mut run);
+    outputs.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
