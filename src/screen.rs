@@ -457,15 +457,7 @@ fn isolated<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon) -> ParcelResult {
     let area_m2 = parcel.unsigned_area();
     let Some(bounds) = parcel.bounding_rect() else {
-        return ParcelResult {
-            area_m2,
-            verdict: Verdict::Clear,
-            findings: Vec::new(),
-            admission: Vec::new(),
-            procedures: Vec::new(),
-            notes: Vec::new(),
-            admission_note: None,
-        };
+        return classify(plan, area_m2, Measures::default());
     };
     let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
     let zone_shape = |zone: ZoneRef| &plan.layers[zone.layer].features[zone.feature].shape;
@@ -505,31 +497,15 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
         }
     }
 
-    let threshold = plan.catalog.sliver_m2.max(MIN_REPORTED_OVERLAP_M2);
-    let mut findings = Vec::new();
+    let mut measures = Measures::default();
     for (zone, (overlap_m2, pieces)) in overlaps {
         // Pieces are cheap to test; the original confirms (see crate::clip).
         let touched = || {
             (large.is_some() || pieces.iter().any(|p| parcel.intersects(*p))) && touches_zone(zone)
         };
-        let verdict = if overlap_m2 > threshold {
-            match rule_of(zone) {
-                Rule::Prohibit => FindingVerdict::Conflict,
-                // Lying in a unit is not itself a finding: its clauses decide.
-                Rule::Units => FindingVerdict::Noted,
-                _ => FindingVerdict::Review,
-            }
-        } else if overlap_m2 > 0.0 || touched() {
-            FindingVerdict::Contact
-        } else {
-            continue;
-        };
-        findings.push(Finding {
-            zone,
-            verdict,
-            overlap_m2: Some(overlap_m2),
-            distance_m: None,
-        });
+        if overlap_m2 > 0.0 || touched() {
+            measures.overlaps.insert(zone, overlap_m2);
+        }
     }
 
     // Setbacks: the exact distance to every water line within reach.
@@ -569,28 +545,66 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
                 nearest.insert(zone, 0.0);
             }
         }
-        for (zone, distance_m) in nearest {
-            let Rule::Setback {
-                conflict_m,
-                review_m,
-            } = rule_of(zone)
-            else {
-                continue;
-            };
-            let verdict = if distance_m < conflict_m {
-                FindingVerdict::Conflict
-            } else if distance_m < review_m {
-                FindingVerdict::Review
-            } else {
-                continue;
-            };
-            findings.push(Finding {
-                zone,
-                verdict,
-                overlap_m2: None,
-                distance_m: Some(distance_m),
-            });
-        }
+        measures.distances = nearest;
+    }
+    classify(plan, area_m2, measures)
+}
+
+/// What the overlay measured of one parcel: every area zone it meets, with
+/// the overlap (0 m² where it only touches), and the distance to every
+/// setback zone within reach. The screening here measures it with the zone
+/// index; `--in-database` has PostGIS measure it on the server.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Measures {
+    pub overlaps: BTreeMap<ZoneRef, f64>,
+    pub distances: BTreeMap<ZoneRef, f64>,
+}
+
+/// The plan's rules applied to what was measured: each zone's finding, the
+/// parcel's verdict (the worst), findings in catalog order then by id.
+pub fn classify(plan: &LoadedPlan, area_m2: f64, measures: Measures) -> ParcelResult {
+    let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
+    let threshold = plan.catalog.sliver_m2.max(MIN_REPORTED_OVERLAP_M2);
+    let mut findings = Vec::new();
+    for (zone, overlap_m2) in measures.overlaps {
+        let verdict = if overlap_m2 > threshold {
+            match rule_of(zone) {
+                Rule::Prohibit => FindingVerdict::Conflict,
+                // Lying in a unit is not itself a finding: its clauses decide.
+                Rule::Units => FindingVerdict::Noted,
+                _ => FindingVerdict::Review,
+            }
+        } else {
+            FindingVerdict::Contact
+        };
+        findings.push(Finding {
+            zone,
+            verdict,
+            overlap_m2: Some(overlap_m2),
+            distance_m: None,
+        });
+    }
+    for (zone, distance_m) in measures.distances {
+        let Rule::Setback {
+            conflict_m,
+            review_m,
+        } = rule_of(zone)
+        else {
+            continue;
+        };
+        let verdict = if distance_m < conflict_m {
+            FindingVerdict::Conflict
+        } else if distance_m < review_m {
+            FindingVerdict::Review
+        } else {
+            continue;
+        };
+        findings.push(Finding {
+            zone,
+            verdict,
+            overlap_m2: None,
+            distance_m: Some(distance_m),
+        });
     }
 
     findings.sort_by(|a, b| {

@@ -150,6 +150,10 @@ fn libpq_config(given: &Config, service: Option<&str>) -> Result<Config, String>
         settings.extend(service_settings(service)?);
     }
     let mut config = given.clone();
+    // The bureau's DBA sees who reads (pg_stat_activity).
+    if config.get_application_name().is_none() {
+        config.application_name("redline");
+    }
     if config.get_hosts().is_empty() {
         let host = settings.get("host").map_or("localhost", String::as_str);
         config.host(host);
@@ -303,7 +307,12 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
         let detail = e
             .as_db_error()
             .map_or_else(|| e.to_string(), |d| d.message().to_string());
-        fail(format!("the database refused the read ({detail})"))
+        let lost = e.is_closed() || e.as_db_error().is_some_and(|d| d.severity() == "FATAL");
+        fail(if lost {
+            format!("the connection to the database was lost while reading ({detail}); run again once the server answers")
+        } else {
+            format!("the database refused the read ({detail})")
+        })
     };
     let probe = client
         .prepare(&format!("SELECT * FROM {from} LIMIT 0"))
