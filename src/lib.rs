@@ -15,6 +15,7 @@ pub mod crs;
 pub mod error;
 pub mod finding_shape;
 pub mod geometry;
+pub mod in_database;
 pub mod index;
 pub mod indexed_area;
 pub mod io;

@@ -40,7 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Screen parcel files against a plan catalog: overlaps, setbacks, verdicts.
-    Screen(cli::screen::ScreenArgs),
+    Screen(Box<cli::screen::ScreenArgs>),
     /// Open the viewer on a plan (the default with no subcommand).
     View(ViewArgs),
     /// Check the plan's own layers: targets met, two versions of a layer compared.
@@ -142,7 +142,7 @@ fn main() -> ExitCode {
     let process_start = Instant::now();
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Screen(args)) => cli::screen::run(args),
+        Some(Command::Screen(args)) => cli::screen::run(*args),
         Some(Command::View(args)) => view(args, process_start),
         Some(Command::Plan(PlanCommand::Check(args))) => plan_check(args),
         Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),

@@ -12,7 +12,8 @@ use crate::crs::Crs;
 use crate::error::Error;
 use crate::index::ZoneIndex;
 use crate::io::{
-    read_layer_batches, FileChoices, Layer, ReadOptions, PARCEL_ID_FIELDS, PARCEL_NAME_FIELDS,
+    layer_batches_of, read_layer_batches, FileChoices, Layer, ReadOptions, PARCEL_ID_FIELDS,
+    PARCEL_NAME_FIELDS,
 };
 use crate::plan::LoadedPlan;
 use crate::plan_area::{PlanArea, FAR_FROM_PLAN_M};
@@ -100,12 +101,74 @@ pub fn screen_source(
     sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
 ) -> Result<SourceScreened, Error> {
     let path: &Path = &source.path;
+    screen_read(
+        plan,
+        index,
+        source,
+        crs_hint,
+        None,
+        watch,
+        sink,
+        &mut |options, each| read_layer_batches(path, options, batch_features, each),
+    )
+}
+
+/// Screens the parcels of a database source on their server
+/// ([`crate::in_database`]): the server measures, redline classifies, and
+/// the outcomes are those [`screen_source`] gives, to 0.01 m² and 0.01 m.
+pub fn screen_source_in_database(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    source: &ParcelSource,
+    crs_hint: &str,
+    watch: Watch,
+    sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
+) -> Result<SourceScreened, Error> {
+    let path: &Path = &source.path;
+    let started = Instant::now();
+    let (raw, measured) = crate::in_database::read_measured(plan, path, source.crs.as_ref())?;
+    let server_time = started.elapsed();
+    let mut raw = Some(raw);
+    let mut screened = screen_read(
+        plan,
+        index,
+        source,
+        crs_hint,
+        Some(measured),
+        watch,
+        sink,
+        &mut |options, each| layer_batches_of(path, raw.take().unwrap_or_default(), options, each),
+    )?;
+    // The server's overlay is the screening's time.
+    screened.screening_time += server_time;
+    Ok(screened)
+}
+
+/// What reads a source: the settled options and the sink for each batch.
+type ReadBatches<'r> = dyn FnMut(&ReadOptions, &mut dyn FnMut(Layer) -> Result<(), Error>) -> Result<FileChoices, Error>
+    + 'r;
+
+#[allow(clippy::too_many_arguments)]
+fn screen_read(
+    plan: &LoadedPlan,
+    index: &ZoneIndex,
+    source: &ParcelSource,
+    crs_hint: &str,
+    measured: Option<std::collections::HashMap<usize, crate::screen::Measures>>,
+    watch: Watch,
+    sink: &mut dyn FnMut(Vec<ParcelOutcome>) -> Result<(), Error>,
+    read: &mut ReadBatches,
+) -> Result<SourceScreened, Error> {
+    let path: &Path = &source.path;
     // The plan's boundary is cut into pieces to place parcels on: once a file.
     let area = plan.area();
     let mut screening = FileScreening::new(plan, index, area.as_ref(), path);
+    if let Some(measured) = measured {
+        screening = screening.with_measures(measured);
+    }
     let mut screening_time = Duration::ZERO;
     let options = source.read_options(plan, area.as_ref().map(PlanArea::extent), crs_hint);
-    let choices = read_layer_batches(path, &options, batch_features, &mut |layer| {
+    let choices = read(&options, &mut |layer| {
         (watch.read)(&layer);
         let started = Instant::now();
         let outcomes = screening.batch(layer, watch.done);

@@ -9,7 +9,7 @@
 //! planar distances to the water-line segments, not buffers.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
@@ -231,6 +231,9 @@ pub(crate) struct FileScreening<'a> {
     trailing: Vec<Problem>,
     /// Any feature or problem came in.
     anything: bool,
+    /// What a database server measured of each parcel, by position, when
+    /// it screened them (`--in-database`); else the index measures.
+    measured: Option<HashMap<usize, Measures>>,
 }
 
 impl<'a> FileScreening<'a> {
@@ -247,7 +250,14 @@ impl<'a> FileScreening<'a> {
             path: path.to_path_buf(),
             trailing: Vec::new(),
             anything: false,
+            measured: None,
         }
+    }
+
+    /// Screens with the measures a database server made of each parcel.
+    pub(crate) fn with_measures(mut self, measured: HashMap<usize, Measures>) -> Self {
+        self.measured = Some(measured);
+        self
     }
 
     /// The outcomes of a batch's parcels and problems, in input order.
@@ -267,7 +277,17 @@ impl<'a> FileScreening<'a> {
                 "is a line, not a polygon; a parcel (用地红线) must be an area: close its boundary into a polygon",
             )
         }));
-        let results = screen_parcels_counting(self.plan, self.index, &parcels, done);
+        let results = match &mut self.measured {
+            Some(measured) => parcels
+                .iter()
+                .map(|parcel| {
+                    let measures = measured.remove(&parcel.index).unwrap_or_default();
+                    done.fetch_add(1, AtomicOrdering::Relaxed);
+                    Ok(classify(self.plan, parcel.shape.area_m2(), measures))
+                })
+                .collect(),
+            None => screen_parcels_counting(self.plan, self.index, &parcels, done),
+        };
         let mut outcomes: Vec<(usize, ParcelOutcome)> = parcels
             .into_iter()
             .zip(results)

@@ -352,7 +352,9 @@ fn the_sample_plan_from_its_geopackage_screens_byte_identically_to_its_files() {
         layers.join("parcels/parcels.geojson"),
         layers.join("parcels/survey_parcels.shp"),
     ];
-    let parcels: Vec<&std::ffi::OsStr> = parcels.iter().map(|p| p.as_os_str()).collect();
+    let parcels: Vec<&std::ffi::OsStr> = std::iter::once("--parcels".as_ref())
+        .chain(parcels.iter().map(|p| p.as_os_str()))
+        .collect();
     let screen =
         |catalog: &Path, tag: &str| common::screen_csvs(dir.path(), catalog, &parcels, tag);
     let from_files = screen(&layers.join("catalog.toml"), "files");

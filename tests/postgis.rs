@@ -184,10 +184,15 @@ fn the_sample_plan_and_parcels_from_postgis_screen_byte_identically_to_the_files
     let files = common::screen_csvs(
         dir.path(),
         &layers().join("catalog.toml"),
-        &[parcels.as_os_str()],
+        &["--parcels".as_ref(), parcels.as_os_str()],
         "files",
     );
-    let database = common::screen_csvs(dir.path(), &from_db, &[parcels_db.as_ref()], "db");
+    let database = common::screen_csvs(
+        dir.path(),
+        &from_db,
+        &["--parcels".as_ref(), parcels_db.as_ref()],
+        "db",
+    );
     for (what, (a, b)) in ["findings", "summary", "layers"]
         .iter()
         .zip(files.iter().zip(&database))
@@ -330,4 +335,57 @@ fn a_connection_killed_mid_read_ends_with_a_clear_error_and_no_output() {
     assert!(!csv.exists(), "a partial findings CSV was left");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn screening_in_the_database_equals_screening_here() {
+    let Some(uri) = server() else { return };
+    let mut schema = Schema::new(&uri, "in_database");
+    let files = [
+        layers().join("parcels/parcels.geojson"),
+        layers().join("parcels/survey_parcels.shp"),
+    ];
+    schema.load("parcels", &files[0], 4326);
+    schema.load("survey", &files[1], 4544);
+    let tables: Vec<String> = ["parcels", "survey"]
+        .iter()
+        .map(|t| format!("{uri}?table={}.{t}", schema.name))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = layers().join("catalog.toml");
+    let args = |flag: &'static str, sources: Vec<std::ffi::OsString>| {
+        std::iter::once(std::ffi::OsString::from(flag))
+            .chain(sources)
+            .collect::<Vec<_>>()
+    };
+    let here = args("--parcels", tables.iter().map(Into::into).collect());
+    let there = args("--in-database", tables.iter().map(Into::into).collect());
+    fn as_args(a: &[std::ffi::OsString]) -> Vec<&std::ffi::OsStr> {
+        a.iter().map(|s| s.as_os_str()).collect()
+    }
+    let local = common::screen_csvs(dir.path(), &catalog, &as_args(&here), "here");
+    let server = common::screen_csvs(dir.path(), &catalog, &as_args(&there), "server");
+    for (what, (a, b)) in ["findings", "summary", "layers"]
+        .iter()
+        .zip(local.iter().zip(&server))
+    {
+        let rows = |bytes: &[u8]| -> Vec<csv::StringRecord> {
+            csv::Reader::from_reader(bytes)
+                .records()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let (a, b) = (rows(a), rows(b));
+        assert_eq!(a.len(), b.len(), "{what}: rows");
+        assert!(a.len() > 20, "{what}: the sample screens to rows");
+        // Every cell equal, measures to 0.01 m² / 0.01 m.
+        for (ra, rb) in a.iter().zip(&b) {
+            for (x, y) in ra.iter().zip(rb) {
+                match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(x), Ok(y)) => assert!((x - y).abs() <= 0.01, "{what}: {ra:?} vs {rb:?}"),
+                    _ => assert_eq!(x, y, "{what}: {ra:?} vs {rb:?}"),
+                }
+            }
+        }
+    }
 }

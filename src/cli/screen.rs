@@ -16,7 +16,7 @@ use redline::catalog::Catalog;
 use redline::error::{Error, Problem};
 use redline::index::ZoneIndex;
 use redline::io::BATCH_FEATURES;
-use redline::pipeline::{screen_source, ParcelSource, Watch};
+use redline::pipeline::{screen_source, screen_source_in_database, ParcelSource, Watch};
 use redline::plan::LoadedPlan;
 use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
@@ -37,8 +37,14 @@ pub struct ScreenArgs {
     pub catalog: Option<PathBuf>,
     /// Parcel files (.geojson, .json, .shp, .gpkg or file.gpkg:table, coordinate .txt, .dxf) or
     /// PostGIS tables ("postgresql://user@host/db?table=schema.name"); several may be given.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, required_unless_present = "in_database", num_args = 1..)]
     pub parcels: Vec<PathBuf>,
+    /// PostGIS parcel tables screened on their own server
+    /// ("postgresql://user@host/db?table=schema.name"): the server measures
+    /// the overlaps and distances, redline applies the rules; the same
+    /// outputs as --parcels, for parcel sets too large for a workstation.
+    #[arg(long, value_name = "SOURCE", num_args = 1..)]
+    pub in_database: Vec<PathBuf>,
     /// CRS of parcel files that declare none, e.g. EPSG:4544.
     #[arg(long, value_name = "EPSG:CODE")]
     pub parcels_crs: Option<String>,
@@ -120,24 +126,34 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
     for problem in plan.problems() {
         eprintln!("redline: warning: {problem}");
     }
-    let input_paths = input_files(&plan, &args.parcels);
+    let input_paths = input_files(&plan, &parcel_paths(&args));
     let report_time = refuse_outputs(&args, &input_paths)?;
     let loaded_plan = Instant::now();
     let index = ZoneIndex::build(&plan.zone_layers());
     let indexed = Instant::now();
 
     // A GeoPackage of parcels is every feature table in it.
-    let sources: Vec<ParcelSource> = args
+    let source = |path: PathBuf| ParcelSource {
+        path,
+        id_field: args.id_field.clone(),
+        name_field: args.name_field.clone(),
+        crs: parcels_crs.clone(),
+    };
+    let mut sources: Vec<(ParcelSource, bool)> = args
         .parcels
         .iter()
         .flat_map(|path| redline::io::gpkg::each_table(path))
-        .map(|path| ParcelSource {
-            path: path.clone(),
-            id_field: args.id_field.clone(),
-            name_field: args.name_field.clone(),
-            crs: parcels_crs.clone(),
-        })
+        .map(|path| (source(path), false))
         .collect();
+    for path in &args.in_database {
+        if !redline::io::postgis::is_postgis(path) {
+            return Err(Error::Usage(format!(
+                "--in-database {}: not a PostGIS source; give postgresql://user@host/database?table=schema.name (files go to --parcels)",
+                path.display()
+            )));
+        }
+        sources.push((source(path.clone()), true));
+    }
     let streamed = stream(&plan, &index, &sources, &args, &input_paths)?;
     let read_and_screened = Instant::now();
     write_whole_outputs(
@@ -226,7 +242,7 @@ struct Streamed {
 fn stream(
     plan: &LoadedPlan,
     index: &ZoneIndex,
-    sources: &[ParcelSource],
+    sources: &[(ParcelSource, bool)],
     args: &ScreenArgs,
     input_paths: &[PathBuf],
 ) -> Result<Streamed, Error> {
@@ -252,35 +268,40 @@ fn stream(
         write_time: Duration::ZERO,
     };
     let done = AtomicUsize::new(0);
-    for source in sources {
+    for (source, in_database) in sources {
         let watch = Watch {
             read: &mut |_| {},
             done: &done,
         };
-        let screened = screen_source(
-            plan,
-            index,
-            source,
-            CRS_HINT,
-            BATCH_FEATURES,
-            watch,
-            &mut |outcomes| {
-                let started = Instant::now();
-                for outcome in &outcomes {
-                    streamed.tally.add(outcome);
-                    for (path, report) in &mut csv_reports {
-                        report
-                            .write(plan, outcome)
-                            .map_err(|e| write_failed(path, e))?;
-                    }
+        let mut sink = |outcomes: Vec<ParcelOutcome>| {
+            let started = Instant::now();
+            for outcome in &outcomes {
+                streamed.tally.add(outcome);
+                for (path, report) in &mut csv_reports {
+                    report
+                        .write(plan, outcome)
+                        .map_err(|e| write_failed(path, e))?;
                 }
-                if keep_outcomes {
-                    streamed.kept.outcomes.extend(outcomes);
-                }
-                streamed.write_time += started.elapsed();
-                Ok(())
-            },
-        )?;
+            }
+            if keep_outcomes {
+                streamed.kept.outcomes.extend(outcomes);
+            }
+            streamed.write_time += started.elapsed();
+            Ok(())
+        };
+        let screened = if *in_database {
+            screen_source_in_database(plan, index, source, CRS_HINT, watch, &mut sink)?
+        } else {
+            screen_source(
+                plan,
+                index,
+                source,
+                CRS_HINT,
+                BATCH_FEATURES,
+                watch,
+                &mut sink,
+            )?
+        };
         streamed.screen_time += screened.screening_time;
     }
     for (path, report) in csv_reports {
@@ -328,7 +349,7 @@ fn write_whole_outputs(
             operator: args.operator.clone().unwrap_or_else(default_operator),
             time,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            inputs: hash_inputs(&inputs(plan, &args.parcels))?,
+            inputs: hash_inputs(&inputs(plan, &parcel_paths(args)))?,
             sketches: Vec::new(),
         };
         let bytes = pdf::render(plan, index, screening, &meta).map_err(output_error(path))?;
@@ -337,13 +358,23 @@ fn write_whole_outputs(
     Ok(())
 }
 
+/// Every parcel source of the run: files, then tables screened on their
+/// server.
+fn parcel_paths(args: &ScreenArgs) -> Vec<PathBuf> {
+    args.parcels
+        .iter()
+        .chain(&args.in_database)
+        .cloned()
+        .collect()
+}
+
 /// Parcels per verdict, the parcels not screened and the outputs written.
 fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: Instant) {
     println!("{}", plan.catalog.name);
     println!(
         "screened {} parcels from {} file(s) in {:.2} s",
         tally.screened(),
-        args.parcels.len(),
+        parcel_paths(args).len(),
         started.elapsed().as_secs_f64()
     );
     for verdict in Verdict::WORST_FIRST {

@@ -260,6 +260,23 @@ pub fn read_layer_batches(
     Ok(settled.choices(&survey))
 }
 
+/// [`read_layer_batches`] for a file already read whole (a database's
+/// rows read with what its server measured): settled and handed over the
+/// same way.
+pub fn layer_batches_of(
+    path: &Path,
+    raw: RawFile,
+    options: &ReadOptions,
+    sink: &mut dyn FnMut(Layer) -> Result<(), Error>,
+) -> Result<FileChoices, Error> {
+    let mut survey = FileSurvey::default();
+    survey.add(&raw);
+    let settled = Settled::new(path, &survey, options)?;
+    let mut duplicates = DuplicateIds::default();
+    sink(settled.layer(raw, &mut duplicates))?;
+    Ok(settled.choices(&survey))
+}
+
 /// What reading a file settled that its user may want otherwise: the id
 /// and name fields among the file's fields, and the CRS it was read in.
 #[derive(Debug, Clone)]

@@ -299,10 +299,34 @@ fn quote_identifier(name: &str) -> String {
 
 /// Reads every row of a database source.
 pub fn read(path: &Path) -> Result<RawFile, Error> {
+    read_with(path, None).map(|(raw, _)| raw)
+}
+
+/// What the server computes beside each row it reads, for screening there
+/// ([`crate::in_database`]): set up on the connection first, then one text
+/// column per expression, in which `{parcel}` stands for the row's geometry
+/// made valid in the working CRS (SRID `working_srid`; a geometry without
+/// an SRID is taken to be in `fallback_srid`).
+pub struct ServerColumns<'a> {
+    pub setup: &'a mut dyn FnMut(&mut Client) -> Result<(), String>,
+    pub expressions: Vec<String>,
+    pub working_srid: i32,
+    pub fallback_srid: Option<i32>,
+}
+
+/// The `server` columns of one row, as text (NULL where none).
+pub type ServerValues = Vec<Option<String>>;
+
+/// Reads every row of a database source, and the `server` columns of each
+/// (in row order, as text).
+pub fn read_with(
+    path: &Path,
+    server: Option<ServerColumns>,
+) -> Result<(RawFile, Vec<ServerValues>), Error> {
     let fail = |message: String| Error::format(path, message);
     let source = Source::parse(path).map_err(fail)?;
     let mut client = source.connect().map_err(fail)?;
-    let from = source.relation_sql();
+    let mut from = source.relation_sql();
     let sql = |e: postgres::Error| {
         let detail = e
             .as_db_error()
@@ -355,8 +379,28 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
         .iter()
         .map(|c| format!(", {}::text", quote_identifier(c)))
         .collect();
+    let mut computed = String::new();
+    if let Some(server) = server {
+        (server.setup)(&mut client).map_err(fail)?;
+        let srid = match (&declared_crs, server.fallback_srid) {
+            (Some(crs), _) => i32::from(crs.code()),
+            (None, Some(srid)) => srid,
+            (None, None) => server.working_srid,
+        };
+        // The same make-valid policy as the local reader: GEOS's linework.
+        let parcel = format!(
+            "ST_MakeValid(ST_Transform(ST_SetSRID(ST_Force2D({geometry}), {srid}), {}))",
+            server.working_srid
+        );
+        for expression in &server.expressions {
+            let expression = expression.replace("{parcel}", "redline_parcel.g");
+            computed.push_str(&format!(", ({expression})::text"));
+        }
+        // A lateral subquery computes the valid parcel once per row.
+        from = format!("{from} CROSS JOIN LATERAL (SELECT {parcel} AS g) AS redline_parcel");
+    }
     let statement = format!(
-        "SELECT ST_AsBinary(ST_Force2D({geometry})), ST_NDims({geometry}) > 2{select} FROM {from}"
+        "SELECT ST_AsBinary(ST_Force2D({geometry})), ST_NDims({geometry}) > 2{select}{computed} FROM {from}"
     );
     let mut raw = RawFile {
         declared_crs,
@@ -365,8 +409,14 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
     let no_params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
     let mut rows = client.query_raw(&statement, no_params).map_err(sql)?;
     let mut index = 0;
+    let mut server_values = Vec::new();
     while let Some(row) = rows.next().map_err(sql)? {
         index += 1;
+        server_values.push(
+            (2 + attributes.len()..row.len())
+                .map(|i| row.get::<_, Option<String>>(i))
+                .collect(),
+        );
         let values: Vec<(String, String)> = attributes
             .iter()
             .enumerate()
@@ -402,7 +452,7 @@ pub fn read(path: &Path) -> Result<RawFile, Error> {
             )),
         }
     }
-    Ok(raw)
+    Ok((raw, server_values))
 }
 
 /// The SHA-256 of what a source holds now — every row's attributes and

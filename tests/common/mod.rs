@@ -227,7 +227,8 @@ pub fn succeed(command: &mut std::process::Command) -> std::process::Output {
     run
 }
 
-/// The findings, summary and per-layer CSVs of a screening.
+/// The findings, summary and per-layer CSVs of a screening of `parcels`
+/// (the arguments that name them: `--parcels a.geojson b.shp`).
 pub fn screen_csvs(
     dir: &Path,
     catalog: &Path,
@@ -241,7 +242,6 @@ pub fn screen_csvs(
     let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"));
     run.args(["screen", "--catalog"])
         .arg(catalog)
-        .arg("--parcels")
         .args(parcels)
         .arg("--csv")
         .arg(&outputs[0])
