@@ -12,7 +12,7 @@ use crate::plan::LoadedPlan;
 use crate::procedure::Outcome;
 use crate::project::{Attribute, Project};
 use crate::report::rows::{layer_accounts, LayerStatus};
-use crate::report::{two_decimals, water_distance, AreaUnit};
+use crate::report::{fixed, two_decimals, water_distance, AreaUnit};
 use crate::screen::{natural_cmp, FindingVerdict, ParcelOutcome, ParcelResult, Verdict};
 use crate::style::{verdict_rgb, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA, UNSCREENED_RGB};
 
@@ -539,11 +539,13 @@ fn layer_row_ui(
     let measure = match (graphic.is_lines, app.lang) {
         (true, Lang::Zh) => format!("{count} 条"),
         (true, Lang::En) => format!("{count} line{}", if count == 1 { "" } else { "s" }),
-        (false, Lang::Zh) => format!("{count} 个 · {:.2} km²", graphic.area_km2),
+        // An empty layer's area (a database that did not answer) is 0.00,
+        // never "-0.00".
+        (false, Lang::Zh) => format!("{count} 个 · {} km²", fixed(graphic.area_km2, 2)),
         (false, Lang::En) => format!(
-            "{count} feature{} · {:.2} km²",
+            "{count} feature{} · {} km²",
             if count == 1 { "" } else { "s" },
-            graphic.area_km2
+            fixed(graphic.area_km2, 2)
         ),
     };
     // On a line of its own, wrapped: never cut under the buttons.
