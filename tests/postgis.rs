@@ -287,54 +287,57 @@ fn a_connection_killed_mid_read_ends_with_a_clear_error_and_no_output() {
             schema.name
         ))
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("findings.csv");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
-        .args(["screen", "--catalog"])
-        .arg(layers().join("catalog.toml"))
-        .arg("--parcels")
-        .arg(format!(
-            "{uri}?table={}.parcels&application_name=redline_killed",
-            schema.name
-        ))
-        .arg("--csv")
-        .arg(&csv)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Cut the connection once its read is under way.
-    let mut killed = false;
-    for _ in 0..600 {
-        let rows = schema
-            .client
-            .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE application_name = 'redline_killed' AND state = 'active' AND query LIKE '%ST_AsBinary%'",
-                &[],
-            )
+    // Read here, and screened on the server: either way cut mid-stream.
+    for flag in ["--parcels", "--in-database"] {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("findings.csv");
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+            .args(["screen", "--catalog"])
+            .arg(layers().join("catalog.toml"))
+            .arg(flag)
+            .arg(format!(
+                "{uri}?table={}.parcels&application_name=redline_killed",
+                schema.name
+            ))
+            .arg("--csv")
+            .arg(&csv)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
-        if !rows.is_empty() {
-            killed = true;
-            break;
+        // Cut the connection once its read is under way.
+        let mut killed = false;
+        for _ in 0..600 {
+            let rows = schema
+                .client
+                .query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE application_name = 'redline_killed' AND state = 'active' AND query LIKE '%ST_AsBinary%'",
+                    &[],
+                )
+                .unwrap();
+            if !rows.is_empty() {
+                killed = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        let out = run.wait_with_output().unwrap();
+        assert!(
+            killed,
+            "{flag}: the read ended before it could be cut; make the table larger"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{}.parcels", schema.name))
+                && stderr.contains("connection to the database was lost"),
+            "{stderr}"
+        );
+        assert!(!csv.exists(), "a partial findings CSV was left");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
-    let out = run.wait_with_output().unwrap();
-    assert!(
-        killed,
-        "the read ended before it could be cut; make the table larger"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&format!("{}.parcels", schema.name))
-            && stderr.contains("connection to the database was lost"),
-        "{stderr}"
-    );
-    assert!(!csv.exists(), "a partial findings CSV was left");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
