@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 
@@ -42,9 +42,17 @@ pub enum Relation {
     Query(String),
 }
 
+/// What a value in a source's query string escapes: all but RFC 3986's
+/// unreserved characters, so `gis.eco_redline` reads as itself in reports.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// A database source as the catalog writes it into one URI.
 pub fn source_path(uri: &str, relation: &Relation, geometry: Option<&str>) -> PathBuf {
-    let encode = |v: &str| utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+    let encode = |v: &str| utf8_percent_encode(v, QUERY_VALUE).to_string();
     let (key, value) = match relation {
         Relation::Table(t) => ("table", t),
         Relation::Query(q) => ("query", q),
@@ -543,6 +551,13 @@ mod tests {
         assert_eq!(source.config.get_ports(), [5433]);
         let table = Source::parse(Path::new("postgresql://h/db?table=gis.eco_redline")).unwrap();
         assert_eq!(table.relation_sql(), "\"gis\".\"eco_redline\"");
+        // A table's name reads as itself in the source a report prints.
+        let named = source_path(
+            "postgresql://h/db",
+            &Relation::Table("gis.eco_redline".into()),
+            None,
+        );
+        assert_eq!(named, Path::new("postgresql://h/db?table=gis.eco_redline"));
 
         let refused = |uri: &str| Source::parse(Path::new(uri)).err().unwrap_or_default();
         assert!(refused("postgresql://gis:secret@h/db?table=t").contains("PGPASSWORD"));
