@@ -31,6 +31,10 @@ pub enum Error {
     /// An output could not be written; nothing partial was left behind.
     #[error("{path}: cannot write: {message}")]
     Output { path: PathBuf, message: String },
+    /// The case record (see [`crate::record`]) cannot be opened, read or
+    /// written, or refuses what was asked of it.
+    #[error("{path}: case record: {message}")]
+    Record { path: PathBuf, message: String },
     /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),

@@ -24,6 +24,7 @@ pub mod plan;
 pub mod plan_area;
 pub mod procedure;
 pub mod project;
+pub mod record;
 pub mod report;
 mod rtree;
 pub mod sample;

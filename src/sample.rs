@@ -92,10 +92,7 @@ fn content_hash() -> String {
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(bytes);
     }
-    hash.finalize()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::report::meta::hex(&hash.finalize()[..6])
 }
 
 /// Writes the sample under `base` (once: a copy already there is used) and

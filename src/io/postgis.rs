@@ -483,11 +483,7 @@ pub fn content_sha256(path: &Path) -> Result<String, Error> {
     for rejected in &raw.rejected {
         add(&rejected.attributes, rejected.message.clone());
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::report::meta::hex(&hasher.finalize()))
 }
 
 fn names(columns: &[(String, String)]) -> String {

@@ -87,10 +87,7 @@ pub fn hash_inputs(inputs: &[Input]) -> Result<Vec<HashedInput>, Error> {
                     .unwrap_or_else(|_| "数据不可用 unavailable".to_string())
             } else {
                 let bytes = std::fs::read(&input.path).map_err(|e| Error::io(&input.path, e))?;
-                Sha256::digest(&bytes)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
+                sha256_hex(&bytes)
             };
             Ok(HashedInput {
                 input: input.clone(),
@@ -98,6 +95,17 @@ pub fn hash_inputs(inputs: &[Input]) -> Result<Vec<HashedInput>, Error> {
             })
         })
         .collect()
+}
+
+/// The SHA-256 of `bytes` in lowercase hex, as every report and the case
+/// record write it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes in lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Who made a report, when, with what, from what.
