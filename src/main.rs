@@ -48,6 +48,15 @@ enum Command {
     Plan(PlanCommand),
     /// Write parcels as a coordinate text file (建设用地报批坐标文件) for the surveyor.
     ExportTxt(ExportTxtArgs),
+    /// Cases (案卷): open one, list them.
+    #[command(subcommand)]
+    Case(cli::record::CaseCommand),
+    /// Record an officer's decision on a parcel or a finding of a case (append-only).
+    Decide(cli::record::DecideArgs),
+    /// What was screened and decided, when, by whom, with which data (留痕).
+    History(cli::record::HistoryArgs),
+    /// Check a PDF report: which of its inputs changed since, and whether the record holds it.
+    Verify(cli::record::VerifyArgs),
 }
 
 #[derive(clap::Args)]
@@ -147,6 +156,10 @@ fn main() -> ExitCode {
         Some(Command::Plan(PlanCommand::Check(args))) => plan_check(args),
         Some(Command::Plan(PlanCommand::Diff(args))) => plan_diff(args),
         Some(Command::ExportTxt(args)) => export_txt(args),
+        Some(Command::Case(command)) => cli::record::case(command),
+        Some(Command::Decide(args)) => cli::record::decide(args),
+        Some(Command::History(args)) => cli::record::history(args),
+        Some(Command::Verify(args)) => cli::record::verify(args),
         // A newcomer's first run: the sample plan with its sample parcels screened.
         None => redline::sample::sample_dir().and_then(|dir| {
             view(

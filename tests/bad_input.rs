@@ -621,7 +621,7 @@ fn one_bad_feature_among_a_thousand_costs_one_parcel_and_is_reported_everywhere(
     }
 
     // The command line says the same.
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+    let run = common::redline()
         .args(["screen", "--catalog"])
         .arg(w.catalog())
         .arg("--parcels")

@@ -3,14 +3,11 @@
 
 mod common;
 
-use std::process::Command;
 
 use common::*;
 use serde_json::json;
 
-fn redline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_redline"))
-}
+use common::redline;
 
 /// `redline screen` on `world`'s plan and the parcel file `parcels`.
 fn screen(world: &World, parcels: &std::path::Path, extra: &[&str]) -> std::process::Output {

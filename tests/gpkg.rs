@@ -300,7 +300,7 @@ fn a_geopackage_of_parcels_is_every_table_in_it() {
     );
     assert_eq!(redline::io::gpkg::each_table(&parcels).len(), 2);
     let summary = dir.path().join("summary.csv");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+    let run = common::redline()
         .args(["screen", "--catalog"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("layers/catalog.toml"))
         .arg("--parcels")

@@ -291,7 +291,7 @@ fn a_connection_killed_mid_read_ends_with_a_clear_error_and_no_output() {
     for flag in ["--parcels", "--in-database"] {
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("findings.csv");
-        let run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        let run = common::redline()
             .args(["screen", "--catalog"])
             .arg(layers().join("catalog.toml"))
             .arg(flag)

@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use geo::{Area, CoordsIter, Geometry, Length};
 
@@ -15,7 +15,7 @@ fn sample(path: &str) -> PathBuf {
 
 /// Runs `redline screen` on the 30 sample parcels with extra arguments.
 fn screen_sample(extra: &[&std::ffi::OsStr]) -> Output {
-    let mut run = Command::new(env!("CARGO_BIN_EXE_redline"));
+    let mut run = common::redline();
     run.args(["screen", "--catalog"])
         .arg(sample("layers/catalog.toml"))
         .arg("--parcels")
@@ -244,12 +244,7 @@ fn geojson_has_a_feature_per_finding_with_the_csv_measures() {
     }
 }
 
-/// The PDF report's text, page by page, as a reader's copy-paste gives it.
-fn pdf_text(bytes: &[u8]) -> String {
-    let document = lopdf::Document::load_mem(bytes).unwrap();
-    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
-    document.extract_text(&pages).unwrap()
-}
+use common::pdf_text;
 
 const REPORT_TIME: &str = "2025-06-01T09:30:00+08:00";
 
@@ -477,7 +472,7 @@ fn pdf_report_is_reproducible_and_never_overwritten_without_force() {
 
     // SOURCE_DATE_EPOCH fixes the time as --report-time does.
     let c = dir.path().join("c.pdf");
-    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+    let run = common::redline()
         .env("SOURCE_DATE_EPOCH", "1748741400")
         .args(["screen", "--catalog"])
         .arg(sample("layers/catalog.toml"))
@@ -496,7 +491,7 @@ fn pdf_report_is_reproducible_and_never_overwritten_without_force() {
 
     // An existing report is kept without --force, replaced with it.
     std::fs::write(&a, b"earlier report").unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+    let run = common::redline()
         .args(["screen", "--catalog"])
         .arg(sample("layers/catalog.toml"))
         .arg("--parcels")
@@ -540,7 +535,7 @@ fn hostile_attribute_text_is_printed_as_text() {
     let parcels = dir.path().join("hostile.geojson");
     std::fs::write(&parcels, collection.to_string()).unwrap();
     let (pdf, csv_path) = (dir.path().join("r.pdf"), dir.path().join("f.csv"));
-    let run = Command::new(env!("CARGO_BIN_EXE_redline"))
+    let run = common::redline()
         .args(["screen", "--catalog"])
         .arg(sample("layers/catalog.toml"))
         .arg("--parcels")

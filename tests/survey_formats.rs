@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::screen_with;
 use geo::Area;
@@ -24,9 +23,7 @@ fn catalog() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("layers/catalog.toml")
 }
 
-fn redline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_redline"))
-}
+use common::redline;
 
 fn read(path: &Path, fallback: Option<&Crs>) -> Result<Layer, String> {
     let working = Crs::from_epsg(4544).unwrap();

@@ -33,6 +33,10 @@ fn under_xvfb_in(
         .args(args)
         .current_dir(cwd)
         .env("XDG_RUNTIME_DIR", dir)
+        .env(
+            "REDLINE_DB",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-cases.sqlite"),
+        )
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))

@@ -5,16 +5,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::*;
 use redline::atomic::write_atomically_with;
 use redline::error::Error;
 use serde_json::json;
 
-fn redline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_redline"))
-}
+use common::redline;
 
 fn world() -> World {
     let world = World::new(

@@ -905,6 +905,7 @@ impl RedlineApp {
                         inputs: hash_inputs(&report_inputs(&plan.plan, &files))
                             .map_err(|e| e.to_string())?,
                         sketches: sketch_inputs(&screening),
+                        case: None,
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }

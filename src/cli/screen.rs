@@ -3,6 +3,7 @@
 //! GeoJSON and PDF once all is screened, and an exit code a CI gate can use.
 //! Every output is refused, if it is to be, before anything is written.
 
+use std::collections::BTreeMap;
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,10 +19,15 @@ use redline::index::ZoneIndex;
 use redline::io::BATCH_FEATURES;
 use redline::pipeline::{screen_source, screen_source_in_database, ParcelSource, Watch};
 use redline::plan::LoadedPlan;
+use redline::record::{Case, CaseDb, ParcelRecord, RecordedInput, RecordedOutput, ScreeningRecord};
 use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::gpkg::findings_gpkg;
-use redline::report::meta::{default_operator, hash_inputs, inputs, ReportMeta, ReportTime};
+use redline::report::meta::{
+    default_operator, hash_inputs, inputs, sha256_hex, CaseInReport, HashedInput, ReportMeta,
+    ReportTime,
+};
+use redline::report::rows::UNSCREENED_VERDICT;
 use redline::report::{input_files, pdf, write_report, xlsx};
 use redline::screen::{ParcelOutcome, Screening, Verdict};
 
@@ -37,7 +43,7 @@ pub struct ScreenArgs {
     pub catalog: Option<PathBuf>,
     /// Parcel files (.geojson, .json, .shp, .gpkg or file.gpkg:table, coordinate .txt, .dxf) or
     /// PostGIS tables ("postgresql://user@host/db?table=schema.name"); several may be given.
-    #[arg(long, required_unless_present = "in_database", num_args = 1..)]
+    #[arg(long, required_unless_present_any = ["in_database", "case"], num_args = 1..)]
     pub parcels: Vec<PathBuf>,
     /// PostGIS parcel tables screened on their own server
     /// ("postgresql://user@host/db?table=schema.name"): the server measures
@@ -97,6 +103,16 @@ pub struct ScreenArgs {
     /// outside the plan area (outside) or not screened (error) is worse than any.
     #[arg(long, value_enum, value_name = "VERDICT")]
     pub fail_on: Option<FailOn>,
+    /// The case (案卷, by its 受理编号) the screening is of: its parcel
+    /// files when --parcels is not given (files given are added to it), its
+    /// decisions shown in the report beside the computed verdicts, and what
+    /// changed since its last screening printed.
+    #[arg(long, value_name = "NUMBER")]
+    pub case: Option<String>,
+    /// The case record the screening is recorded in [default: REDLINE_DB,
+    /// else cases.sqlite in the user's data folder].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     /// Print the time of each phase (load plan, index, read parcels, screen,
     /// write) to stderr, for the benchmark against the peers.
     #[arg(long)]
@@ -115,8 +131,15 @@ pub enum FailOn {
     Review,
 }
 
-pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
+pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
+    // Opened first: a screening that cannot be recorded is not run.
+    let mut db = CaseDb::open(&db_path(&args.db)?)?;
+    let operator = args.operator.clone().unwrap_or_else(default_operator);
+    let case = match args.case.clone() {
+        Some(number) => Some(case_files(&mut db, &number, &mut args, &operator)?),
+        None => None,
+    };
     let catalog = Catalog::load(&catalog_path(args.catalog.clone())?)?;
     let parcels_crs = crs_option("--parcels-crs", &args.parcels_crs)?;
     let mut plan = LoadedPlan::load(catalog)?;
@@ -128,6 +151,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
     }
     let input_paths = input_files(&plan, &parcel_paths(&args));
     let report_time = refuse_outputs(&args, &input_paths)?;
+    let hashed_inputs = hash_inputs(&inputs(&plan, &parcel_paths(&args)))?;
     let loaded_plan = Instant::now();
     let index = ZoneIndex::build(&plan.zone_layers());
     let indexed = Instant::now();
@@ -156,14 +180,20 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
     }
     let streamed = stream(&plan, &index, &sources, &args, &input_paths)?;
     let read_and_screened = Instant::now();
-    write_whole_outputs(
-        &plan,
-        &index,
-        &streamed.kept,
-        &args,
-        &input_paths,
-        report_time,
-    )?;
+    let case_in_report = case
+        .map(|case| {
+            let decisions = db.standing_decisions(&case.number)?;
+            Ok::<_, Error>(CaseInReport { case, decisions })
+        })
+        .transpose()?;
+    let report = Report {
+        time: report_time,
+        operator: &operator,
+        inputs: &hashed_inputs,
+        case: case_in_report,
+    };
+    write_whole_outputs(&plan, &index, &streamed.kept, &args, &input_paths, &report)?;
+
     if args.timings {
         let secs = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64();
         let written = Instant::now();
@@ -192,7 +222,171 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
         );
     }
     print_summary(&plan, &streamed.tally, &args, started);
+    record(&mut db, &plan, &args, &report, &streamed)?;
     Ok(exit_code(&streamed.tally, args.fail_on))
+}
+
+/// The case record to write: `--db`, else the default.
+pub fn db_path(given: &Option<PathBuf>) -> Result<PathBuf, Error> {
+    given.clone().map_or_else(redline::record::default_path, Ok)
+}
+
+/// The case's particulars; its parcel files become the run's when none are
+/// given, and files given that it lacks are added to it.
+fn case_files(
+    db: &mut CaseDb,
+    number: &str,
+    args: &mut ScreenArgs,
+    operator: &str,
+) -> Result<Case, Error> {
+    let mut case = db
+        .case(number)?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--case {number}: there is no such case in {}; open it first: redline case open --case {number} --name 项目名称 --parcels FILE…",
+                db.path().display()
+            ))
+        })?
+        .body;
+    let given: Vec<PathBuf> = args
+        .parcels
+        .iter()
+        .chain(&args.in_database)
+        .cloned()
+        .collect();
+    if given.is_empty() {
+        if case.parcel_files.is_empty() {
+            return Err(Error::Usage(format!(
+                "--case {number}: the case has no parcel files yet; give them with --parcels FILE…"
+            )));
+        }
+        args.parcels = case.parcel_files.clone();
+        return Ok(case);
+    }
+    let new: Vec<PathBuf> = given
+        .into_iter()
+        .filter(|p| !case.parcel_files.contains(p))
+        .collect();
+    if !new.is_empty() {
+        case.parcel_files.extend(new);
+        db.save_case(&case, operator)?;
+    }
+    Ok(case)
+}
+
+/// What the whole-screening outputs state of who made them, when, from
+/// what, and of the case.
+struct Report<'a> {
+    time: Option<ReportTime>,
+    operator: &'a str,
+    inputs: &'a [HashedInput],
+    case: Option<CaseInReport>,
+}
+
+/// Records the screening, its parcels' results and the outputs written,
+/// then says what changed since the case's last screening.
+fn record(
+    db: &mut CaseDb,
+    plan: &LoadedPlan,
+    args: &ScreenArgs,
+    report: &Report,
+    streamed: &Streamed,
+) -> Result<(), Error> {
+    let outputs = output_paths(args)
+        .into_iter()
+        .map(|(_, path)| {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            Ok(RecordedOutput {
+                path: path.clone(),
+                sha256: sha256_hex(&bytes),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut parameters = BTreeMap::new();
+    let mut set = |key: &str, value: Option<String>| {
+        if let Some(value) = value {
+            parameters.insert(key.to_string(), value);
+        }
+    };
+    set("parcels_crs", args.parcels_crs.clone());
+    set("id_field", args.id_field.clone());
+    set("name_field", args.name_field.clone());
+    set(
+        "report_time",
+        report.time.map(|t| t.unix_seconds.to_string()),
+    );
+    set("admission_in_force_on", Some(plan.in_force_on.to_string()));
+    set(
+        "in_database",
+        (!args.in_database.is_empty()).then(|| args.in_database.len().to_string()),
+    );
+    let tally = &streamed.tally;
+    let mut counts: BTreeMap<String, usize> = Verdict::WORST_FIRST
+        .iter()
+        .map(|v| (v.keyword().to_string(), tally.count(*v)))
+        .collect();
+    counts.insert(UNSCREENED_VERDICT.to_string(), tally.unscreened.len());
+    let screening = ScreeningRecord {
+        source: "命令行 command line".to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        plan: plan.catalog.name.clone(),
+        inputs: report.inputs.iter().map(RecordedInput::from).collect(),
+        parameters,
+        counts,
+        unscreened: tally.unscreened.iter().map(|p| p.to_string()).collect(),
+        outputs,
+    };
+    let case_no = args.case.as_deref();
+    let before = match case_no {
+        Some(number) => db.screenings(Some(number))?.pop(),
+        None => None,
+    };
+    let seq = db.record_screening(case_no, report.operator, &screening, &streamed.records)?;
+    println!(
+        "recorded: entry {seq} of the case record {}",
+        db.path().display()
+    );
+    if let Some(before) = before {
+        let earlier: Vec<ParcelRecord> = db
+            .parcels_of(before.entry.seq)?
+            .into_iter()
+            .map(|p| p.body)
+            .collect();
+        let changes = redline::record::changes::between(&earlier, &streamed.records);
+        println!(
+            "changes since screening entry {} ({}): {}",
+            before.entry.seq,
+            ReportTime {
+                unix_seconds: before.entry.at
+            }
+            .display_zh(),
+            if changes.is_empty() {
+                "none 无变化".to_string()
+            } else {
+                changes.len().to_string()
+            }
+        );
+        for change in changes {
+            println!("  {change}");
+        }
+    }
+    Ok(())
+}
+
+/// Every output asked for, with what it is.
+fn output_paths(args: &ScreenArgs) -> Vec<(&'static str, &PathBuf)> {
+    [
+        ("findings", &args.csv),
+        ("summary", &args.summary_csv),
+        ("layers", &args.layers_csv),
+        ("geojson", &args.geojson),
+        ("geopackage", &args.gpkg),
+        ("workbook", &args.xlsx),
+        ("report", &args.pdf),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| path.as_ref().map(|p| (what, p)))
+    .collect()
 }
 
 /// Refuses every output that would be refused, before a long screening and
@@ -200,18 +394,7 @@ pub fn run(args: ScreenArgs) -> Result<ExitCode, Error> {
 /// came. Returns the time the PDF report, the workbook and the GeoPackage
 /// state, when one is asked for.
 fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<ReportTime>, Error> {
-    for path in [
-        &args.csv,
-        &args.summary_csv,
-        &args.layers_csv,
-        &args.geojson,
-        &args.gpkg,
-        &args.xlsx,
-        &args.pdf,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for (_, path) in output_paths(args) {
         check_output(path, input_paths)?;
     }
     if let Some(path) = args.pdf.as_ref().filter(|p| !args.force && p.exists()) {
@@ -233,6 +416,8 @@ fn refuse_outputs(args: &ScreenArgs, input_paths: &[PathBuf]) -> Result<Option<R
 struct Streamed {
     tally: Tally,
     kept: Screening,
+    /// Every screened parcel's result, for the case record.
+    records: Vec<ParcelRecord>,
     screen_time: Duration,
     write_time: Duration,
 }
@@ -264,6 +449,7 @@ fn stream(
     let mut streamed = Streamed {
         tally: Tally::default(),
         kept: Screening::default(),
+        records: Vec::new(),
         screen_time: Duration::ZERO,
         write_time: Duration::ZERO,
     };
@@ -277,6 +463,9 @@ fn stream(
             let started = Instant::now();
             for outcome in &outcomes {
                 streamed.tally.add(outcome);
+                streamed
+                    .records
+                    .extend(ParcelRecord::of(plan, &source.path, outcome));
                 for (path, report) in &mut csv_reports {
                     report
                         .write(plan, outcome)
@@ -322,8 +511,9 @@ fn write_whole_outputs(
     screening: &Screening,
     args: &ScreenArgs,
     input_paths: &[PathBuf],
-    report_time: Option<ReportTime>,
+    report: &Report,
 ) -> Result<(), Error> {
+    let report_time = report.time;
     let output_error = |path: &PathBuf| {
         let path = path.clone();
         move |message| Error::Output { path, message }
@@ -346,11 +536,12 @@ fn write_whole_outputs(
     }
     if let (Some(path), Some(time)) = (&args.pdf, report_time) {
         let meta = ReportMeta {
-            operator: args.operator.clone().unwrap_or_else(default_operator),
+            operator: report.operator.to_string(),
             time,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            inputs: hash_inputs(&inputs(plan, &parcel_paths(args)))?,
+            inputs: report.inputs.to_vec(),
             sketches: Vec::new(),
+            case: report.case.clone(),
         };
         let bytes = pdf::render(plan, index, screening, &meta).map_err(output_error(path))?;
         write_report(path, input_paths, &bytes, args.force)?;
@@ -394,18 +585,8 @@ fn print_summary(plan: &LoadedPlan, tally: &Tally, args: &ScreenArgs, started: I
             println!("    {problem}");
         }
     }
-    for (what, path) in [
-        ("findings", &args.csv),
-        ("summary", &args.summary_csv),
-        ("layers", &args.layers_csv),
-        ("geojson", &args.geojson),
-        ("geopackage", &args.gpkg),
-        ("workbook", &args.xlsx),
-        ("report", &args.pdf),
-    ] {
-        if let Some(path) = path {
-            println!("{what}: {}", path.display());
-        }
+    for (what, path) in output_paths(args) {
+        println!("{what}: {}", path.display());
     }
 }
 

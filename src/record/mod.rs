@@ -98,7 +98,7 @@ impl Kind {
 
     pub fn label_zh(self) -> &'static str {
         match self {
-            Kind::Case => "案卷",
+            Kind::Case => "案卷登记",
             Kind::Screening => "筛查",
             Kind::Parcel => "地块结果",
             Kind::Decision => "审查意见",

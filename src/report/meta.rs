@@ -117,6 +117,16 @@ pub struct ReportMeta {
     pub inputs: Vec<HashedInput>,
     /// Parcels drawn or typed in the viewer: inputs without a file.
     pub sketches: Vec<SketchInput>,
+    /// The case screened, with the officer decisions that stand on it.
+    pub case: Option<CaseInReport>,
+}
+
+/// A case as a report shows it: its particulars, and the decisions that
+/// stand, beside the verdicts the tool computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseInReport {
+    pub case: crate::record::Case,
+    pub decisions: Vec<crate::record::entries::Recorded<crate::record::DecisionRecord>>,
 }
 
 /// A parcel drawn or typed in the viewer: what the report states of it in

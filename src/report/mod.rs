@@ -11,6 +11,7 @@ pub mod gpkg;
 pub mod meta;
 pub mod pdf;
 pub mod rows;
+pub mod statement;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -239,7 +239,7 @@ pub fn screen_csvs(
         .iter()
         .map(|name| dir.join(format!("{tag}-{name}.csv")))
         .collect();
-    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_redline"));
+    let mut run = redline();
     run.args(["screen", "--catalog"])
         .arg(catalog)
         .args(parcels)
@@ -252,4 +252,47 @@ pub fn screen_csvs(
         .env("SOURCE_DATE_EPOCH", "1764547200");
     succeed(&mut run);
     outputs.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// The case record the tests' command-line runs write to: one for every
+/// test, never the user's own (see [`redline::record::default_path`]).
+pub fn test_case_record() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-cases.sqlite")
+}
+
+/// `redline` as the tests run it, recording into [`test_case_record`].
+pub fn redline() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_redline"));
+    command.env("REDLINE_DB", test_case_record());
+    command
+}
+
+/// The PDF report's text, page by page, as a reader's copy-paste gives it.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(bytes).unwrap();
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document.extract_text(&pages).unwrap()
+}
+
+/// A copy of the sample plan's `layers/` folder in `dest`, to change a
+/// layer of without touching the repository's.
+pub fn copy_layers(dest: &Path) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let layers = dest.join("layers");
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("layers"),
+        &layers,
+    );
+    layers
 }

@@ -282,9 +282,25 @@ impl Doc {
         }
     }
 
-    /// Writes the pages to PDF.
-    pub fn finish(self, metadata: krilla::metadata::Metadata) -> Result<Vec<u8>, String> {
+    /// Writes the pages to PDF, with `attachment` embedded for programs to
+    /// read back.
+    pub fn finish(
+        self,
+        metadata: krilla::metadata::Metadata,
+        attachment: Attachment,
+    ) -> Result<Vec<u8>, String> {
         let mut document = krilla::Document::new();
+        document.embed_file(krilla::embed::EmbeddedFile {
+            path: attachment.name.to_string(),
+            mime_type: krilla::embed::MimeType::new("application/json"),
+            description: Some(attachment.description.to_string()),
+            association_kind: krilla::embed::AssociationKind::Supplement,
+            data: attachment.json.into(),
+            modification_date: Some(attachment.date),
+            // Readable with any PDF tool as it is; it is small.
+            compress: Some(false),
+            location: None,
+        });
         document.set_metadata(metadata);
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("bad page size")?;
         for ops in &self.pages {
@@ -300,6 +316,14 @@ impl Doc {
             .finish()
             .map_err(|e| format!("the PDF could not be written: {e:?}"))
     }
+}
+
+/// A JSON file embedded in the PDF.
+pub struct Attachment {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub json: Vec<u8>,
+    pub date: krilla::metadata::DateTime,
 }
 
 fn paint(color: Color) -> krilla::paint::Paint {

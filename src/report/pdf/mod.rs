@@ -13,15 +13,18 @@ mod table;
 
 use krilla::metadata::{DateTime, Metadata};
 
-use self::layout::{Color, Doc, Fonts, BLACK, CONTENT_W, GREY};
+use self::layout::{Attachment, Color, Doc, Fonts, BLACK, CONTENT_W, GREY};
 use self::table::{table, Align, Column};
 use crate::catalog::Rule;
 use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
 use crate::project::Project;
-use crate::report::meta::ReportMeta;
+use crate::record::entries::Recorded;
+use crate::record::{DecisionRecord, Ruling};
+use crate::report::meta::{CaseInReport, ReportMeta};
 use crate::report::rows::layer_accounts;
+use crate::report::statement::{self, Statement};
 use crate::report::{two_decimals, CROSSES_WATER};
 use crate::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
 
@@ -67,6 +70,10 @@ pub fn render(
     sections.sort_by_key(|(_, r)| std::cmp::Reverse(r.verdict));
     for (number, (parcel, result)) in sections.iter().enumerate() {
         parcel_section(&mut doc, plan, index, number + 1, parcel, result);
+        decisions_beside(&mut doc, plan, meta, parcel, result);
+    }
+    if let Some(case) = &meta.case {
+        decisions_section(&mut doc, plan, case, screening);
     }
     appendices(&mut doc, plan, screening);
 
@@ -92,7 +99,17 @@ pub fn render(
         .authors(vec![meta.operator.clone()])
         .language("zh-CN".to_string())
         .creation_date(date);
-    doc.finish(metadata)
+    let statement = Statement::of(&plan.catalog.name, meta);
+    doc.finish(
+        metadata,
+        Attachment {
+            name: statement::ATTACHMENT,
+            description:
+                "redline 报告声明：输入文件 SHA-256、案卷与审查意见记录（redline verify 读取）",
+            json: statement.to_json(),
+            date,
+        },
+    )
 }
 
 fn cells<const N: usize>(items: [&str; N]) -> Vec<String> {
@@ -109,8 +126,25 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
     let screened = screening.screened().count();
     let unscreened = screening.unscreened().count();
     let has_units = plan.catalog.layers.iter().any(|l| l.rule == Rule::Units);
-    let mut rows = vec![
-        cells(["规划", &plan.catalog.name]),
+    let mut rows = vec![cells(["规划", &plan.catalog.name])];
+    if let Some(case) = &meta.case {
+        let c = &case.case;
+        rows.push(cells([
+            "案卷",
+            &format!(
+                "受理编号 {}　项目名称 {}{}　审查意见 {} 条（与工具判定并列，见第五节）",
+                c.number,
+                c.name,
+                if c.applicant.is_empty() {
+                    String::new()
+                } else {
+                    format!("　申请单位 {}", c.applicant)
+                },
+                case.decisions.len()
+            ),
+        ]));
+    }
+    rows.extend([
         cells(["报告时间", &meta.time.display_zh()]),
         cells(["操作人", &meta.operator]),
         cells(["工具版本", &format!("redline {}", meta.tool_version)]),
@@ -130,7 +164,7 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
                 if has_units { ADMISSION_RULE } else { "" }
             ),
         ]),
-    ];
+    ]);
     if has_units {
         rows.push(cells([
             "准入清单施行日",
@@ -625,6 +659,172 @@ fn project_tables(doc: &mut Doc, plan: &LoadedPlan, parcel: &Feature, result: &P
             CONTENT_W,
         );
     }
+}
+
+/// A decision in one line: what, by whom, when, why, and its entry in
+/// the case record.
+fn decision_line(decision: &Recorded<DecisionRecord>) -> String {
+    let d = &decision.body;
+    format!(
+        "审查意见：{}。理由：{}（{}，{}，案卷记录第 {} 条{}）",
+        d.ruling.label_zh(),
+        d.reason,
+        decision.entry.operator,
+        crate::report::meta::ReportTime {
+            unix_seconds: decision.entry.at
+        }
+        .display_zh(),
+        decision.entry.seq,
+        d.supersedes
+            .map(|s| format!("，取代第 {s} 条"))
+            .unwrap_or_default()
+    )
+}
+
+/// Under a parcel's findings: the officer's decisions on it and on its
+/// findings, each beside the verdict the tool computed, which stays as it
+/// was found.
+fn decisions_beside(
+    doc: &mut Doc,
+    plan: &LoadedPlan,
+    meta: &ReportMeta,
+    parcel: &Feature,
+    result: &ParcelResult,
+) {
+    let Some(case) = &meta.case else { return };
+    let on_parcel: Vec<_> = case
+        .decisions
+        .iter()
+        .filter(|d| d.body.parcel == parcel.id)
+        .collect();
+    if on_parcel.is_empty() {
+        return;
+    }
+    doc.heading("审查意见（审查人记录；上表为工具判定，未改动）", 10.0);
+    for decision in on_parcel {
+        let target = match &decision.body.finding {
+            None => format!("地块 {}", parcel.id),
+            Some(key) => format!("发现 {key}"),
+        };
+        let color = match decision.body.ruling {
+            Ruling::Override(_) => Color(150, 0, 150),
+            _ => BLACK,
+        };
+        doc.paragraph(
+            &format!(
+                "{target}　工具判定 {}　{}",
+                tool_verdict(plan, Some((parcel, result)), decision),
+                decision_line(decision)
+            ),
+            8.5,
+            color,
+            0.0,
+        );
+    }
+}
+
+/// What the tool computed, in this screening, for what a decision is on:
+/// the parcel's verdict or the finding's, or that it is no longer found.
+fn tool_verdict(
+    plan: &LoadedPlan,
+    screened: Option<(&Feature, &ParcelResult)>,
+    decision: &Recorded<DecisionRecord>,
+) -> String {
+    let Some((_, result)) = screened else {
+        return "本次未筛查该地块".to_string();
+    };
+    let Some(key) = &decision.body.finding else {
+        return result.verdict.label_zh().to_string();
+    };
+    result
+        .findings
+        .iter()
+        .find(|f| {
+            plan.catalog.layers[f.zone.layer].id == key.layer
+                && plan.layers[f.zone.layer].features[f.zone.feature].id == key.feature
+        })
+        .map(|f| f.verdict.label_zh().to_string())
+        .unwrap_or_else(|| "本次未发现".to_string())
+}
+
+/// Every decision that stands on the case, beside the tool's verdict.
+fn decisions_section(doc: &mut Doc, plan: &LoadedPlan, case: &CaseInReport, screening: &Screening) {
+    doc.new_page();
+    doc.heading("五、审查意见（审查人记录，与工具判定并列）", 12.0);
+    doc.paragraph(
+        "审查意见由审查人记录于案卷数据库，只增不改：更正即新增一条并取代前条，每条带前一条的哈希（哈希链），redline history --verify 可查出任何改动或删除。工具判定为本次筛查计算所得，不因审查意见而改变。",
+        8.0,
+        GREY,
+        0.0,
+    );
+    if case.decisions.is_empty() {
+        doc.paragraph("本案卷尚无审查意见。", 9.0, BLACK, 0.0);
+        return;
+    }
+    let rows: Vec<Vec<String>> = case
+        .decisions
+        .iter()
+        .map(|d| {
+            let screened = screening.screened().find(|(p, _)| p.id == d.body.parcel);
+            vec![
+                d.body.parcel.clone(),
+                d.body
+                    .finding
+                    .as_ref()
+                    .map_or("地块".to_string(), |k| k.to_string()),
+                tool_verdict(plan, screened, d),
+                d.body.ruling.label_zh(),
+                d.body.reason.clone(),
+                format!(
+                    "{}，{}",
+                    d.entry.operator,
+                    crate::report::meta::ReportTime {
+                        unix_seconds: d.entry.at
+                    }
+                    .display_zh()
+                ),
+                format!("#{}", d.entry.seq),
+            ]
+        })
+        .collect();
+    let columns = [
+        Column {
+            title: "地块",
+            share: 1.4,
+            align: Align::Left,
+        },
+        Column {
+            title: "对象",
+            share: 1.6,
+            align: Align::Left,
+        },
+        Column {
+            title: "工具判定",
+            share: 1.0,
+            align: Align::Left,
+        },
+        Column {
+            title: "审查意见",
+            share: 1.1,
+            align: Align::Left,
+        },
+        Column {
+            title: "理由",
+            share: 3.0,
+            align: Align::Left,
+        },
+        Column {
+            title: "审查人、时间",
+            share: 1.6,
+            align: Align::Left,
+        },
+        Column {
+            title: "记录",
+            share: 0.6,
+            align: Align::Right,
+        },
+    ];
+    table(doc, &columns, &rows, 8.0, CONTENT_W);
 }
 
 fn appendices(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening) {
