@@ -108,6 +108,10 @@ struct ViewArgs {
     /// print frame times (median, p95, p99, max) and the time to the first picture, exit.
     #[arg(long, value_name = "N")]
     bench_frames: Option<usize>,
+    /// The case record the viewer's screenings are recorded in [default:
+    /// REDLINE_DB, else cases.sqlite in the user's data folder].
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -173,6 +177,7 @@ fn main() -> ExitCode {
                     screenshot: None,
                     select: None,
                     bench_frames: None,
+                    db: None,
                 },
                 process_start,
             )
@@ -196,6 +201,7 @@ fn view(args: ViewArgs, process_start: Instant) -> Result<ExitCode, Error> {
         select: args.select,
         bench_frames: args.bench_frames,
         process_start: Some(process_start),
+        db: args.db,
     })
     .map_err(Error::Usage)?;
     Ok(ExitCode::SUCCESS)

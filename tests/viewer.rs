@@ -19,6 +19,17 @@ fn sample_viewer() -> Harness<'static, RedlineApp> {
 }
 
 fn viewer_on(parcels: Vec<std::path::PathBuf>) -> Harness<'static, RedlineApp> {
+    viewer_recording(
+        parcels,
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-cases.sqlite"),
+    )
+}
+
+/// The sample plan in the viewer with `parcels` screened, recorded in `db`.
+fn viewer_recording(
+    parcels: Vec<std::path::PathBuf>,
+    db: std::path::PathBuf,
+) -> Harness<'static, RedlineApp> {
     let mut harness = Harness::builder()
         .with_size([1440.0, 900.0])
         .build_eframe(|cc| {
@@ -27,6 +38,7 @@ fn viewer_on(parcels: Vec<std::path::PathBuf>) -> Harness<'static, RedlineApp> {
                 ViewOptions {
                     catalog: "layers/catalog.toml".into(),
                     parcels,
+                    db: Some(db),
                     ..ViewOptions::default()
                 },
             )
@@ -42,6 +54,38 @@ fn viewer_on(parcels: Vec<std::path::PathBuf>) -> Harness<'static, RedlineApp> {
 /// Whether any text on screen contains `text`.
 fn shows(harness: &Harness<'_, RedlineApp>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn a_screening_in_the_viewer_is_recorded_in_the_case_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cases.sqlite");
+    let harness = viewer_recording(
+        vec![
+            "layers/parcels/parcels.geojson".into(),
+            "layers/parcels/survey_parcels.shp".into(),
+        ],
+        db.clone(),
+    );
+    let screened = harness.state().parcels.screening.screened().count();
+    let record = redline::record::CaseDb::open(&db).unwrap();
+    let screenings = record.screenings(None).unwrap();
+    assert_eq!(screenings.len(), 1);
+    let screening = &screenings[0];
+    assert_eq!(screening.body.source, "查看器 viewer");
+    assert!(screening
+        .body
+        .inputs
+        .iter()
+        .any(|i| i.path.ends_with("survey_parcels.dbf") && i.sha256.len() == 64));
+    let parcels = record.parcels_of(screening.entry.seq).unwrap();
+    assert_eq!(parcels.len(), screened);
+    let conflicts = parcels
+        .iter()
+        .filter(|p| p.body.verdict == "conflict")
+        .count();
+    assert_eq!(screening.body.counts["conflict"], conflicts);
+    assert!(record.verify().unwrap().intact());
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::pipeline::ParcelSource;
 use crate::screen::Screening;
 
 use super::gpu::GpuMesh;
-use super::parcels::{screen_sources, ScreenedSources};
+use super::parcels::{record_screening, screen_sources, Recorder, ScreenedSources};
 use super::plan_data::PlanData;
 
 /// What a finished job hands back to the UI thread.
@@ -124,11 +124,13 @@ impl Job {
     }
 
     /// Screens parcel files; `kept` (sketched parcels) come after them.
+    /// The screening is recorded in the case record `recorder` names.
     pub fn screen(
         ctx: &Context,
         plan: Arc<PlanData>,
         sources: Vec<ParcelSource>,
         kept: Screening,
+        recorder: Recorder,
     ) -> Job {
         Job::spawn(
             ctx,
@@ -136,7 +138,12 @@ impl Job {
             "Screening parcels",
             move |done, total, early| {
                 let preview = |dots| early(JobOutput::ParcelPreview(dots));
-                let screened = screen_sources(&plan, sources, kept, done, total, &preview);
+                let mut screened = screen_sources(&plan, sources, kept, done, total, &preview);
+                if let Err(e) = record_screening(&plan.plan, &screened, &recorder) {
+                    screened.errors.push(format!(
+                        "本次筛查未记入案卷记录 this screening was not recorded in the case record: {e}"
+                    ));
+                }
                 JobOutput::Parcels(Box::new(screened))
             },
         )

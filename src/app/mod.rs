@@ -42,7 +42,7 @@ use crate::screen::{conclude, screen_parcel, ParcelOutcome, Screening, Verdict};
 use i18n::Lang;
 use jobs::{Job, JobOutput};
 use map::MapView;
-use parcels::{parcel_graphics, LoadedSource, ParcelSet};
+use parcels::{parcel_graphics, LoadedSource, ParcelSet, Recorder};
 pub use plan_data::PlanData;
 
 /// What `redline view` was asked to show.
@@ -59,6 +59,9 @@ pub struct ViewOptions {
     pub bench_frames: Option<usize>,
     /// When the process started, for the time to the first picture.
     pub process_start: Option<Instant>,
+    /// The case record screenings are recorded in (default:
+    /// [`crate::record::default_path`]).
+    pub db: Option<PathBuf>,
 }
 
 /// What a benchmark run hands back to `run`: its table, or why it has none.
@@ -373,6 +376,8 @@ pub struct RedlineApp {
     /// Map geometry uploaded to the GPU, drawn by paint callbacks.
     gpu: Arc<gpu::GpuRenderer>,
     select_on_load: Option<String>,
+    /// Where screenings are recorded; why not, when there is no such place.
+    case_record: Result<PathBuf, String>,
     screenshot: Option<PathBuf>,
     shot_frames: u32,
     shot_requested: bool,
@@ -447,6 +452,10 @@ impl RedlineApp {
             hatch: None,
             gpu: Arc::default(),
             select_on_load: options.select,
+            case_record: options
+                .db
+                .map_or_else(crate::record::default_path, Ok)
+                .map_err(|e| e.to_string()),
             screenshot: options.screenshot,
             shot_frames: 0,
             shot_requested: false,
@@ -618,8 +627,13 @@ impl RedlineApp {
                 ..ParcelSource::new(path)
             })
             .collect();
-        self.jobs
-            .push(Job::screen(ctx, plan, sources, Screening::default()));
+        self.jobs.push(Job::screen(
+            ctx,
+            plan,
+            sources,
+            Screening::default(),
+            self.recorder(),
+        ));
     }
 
     /// Screens every parcel file again with the choices now made for it
@@ -667,7 +681,20 @@ impl RedlineApp {
         self.parcels = ParcelSet::default();
         self.parcels.sketches = sketches;
         self.select(None);
-        self.jobs.push(Job::screen(ctx, plan, sources, sketched));
+        self.jobs
+            .push(Job::screen(ctx, plan, sources, sketched, self.recorder()));
+    }
+
+    /// Where and under whose name a screening is recorded: the operator
+    /// as typed, else the OS user.
+    fn recorder(&self) -> Recorder {
+        Recorder {
+            db: self.case_record.clone(),
+            operator: match self.operator.trim() {
+                "" => crate::report::meta::default_operator(),
+                name => name.to_string(),
+            },
+        }
     }
 
     /// Selects a parcel, brings it into view with its surroundings, and

@@ -12,6 +12,9 @@ use rayon::prelude::*;
 use crate::geometry::Shape;
 use crate::io::{Feature, FileChoices, Layer, BATCH_FEATURES};
 use crate::pipeline::{screen_source, ParcelSource, Watch};
+use crate::plan::LoadedPlan;
+use crate::record::{CaseDb, ParcelRecord, ScreeningRecord};
+use crate::report::meta::{hash_inputs, inputs};
 use crate::screen::{ParcelOutcome, Screening, Verdict};
 use crate::style::{verdict_rgb, PENDING_RGB, UNSCREENED_RGB};
 
@@ -39,6 +42,8 @@ pub struct ScreenedSources {
     pub loaded: Vec<LoadedSource>,
     /// Files that could not be read at all, each with its reason.
     pub errors: Vec<String>,
+    /// The files' screened parcels, for the case record.
+    pub records: Vec<ParcelRecord>,
 }
 
 /// Screens parcel files as `redline screen` does and makes them ready to
@@ -55,6 +60,7 @@ pub fn screen_sources(
     let mut screening = Screening::default();
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
+    let mut records = Vec::new();
     for source in sources {
         let mut outcomes = Vec::new();
         let watch = Watch {
@@ -79,6 +85,11 @@ pub fn screen_sources(
         // A file that fails half way is left out whole, as the command line refuses it.
         match screened {
             Ok(screened) => {
+                records.extend(
+                    outcomes
+                        .iter()
+                        .filter_map(|o| ParcelRecord::of(&plan.plan, &source.path, o)),
+                );
                 screening.outcomes.extend(outcomes);
                 let crs_text = source
                     .crs
@@ -101,7 +112,57 @@ pub fn screen_sources(
         parcels: ParcelSet::built(files, screening, graphics),
         loaded,
         errors,
+        records,
     }
+}
+
+/// Where the viewer records a screening, and under whose name.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    /// The case record; why there is none.
+    pub db: Result<PathBuf, String>,
+    pub operator: String,
+}
+
+/// Records a screening of parcel files made in the viewer in the case
+/// record, as the command line records its own (its entry number; none
+/// when no file was read). What cannot be recorded is said, and the
+/// screening shown all the same.
+pub fn record_screening(
+    plan: &LoadedPlan,
+    screened: &ScreenedSources,
+    recorder: &Recorder,
+) -> Result<Option<i64>, String> {
+    if screened.loaded.is_empty() {
+        return Ok(None);
+    }
+    let db_path = recorder.db.as_ref()?;
+    let files: Vec<PathBuf> = screened
+        .loaded
+        .iter()
+        .map(|l| l.source.path.clone())
+        .collect();
+    let record = || -> Result<i64, crate::Error> {
+        let mut db = CaseDb::open(db_path)?;
+        let inputs = hash_inputs(&inputs(plan, &files))?;
+        let unscreened: Vec<String> = screened
+            .parcels
+            .screening
+            .unscreened()
+            .map(|p| p.to_string())
+            .collect();
+        let screening = ScreeningRecord::new(
+            "查看器 viewer",
+            plan,
+            &inputs,
+            Default::default(),
+            &screened.records,
+            unscreened,
+            Vec::new(),
+        );
+        db.record_screening(None, &recorder.operator, &screening, &screened.records)
+    };
+    record().map(Some).map_err(|e| e.to_string())
 }
 
 /// A dot of one colour at each parcel's centre, in meshes of a few thousand

@@ -19,7 +19,7 @@ use redline::index::ZoneIndex;
 use redline::io::BATCH_FEATURES;
 use redline::pipeline::{screen_source, screen_source_in_database, ParcelSource, Watch};
 use redline::plan::LoadedPlan;
-use redline::record::{Case, CaseDb, ParcelRecord, RecordedInput, RecordedOutput, ScreeningRecord};
+use redline::record::{Case, CaseDb, ParcelRecord, RecordedOutput, ScreeningRecord};
 use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::gpkg::findings_gpkg;
@@ -27,7 +27,6 @@ use redline::report::meta::{
     default_operator, hash_inputs, inputs, sha256_hex, CaseInReport, HashedInput, ReportMeta,
     ReportTime,
 };
-use redline::report::rows::UNSCREENED_VERDICT;
 use redline::report::{input_files, pdf, write_report, xlsx};
 use redline::screen::{ParcelOutcome, Screening, Verdict};
 
@@ -193,21 +192,25 @@ pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
         case: case_in_report,
     };
     write_whole_outputs(&plan, &index, &streamed.kept, &args, &input_paths, &report)?;
+    let written = Instant::now();
+    print_summary(&plan, &streamed.tally, &args, started);
+    record(&mut db, &plan, &args, &report, &streamed)?;
+    let recorded = Instant::now();
 
     if args.timings {
         let secs = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64();
-        let written = Instant::now();
         // Reading, screening and writing rows take turns batch by batch.
         let read_s = secs(indexed, read_and_screened)
             - (streamed.screen_time + streamed.write_time).as_secs_f64();
         eprintln!(
-            "timings: load_plan_s={:.3} index_s={:.3} read_parcels_s={:.3} screen_s={:.3} write_s={:.3} total_s={:.3}",
+            "timings: load_plan_s={:.3} index_s={:.3} read_parcels_s={:.3} screen_s={:.3} write_s={:.3} record_s={:.3} total_s={:.3}",
             secs(started, loaded_plan),
             secs(loaded_plan, indexed),
             read_s,
             streamed.screen_time.as_secs_f64(),
             streamed.write_time.as_secs_f64() + secs(read_and_screened, written),
-            secs(started, written),
+            secs(written, recorded),
+            secs(started, recorded),
         );
         let stats = index.stats();
         let zone_vertices = plan.zone_vertices();
@@ -221,8 +224,6 @@ pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
             secs(loaded_plan, indexed) * 1e9 / zone_vertices.max(1) as f64,
         );
     }
-    print_summary(&plan, &streamed.tally, &args, started);
-    record(&mut db, &plan, &args, &report, &streamed)?;
     Ok(exit_code(&streamed.tally, args.fail_on))
 }
 
@@ -315,27 +316,24 @@ fn record(
         "report_time",
         report.time.map(|t| t.unix_seconds.to_string()),
     );
-    set("admission_in_force_on", Some(plan.in_force_on.to_string()));
     set(
         "in_database",
         (!args.in_database.is_empty()).then(|| args.in_database.len().to_string()),
     );
-    let tally = &streamed.tally;
-    let mut counts: BTreeMap<String, usize> = Verdict::WORST_FIRST
-        .iter()
-        .map(|v| (v.keyword().to_string(), tally.count(*v)))
-        .collect();
-    counts.insert(UNSCREENED_VERDICT.to_string(), tally.unscreened.len());
-    let screening = ScreeningRecord {
-        source: "命令行 command line".to_string(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        plan: plan.catalog.name.clone(),
-        inputs: report.inputs.iter().map(RecordedInput::from).collect(),
+    let screening = ScreeningRecord::new(
+        "命令行 command line",
+        plan,
+        report.inputs,
         parameters,
-        counts,
-        unscreened: tally.unscreened.iter().map(|p| p.to_string()).collect(),
+        &streamed.records,
+        streamed
+            .tally
+            .unscreened
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
         outputs,
-    };
+    );
     let case_no = args.case.as_deref();
     let before = match case_no {
         Some(number) => db.screenings(Some(number))?.pop(),

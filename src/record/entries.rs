@@ -12,6 +12,7 @@ use super::{CaseDb, Entry, Kind, NewEntry};
 use crate::error::Error;
 use crate::plan::LoadedPlan;
 use crate::report::meta::HashedInput;
+use crate::report::rows::UNSCREENED_VERDICT;
 use crate::screen::{ParcelOutcome, Verdict};
 
 /// A case (案卷): one project's application, grouping its parcel files,
@@ -74,6 +75,45 @@ pub struct ScreeningRecord {
     pub unscreened: Vec<String>,
     #[serde(default)]
     pub outputs: Vec<RecordedOutput>,
+}
+
+impl ScreeningRecord {
+    /// The record of a screening of `plan` from `inputs` (hashed), whose
+    /// screened parcels are `parcels` and whose others could not be
+    /// screened for the reasons `unscreened`. `source` says where it ran;
+    /// `parameters` are the options that changed its result.
+    pub fn new(
+        source: &str,
+        plan: &LoadedPlan,
+        inputs: &[HashedInput],
+        mut parameters: BTreeMap<String, String>,
+        parcels: &[ParcelRecord],
+        unscreened: Vec<String>,
+        outputs: Vec<RecordedOutput>,
+    ) -> ScreeningRecord {
+        parameters.insert(
+            "admission_in_force_on".to_string(),
+            plan.in_force_on.to_string(),
+        );
+        let mut counts: BTreeMap<String, usize> = Verdict::WORST_FIRST
+            .iter()
+            .map(|v| (v.keyword().to_string(), 0))
+            .collect();
+        for parcel in parcels {
+            *counts.entry(parcel.verdict.clone()).or_default() += 1;
+        }
+        counts.insert(UNSCREENED_VERDICT.to_string(), unscreened.len());
+        ScreeningRecord {
+            source: source.to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            plan: plan.catalog.name.clone(),
+            inputs: inputs.iter().map(RecordedInput::from).collect(),
+            parameters,
+            counts,
+            unscreened,
+            outputs,
+        }
+    }
 }
 
 /// A zone feature a finding is on, as the plan names it.
