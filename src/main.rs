@@ -112,6 +112,10 @@ struct ViewArgs {
     /// REDLINE_DB, else cases.sqlite in the user's data folder].
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// Open this case (受理编号) in the case window, screening its parcel
+    /// files unless --parcels are given.
+    #[arg(long, value_name = "NUMBER")]
+    case: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +182,7 @@ fn main() -> ExitCode {
                     select: None,
                     bench_frames: None,
                     db: None,
+                    case: None,
                 },
                 process_start,
             )
@@ -202,6 +207,7 @@ fn view(args: ViewArgs, process_start: Instant) -> Result<ExitCode, Error> {
         bench_frames: args.bench_frames,
         process_start: Some(process_start),
         db: args.db,
+        case: args.case,
     })
     .map_err(Error::Usage)?;
     Ok(ExitCode::SUCCESS)

@@ -89,6 +89,75 @@ fn a_screening_in_the_viewer_is_recorded_in_the_case_record() {
 }
 
 #[test]
+fn a_case_opened_decided_and_screened_again_in_the_case_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cases.sqlite");
+    let mut harness = viewer_recording(vec!["layers/parcels/parcels.geojson".into()], db.clone());
+    {
+        let app = harness.state_mut();
+        app.operator = "李四".to_string();
+        app.case.shown = true;
+        app.case.number = "渝高新环审〔2026〕12号".to_string();
+        app.case.name = "西永微电园三期".to_string();
+    }
+    harness.run_steps(2);
+    harness.get_by_label("开立案卷").click();
+    harness.run_steps(2);
+    let record = redline::record::CaseDb::open(&db).unwrap();
+    let case = record.case("渝高新环审〔2026〕12号").unwrap().unwrap();
+    assert_eq!(
+        case.body.parcel_files,
+        vec![std::path::PathBuf::from("layers/parcels/parcels.geojson")]
+    );
+    assert_eq!(case.entry.operator, "李四");
+
+    // Screened again under the case, then decided on.
+    harness.get_by_label("按当前图层重新筛查").click();
+    harness.run_steps(1);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().wait_for_jobs(&ctx);
+    harness.run_steps(3);
+    assert!(shows(&harness, "本案卷首次筛查"));
+    harness.get_by_label("XY-2025-003").click();
+    harness.run_steps(2);
+    {
+        let app = harness.state_mut();
+        app.case.target = redline::record::FindingKey::parse("rivers:HD-01");
+        app.case.ruling = Some(redline::record::Ruling::Override(
+            redline::record::entries::OverrideVerdict::Clear,
+        ));
+        app.case.reason = "河道已改道，以水利局复核成果为准".to_string();
+    }
+    harness.run_steps(2);
+    harness.get_by_label("记录审查意见").click();
+    harness.run_steps(2);
+    let decisions = record.standing_decisions("渝高新环审〔2026〕12号").unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].body.parcel, "XY-2025-003");
+    assert_eq!(decisions[0].entry.operator, "李四");
+    assert!(
+        shows(&harness, "改判为符合"),
+        "the history shows the decision"
+    );
+
+    // Against the same layers: a second screening of the case, nothing changed.
+    harness.get_by_label("按当前图层重新筛查").click();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs(&ctx);
+    harness.run_steps(3);
+    assert!(shows(&harness, "自上次筛查以来的变化"));
+    assert!(shows(&harness, "无变化"));
+    assert_eq!(
+        record
+            .screenings(Some("渝高新环审〔2026〕12号"))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(record.verify().unwrap().intact());
+}
+
+#[test]
 fn selecting_a_conflict_parcel_shows_its_red_line_overlap() {
     let mut harness = sample_viewer();
     assert_eq!(harness.state().parcels.screening.outcomes.len(), 32);
@@ -407,6 +476,13 @@ fn the_pdf_report_is_exported_from_the_viewer() {
         "{:?}",
         app.messages
     );
+    // The record knows the report by its SHA-256, for `redline verify`.
+    let record = redline::record::CaseDb::open(
+        &std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-cases.sqlite"),
+    )
+    .unwrap();
+    let sha256 = redline::report::meta::sha256_hex(&bytes);
+    assert!(record.wrote(&sha256).unwrap().is_some());
 }
 
 #[test]

@@ -139,10 +139,11 @@ impl Job {
             move |done, total, early| {
                 let preview = |dots| early(JobOutput::ParcelPreview(dots));
                 let mut screened = screen_sources(&plan, sources, kept, done, total, &preview);
-                if let Err(e) = record_screening(&plan.plan, &screened, &recorder) {
-                    screened.errors.push(format!(
+                match record_screening(&plan.plan, &screened, &recorder) {
+                    Ok(recorded) => screened.recorded = recorded,
+                    Err(e) => screened.errors.push(format!(
                         "本次筛查未记入案卷记录 this screening was not recorded in the case record: {e}"
-                    ));
+                    )),
                 }
                 JobOutput::Parcels(Box::new(screened))
             },

@@ -4,6 +4,7 @@
 
 mod bench;
 mod canvas;
+mod case_panel;
 pub mod dialogs;
 mod fonts;
 mod gpu;
@@ -39,6 +40,7 @@ use crate::report::meta::{
 use crate::report::{input_files, pdf, xlsx, AreaUnit};
 use crate::screen::{conclude, screen_parcel, ParcelOutcome, Screening, Verdict};
 
+use case_panel::CaseWindow;
 use i18n::Lang;
 use jobs::{Job, JobOutput};
 use map::MapView;
@@ -62,6 +64,9 @@ pub struct ViewOptions {
     /// The case record screenings are recorded in (default:
     /// [`crate::record::default_path`]).
     pub db: Option<PathBuf>,
+    /// Open this case (its 受理编号) in the case window; its parcel files
+    /// are screened when `parcels` is empty.
+    pub case: Option<String>,
 }
 
 /// What a benchmark run hands back to `run`: its table, or why it has none.
@@ -378,6 +383,8 @@ pub struct RedlineApp {
     select_on_load: Option<String>,
     /// Where screenings are recorded; why not, when there is no such place.
     case_record: Result<PathBuf, String>,
+    /// The case window and the case being worked on.
+    pub case: CaseWindow,
     screenshot: Option<PathBuf>,
     shot_frames: u32,
     shot_requested: bool,
@@ -456,6 +463,7 @@ impl RedlineApp {
                 .db
                 .map_or_else(crate::record::default_path, Ok)
                 .map_err(|e| e.to_string()),
+            case: CaseWindow::default(),
             screenshot: options.screenshot,
             shot_frames: 0,
             shot_requested: false,
@@ -469,6 +477,18 @@ impl RedlineApp {
             selection_overlaps: Vec::new(),
             selection_setbacks: Vec::new(),
         };
+        if let Some(number) = options.case {
+            app.case.shown = true;
+            app.open_case(&number);
+            if let Some(case) = app
+                .case
+                .current
+                .as_ref()
+                .filter(|_| app.pending_parcels.is_empty())
+            {
+                app.pending_parcels = case.parcel_files.clone();
+            }
+        }
         // The parcels are read once the plan is loaded: read meanwhile,
         // they would delay the plan, the first picture, on two cores.
         app.jobs.push(Job::load_plan(&cc.egui_ctx, options.catalog));
@@ -553,6 +573,9 @@ impl RedlineApp {
                     self.messages.push(problem.to_string());
                 }
                 self.parcel_sources.extend(screened.loaded);
+                if let Some(recorded) = screened.recorded {
+                    self.screening_recorded(recorded);
+                }
                 self.parcels.merge(screened.parcels);
                 if let Some(id) = self.select_on_load.take() {
                     match self.parcels.find_id(&id) {
@@ -578,18 +601,23 @@ impl RedlineApp {
             return false;
         }
         self.plan = None;
-        self.parcels = ParcelSet::default();
-        self.parcel_sources.clear();
-        self.parcel_preview.clear();
+        self.clear_parcels();
         self.layer_order.clear();
         self.layer_visible.clear();
         self.view = None;
-        self.select(None);
         self.identified.clear();
         self.sketch.clear();
         self.plan_path = catalog.clone();
         self.jobs.push(Job::load_plan(ctx, catalog));
         true
+    }
+
+    /// Forgets the parcels shown, their files and the selection.
+    pub fn clear_parcels(&mut self) {
+        self.parcels = ParcelSet::default();
+        self.parcel_sources.clear();
+        self.parcel_preview.clear();
+        self.select(None);
     }
 
     /// Makes a layer's fine levels of detail on a worker (see
@@ -690,6 +718,7 @@ impl RedlineApp {
     fn recorder(&self) -> Recorder {
         Recorder {
             db: self.case_record.clone(),
+            case: self.case.current.as_ref().map(|c| c.number.clone()),
             operator: match self.operator.trim() {
                 "" => crate::report::meta::default_operator(),
                 name => name.to_string(),
@@ -912,6 +941,9 @@ impl RedlineApp {
         let screening = self.parcels.screening.clone();
         let files = self.parcels.files.clone();
         let operator = self.operator.trim().to_string();
+        let recorder = self.recorder();
+        let case = self.case_in_report();
+        let screening_seq = self.case.last_screening.as_ref().map(|r| r.seq);
         self.jobs.push(Job::write(ctx, move || {
             let bytes = match kind {
                 Export::FindingsCsv => {
@@ -932,7 +964,7 @@ impl RedlineApp {
                         inputs: hash_inputs(&report_inputs(&plan.plan, &files))
                             .map_err(|e| e.to_string())?,
                         sketches: sketch_inputs(&screening),
-                        case: None,
+                        case,
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }
@@ -941,8 +973,38 @@ impl RedlineApp {
             };
             write_atomically(&path, &input_files(&plan.plan, &files), &bytes)
                 .map_err(|e| e.to_string())?;
+            // What `redline verify` finds the report by.
+            let output = crate::record::RecordedOutput {
+                path: path.clone(),
+                sha256: crate::report::meta::sha256_hex(&bytes),
+            };
+            let db_path = recorder.db.as_ref()?;
+            crate::record::CaseDb::open(db_path)
+                .and_then(|mut db| {
+                    db.record_output(
+                        recorder.case.as_deref(),
+                        &recorder.operator,
+                        screening_seq,
+                        &output,
+                    )
+                })
+                .map_err(|e| {
+                    format!(
+                        "{} was written, but not recorded in the case record: {e}",
+                        path.display()
+                    )
+                })?;
             Ok(path)
         }));
+    }
+
+    /// The case being worked on as a report shows it, with the decisions
+    /// that stand; none without a case or a record to read them from.
+    fn case_in_report(&self) -> Option<crate::report::meta::CaseInReport> {
+        let case = self.case.current.clone()?;
+        let db = crate::record::CaseDb::open(self.case_record.as_ref().ok()?).ok()?;
+        let decisions = db.standing_decisions(&case.number).ok()?;
+        Some(crate::report::meta::CaseInReport { case, decisions })
     }
 
     /// Sketched parcels as GeoJSON in the working CRS, to send back or screen again.

@@ -96,6 +96,11 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                             .desired_width(120.0),
                     );
                 });
+                ui.separator();
+                if ui.button(app.tr("案卷…", "Case…")).clicked() {
+                    ui.close();
+                    app.case.shown = true;
+                }
                 for kind in Export::MENU {
                     let label = format!(
                         "{} {}…",
@@ -1176,6 +1181,7 @@ fn project_ui(
 /// and scrolls rather than growing over the map.
 pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
     operator_prompt_ui(app, ctx);
+    super::case_panel::case_window_ui(app, ctx);
     export_form_ui(app, ctx);
     let map = if app.map_rect.is_positive() {
         app.map_rect

@@ -13,6 +13,7 @@ use crate::geometry::Shape;
 use crate::io::{Feature, FileChoices, Layer, BATCH_FEATURES};
 use crate::pipeline::{screen_source, ParcelSource, Watch};
 use crate::plan::LoadedPlan;
+use crate::record::entries::ScreeningRecorded;
 use crate::record::{CaseDb, ParcelRecord, ScreeningRecord};
 use crate::report::meta::{hash_inputs, inputs};
 use crate::screen::{ParcelOutcome, Screening, Verdict};
@@ -44,6 +45,8 @@ pub struct ScreenedSources {
     pub errors: Vec<String>,
     /// The files' screened parcels, for the case record.
     pub records: Vec<ParcelRecord>,
+    /// The screening as recorded, once it is.
+    pub recorded: Option<ScreeningRecorded>,
 }
 
 /// Screens parcel files as `redline screen` does and makes them ready to
@@ -113,6 +116,7 @@ pub fn screen_sources(
         loaded,
         errors,
         records,
+        recorded: None,
     }
 }
 
@@ -121,18 +125,20 @@ pub fn screen_sources(
 pub struct Recorder {
     /// The case record; why there is none.
     pub db: Result<PathBuf, String>,
+    /// The case screenings are recorded under, if one is open.
+    pub case: Option<String>,
     pub operator: String,
 }
 
 /// Records a screening of parcel files made in the viewer in the case
-/// record, as the command line records its own (its entry number; none
-/// when no file was read). What cannot be recorded is said, and the
+/// record, as the command line records its own (with what changed since
+/// the case's last screening; none when no file was read). What cannot be recorded is said, and the
 /// screening shown all the same.
 pub fn record_screening(
     plan: &LoadedPlan,
     screened: &ScreenedSources,
     recorder: &Recorder,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<ScreeningRecorded>, String> {
     if screened.loaded.is_empty() {
         return Ok(None);
     }
@@ -142,7 +148,7 @@ pub fn record_screening(
         .iter()
         .map(|l| l.source.path.clone())
         .collect();
-    let record = || -> Result<i64, crate::Error> {
+    let record = || -> Result<ScreeningRecorded, crate::Error> {
         let mut db = CaseDb::open(db_path)?;
         let inputs = hash_inputs(&inputs(plan, &files))?;
         let unscreened: Vec<String> = screened
@@ -160,7 +166,12 @@ pub fn record_screening(
             unscreened,
             Vec::new(),
         );
-        db.record_screening(None, &recorder.operator, &screening, &screened.records)
+        db.record_and_compare(
+            recorder.case.as_deref(),
+            &recorder.operator,
+            &screening,
+            &screened.records,
+        )
     };
     record().map(Some).map_err(|e| e.to_string())
 }

@@ -10,11 +10,10 @@ use clap::{Subcommand, ValueEnum};
 use redline::atomic::write_atomically;
 use redline::error::Error;
 use redline::record::entries::OverrideVerdict;
-use redline::record::{
-    Case, CaseDb, DecisionRecord, Entry, FindingKey, Kind, ParcelRecord, Ruling, ScreeningRecord,
-};
+use redline::record::history::{self, Filter, Line};
+use redline::record::{Case, CaseDb, FindingKey, Ruling};
 use redline::report::meta::{default_operator, ReportTime};
-use redline::report::{spreadsheet_safe, two_decimals};
+use redline::report::spreadsheet_safe;
 
 use crate::cli::screen::db_path;
 
@@ -208,12 +207,6 @@ pub fn decide(args: DecideArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line of the history: an entry and what it says.
-struct Line {
-    entry: Entry,
-    detail: String,
-}
-
 pub fn history(args: HistoryArgs) -> Result<ExitCode, Error> {
     let db = CaseDb::open(&db_path(&args.db)?)?;
     let since = args
@@ -229,28 +222,15 @@ pub fn history(args: HistoryArgs) -> Result<ExitCode, Error> {
             ReportTime::parse(&text).map_err(|e| Error::Usage(format!("--since: {e}")))
         })
         .transpose()?
-        .map_or(i64::MIN, |t| t.unix_seconds);
-    let mut conditions = vec!["at >= ?".to_string()];
-    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(since)];
-    if let Some(case) = &args.case {
-        conditions.push("case_no = ?".to_string());
-        values.push(Box::new(case.clone()));
-    }
-    match &args.parcel {
-        Some(parcel) => {
-            conditions.push("parcel = ?".to_string());
-            values.push(Box::new(parcel.clone()));
-        }
-        None => conditions.push("kind <> 'parcel'".to_string()),
-    }
-    let refs: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
-    let entries = db.entries_where(&conditions.join(" AND "), &refs)?;
-    let mut lines = Vec::new();
-    let mut last_inputs: Option<Vec<redline::record::RecordedInput>> = None;
-    for entry in entries {
-        let detail = describe(&db, &entry, &mut last_inputs)?;
-        lines.push(Line { entry, detail });
-    }
+        .map(|t| t.unix_seconds);
+    let lines = history::lines(
+        &db,
+        &Filter {
+            case: args.case.clone(),
+            parcel: args.parcel.clone(),
+            since,
+        },
+    )?;
     for line in &lines {
         let e = &line.entry;
         println!(
@@ -318,139 +298,6 @@ fn history_csv(lines: &[Line]) -> Result<Vec<u8>, Error> {
     }
     csv.into_inner()
         .map_err(|e| Error::Usage(format!("cannot write the CSV: {e}")))
-}
-
-/// What an entry says, in lines; a screening also says which inputs
-/// changed since the screening listed before it.
-fn describe(
-    db: &CaseDb,
-    entry: &Entry,
-    last_inputs: &mut Option<Vec<redline::record::RecordedInput>>,
-) -> Result<String, Error> {
-    let path = db.path();
-    Ok(match entry.kind() {
-        Some(Kind::Case) => {
-            let case: Case = entry.body(path)?;
-            let files: Vec<String> = case
-                .parcel_files
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            format!(
-                "{}（申请单位 {}）地块文件 parcel files: {}",
-                case.name,
-                case.applicant,
-                files.join(", ")
-            )
-        }
-        Some(Kind::Screening) => {
-            let s: ScreeningRecord = entry.body(path)?;
-            let counts: Vec<String> = s.counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            let mut text = format!(
-                "{} · redline {} · {} · {}",
-                s.plan,
-                s.tool_version,
-                s.source,
-                counts.join(", ")
-            );
-            match last_inputs.as_ref() {
-                None => {
-                    for input in &s.inputs {
-                        text.push_str(&format!(
-                            "\n{} {} sha256 {}",
-                            input.role,
-                            input.path.display(),
-                            input.sha256
-                        ));
-                    }
-                }
-                Some(before) => {
-                    let changed: Vec<String> = s
-                        .inputs
-                        .iter()
-                        .filter_map(|input| {
-                            let was = before.iter().find(|b| b.path == input.path);
-                            match was {
-                                Some(b) if b.sha256 == input.sha256 => None,
-                                Some(b) => Some(format!(
-                                    "已变更 changed: {} {} sha256 {} → {}",
-                                    input.role,
-                                    input.path.display(),
-                                    &b.sha256,
-                                    input.sha256
-                                )),
-                                None => Some(format!(
-                                    "新输入 new input: {} {} sha256 {}",
-                                    input.role,
-                                    input.path.display(),
-                                    input.sha256
-                                )),
-                            }
-                        })
-                        .collect();
-                    if changed.is_empty() {
-                        text.push_str("\n输入与上次相同 inputs as in the screening above");
-                    }
-                    for line in changed {
-                        text.push('\n');
-                        text.push_str(&line);
-                    }
-                }
-            }
-            for output in &s.outputs {
-                text.push_str(&format!(
-                    "\n输出 output {} sha256 {}",
-                    output.path.display(),
-                    output.sha256
-                ));
-            }
-            *last_inputs = Some(s.inputs);
-            text
-        }
-        Some(Kind::Parcel) => {
-            let p: ParcelRecord = entry.body(path)?;
-            let findings: Vec<String> = p
-                .findings
-                .iter()
-                .map(|f| {
-                    let measure = match (f.overlap_m2, f.distance_m) {
-                        (Some(a), _) => format!(" {} m²", two_decimals(a)),
-                        (None, Some(d)) => format!(" {} m", two_decimals(d)),
-                        (None, None) => String::new(),
-                    };
-                    format!("{} {}{measure}", f.key, f.verdict)
-                })
-                .collect();
-            format!(
-                "筛查 screening #{} · {} · {} m² · {}",
-                entry.screening.unwrap_or_default(),
-                p.verdict,
-                two_decimals(p.area_m2),
-                if findings.is_empty() {
-                    "无发现 no findings".to_string()
-                } else {
-                    findings.join("; ")
-                }
-            )
-        }
-        Some(Kind::Decision) => {
-            let d: DecisionRecord = entry.body(path)?;
-            format!(
-                "地块 {}{}: {} — {}{}",
-                d.parcel,
-                d.finding
-                    .as_ref()
-                    .map(|k| format!(" 发现 {k}"))
-                    .unwrap_or_default(),
-                d.ruling.label_zh(),
-                d.reason,
-                d.supersedes
-                    .map(|s| format!("（取代 #{s}）"))
-                    .unwrap_or_default()
-            )
-        }
-        None => format!("unknown kind {:?}", entry.kind),
-    })
 }
 
 pub fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {

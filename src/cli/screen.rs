@@ -334,37 +334,32 @@ fn record(
             .collect(),
         outputs,
     );
-    let case_no = args.case.as_deref();
-    let before = match case_no {
-        Some(number) => db.screenings(Some(number))?.pop(),
-        None => None,
-    };
-    let seq = db.record_screening(case_no, report.operator, &screening, &streamed.records)?;
+    let recorded = db.record_and_compare(
+        args.case.as_deref(),
+        report.operator,
+        &screening,
+        &streamed.records,
+    )?;
     println!(
-        "recorded: entry {seq} of the case record {}",
+        "recorded: entry {} of the case record {}",
+        recorded.seq,
         db.path().display()
     );
-    if let Some(before) = before {
-        let earlier: Vec<ParcelRecord> = db
-            .parcels_of(before.entry.seq)?
-            .into_iter()
-            .map(|p| p.body)
-            .collect();
-        let changes = redline::record::changes::between(&earlier, &streamed.records);
+    if let Some(before) = &recorded.previous {
         println!(
             "changes since screening entry {} ({}): {}",
-            before.entry.seq,
+            before.seq,
             ReportTime {
-                unix_seconds: before.entry.at
+                unix_seconds: before.at
             }
             .display_zh(),
-            if changes.is_empty() {
+            if recorded.changes.is_empty() {
                 "none 无变化".to_string()
             } else {
-                changes.len().to_string()
+                recorded.changes.len().to_string()
             }
         );
-        for change in changes {
+        for change in &recorded.changes {
             println!("  {change}");
         }
     }

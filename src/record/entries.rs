@@ -272,6 +272,15 @@ pub struct DecisionRecord {
     pub supersedes: Option<i64>,
 }
 
+/// A screening recorded, and what changed since the case's one before.
+#[derive(Debug, Clone)]
+pub struct ScreeningRecorded {
+    pub seq: i64,
+    /// The case's screening before it.
+    pub previous: Option<Entry>,
+    pub changes: Vec<super::changes::Change>,
+}
+
 /// A body with the entry it was read from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded<T> {
@@ -349,6 +358,72 @@ impl CaseDb {
             entries
         })?;
         Ok(numbers[0])
+    }
+
+    /// Records a screening as [`CaseDb::record_screening`] does, and says
+    /// what changed since the case's screening before it.
+    pub fn record_and_compare(
+        &mut self,
+        case_no: Option<&str>,
+        operator: &str,
+        screening: &ScreeningRecord,
+        parcels: &[ParcelRecord],
+    ) -> Result<ScreeningRecorded, Error> {
+        let previous = match case_no {
+            Some(number) => self.screenings(Some(number))?.pop(),
+            None => None,
+        };
+        let seq = self.record_screening(case_no, operator, screening, parcels)?;
+        let changes = match &previous {
+            Some(before) => {
+                let earlier: Vec<ParcelRecord> = self
+                    .parcels_of(before.entry.seq)?
+                    .into_iter()
+                    .map(|p| p.body)
+                    .collect();
+                super::changes::between(&earlier, parcels)
+            }
+            None => Vec::new(),
+        };
+        Ok(ScreeningRecorded {
+            seq,
+            previous: previous.map(|p| p.entry),
+            changes,
+        })
+    }
+
+    /// Records a report written after its screening (entry `screening`).
+    pub fn record_output(
+        &mut self,
+        case_no: Option<&str>,
+        operator: &str,
+        screening: Option<i64>,
+        output: &RecordedOutput,
+    ) -> Result<i64, Error> {
+        let entry = NewEntry {
+            screening,
+            ..NewEntry::new(Kind::Output, output).case(case_no)
+        };
+        Ok(self.append(operator, |_| vec![entry])?[0])
+    }
+
+    /// The entry that recorded writing a file of this SHA-256: a screening
+    /// that wrote it, or an output entry.
+    pub fn wrote(&self, sha256: &str) -> Result<Option<i64>, Error> {
+        let outputs: Vec<Recorded<RecordedOutput>> =
+            self.read(self.entries_where("kind = 'output'", &[])?)?;
+        let screenings = self.screenings(None)?;
+        Ok(outputs
+            .iter()
+            .filter(|o| o.body.sha256 == sha256)
+            .map(|o| o.entry.seq)
+            .chain(
+                screenings
+                    .iter()
+                    .filter(|s| s.body.outputs.iter().any(|o| o.sha256 == sha256))
+                    .map(|s| s.entry.seq),
+            )
+            .max())
     }
 
     /// The screenings of a case (every screening with `None`), in order.

@@ -15,6 +15,7 @@
 
 pub mod changes;
 pub mod entries;
+pub mod history;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -84,6 +85,9 @@ pub enum Kind {
     Parcel,
     /// An officer's decision on a parcel or one of its findings.
     Decision,
+    /// A report written after its screening (from the viewer), with its
+    /// SHA-256.
+    Output,
 }
 
 impl Kind {
@@ -93,6 +97,7 @@ impl Kind {
             Kind::Screening => "screening",
             Kind::Parcel => "parcel",
             Kind::Decision => "decision",
+            Kind::Output => "output",
         }
     }
 
@@ -102,13 +107,20 @@ impl Kind {
             Kind::Screening => "筛查",
             Kind::Parcel => "地块结果",
             Kind::Decision => "审查意见",
+            Kind::Output => "输出文件",
         }
     }
 
     fn parse(keyword: &str) -> Option<Kind> {
-        [Kind::Case, Kind::Screening, Kind::Parcel, Kind::Decision]
-            .into_iter()
-            .find(|k| k.keyword() == keyword)
+        [
+            Kind::Case,
+            Kind::Screening,
+            Kind::Parcel,
+            Kind::Decision,
+            Kind::Output,
+        ]
+        .into_iter()
+        .find(|k| k.keyword() == keyword)
     }
 }
 

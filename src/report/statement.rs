@@ -116,7 +116,8 @@ pub struct ReportCheck {
     pub statement: Statement,
     pub pdf_sha256: String,
     pub inputs: Vec<(RecordedInput, InputNow)>,
-    /// The screening entry that recorded this very file as an output.
+    /// The entry that recorded writing this very file: its screening, or
+    /// an output entry after it.
     pub recorded_as: Option<i64>,
     pub decisions: Vec<(CitedEntry, CitedNow)>,
     pub chain: ChainCheck,
@@ -169,7 +170,7 @@ impl ReportCheck {
             ));
         }
         lines.push(match self.recorded_as {
-            Some(seq) => format!("案卷记录 record: 本报告由第 {seq} 条筛查记录生成 this report was recorded as written by screening entry {seq}"),
+            Some(seq) => format!("案卷记录 record: 本报告的生成记于第 {seq} 条 this report was recorded as written, entry {seq}"),
             None => "案卷记录 record: 记录中没有生成本报告的筛查 NO screening in this record wrote this report (another record, or the report was changed)".to_string(),
         });
         for (cited, now) in &self.decisions {
@@ -220,12 +221,7 @@ pub fn check(pdf: &Path, db: &CaseDb) -> Result<ReportCheck, Error> {
             (input.clone(), now)
         })
         .collect();
-    let recorded_as = db
-        .screenings(None)?
-        .into_iter()
-        .rev()
-        .find(|s| s.body.outputs.iter().any(|o| o.sha256 == pdf_sha256))
-        .map(|s| s.entry.seq);
+    let recorded_as = db.wrote(&pdf_sha256)?;
     let decisions = statement
         .decisions
         .iter()
