@@ -165,3 +165,78 @@ pub fn between(before: &[ParcelRecord], after: &[ParcelRecord]) -> Vec<Change> {
     }
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(layer: &str, verdict: &str, overlap_m2: Option<f64>) -> FindingRecord {
+        FindingRecord {
+            key: FindingKey {
+                layer: layer.to_string(),
+                feature: "F-1".to_string(),
+            },
+            verdict: verdict.to_string(),
+            overlap_m2,
+            distance_m: None,
+        }
+    }
+
+    fn parcel(id: &str, verdict: &str, findings: Vec<FindingRecord>) -> ParcelRecord {
+        ParcelRecord {
+            id: id.to_string(),
+            name: String::new(),
+            file: "p.geojson".into(),
+            verdict: verdict.to_string(),
+            area_m2: 100.0,
+            findings,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_change_is_told_and_a_rounding_difference_is_not() {
+        let before = vec![
+            parcel(
+                "A",
+                "review",
+                vec![finding("wetlands", "review", Some(50.0))],
+            ),
+            parcel("B", "clear", vec![]),
+            parcel(
+                "C",
+                "conflict",
+                vec![finding("eco", "conflict", Some(10.0))],
+            ),
+        ];
+        let after = vec![
+            parcel(
+                "A",
+                "review",
+                vec![finding("wetlands", "review", Some(50.004))],
+            ),
+            parcel(
+                "C",
+                "conflict",
+                vec![
+                    finding("eco", "conflict", Some(12.5)),
+                    finding("reserve", "review", Some(1.0)),
+                ],
+            ),
+            parcel("D", "clear", vec![]),
+        ];
+        let told: Vec<String> = between(&before, &after)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            told,
+            [
+                "地块 C: 发现变化 finding changed eco:F-1: conflict 10.00 m² → conflict 12.50 m²",
+                "地块 C: 新发现 new finding reserve:F-1 review 1.00 m²",
+                "地块 D: 新增 new parcel, clear",
+                "地块 B: 不再筛查 no longer screened",
+            ]
+        );
+        assert!(between(&after, &after).is_empty());
+    }
+}

@@ -24,7 +24,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::Error;
-use crate::report::meta::sha256_hex;
+use sha2::{Digest, Sha256};
+
+use crate::report::meta::hex;
 
 pub use entries::{
     Case, DecisionRecord, FindingKey, FindingRecord, ParcelRecord, RecordedInput, RecordedOutput,
@@ -147,22 +149,33 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The hash the entry must carry: every field but the hash itself, the
-    /// previous entry's hash included, in an unambiguous encoding (a JSON
-    /// array), under SHA-256.
+    /// The hash the entry must carry: SHA-256 over every field but the
+    /// hash itself, the previous entry's hash included, each field tagged
+    /// (absent or present) and its text length-prefixed, so no two entries
+    /// encode alike.
     pub fn computed_hash(&self) -> String {
-        let fields = serde_json::json!([
-            self.seq,
-            self.kind,
-            self.at,
-            self.operator,
-            self.case_no,
-            self.screening,
-            self.parcel,
-            self.body,
-            self.prev_hash
-        ]);
-        sha256_hex(fields.to_string().as_bytes())
+        let mut hash = Sha256::new();
+        let mut text = |value: Option<&str>| match value {
+            None => hash.update([0u8]),
+            Some(text) => {
+                hash.update([1u8]);
+                hash.update((text.len() as u64).to_le_bytes());
+                hash.update(text.as_bytes());
+            }
+        };
+        let seq = self.seq.to_string();
+        let at = self.at.to_string();
+        let screening = self.screening.map(|s| s.to_string());
+        text(Some(&seq));
+        text(Some(&self.kind));
+        text(Some(&at));
+        text(Some(&self.operator));
+        text(self.case_no.as_deref());
+        text(screening.as_deref());
+        text(self.parcel.as_deref());
+        text(Some(&self.body));
+        text(Some(&self.prev_hash));
+        hex(&hash.finalize())
     }
 
     pub fn kind(&self) -> Option<Kind> {
