@@ -150,7 +150,6 @@ pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
     }
     let input_paths = input_files(&plan, &parcel_paths(&args));
     let report_time = refuse_outputs(&args, &input_paths)?;
-    let hashed_inputs = hash_inputs(&inputs(&plan, &parcel_paths(&args)))?;
     let loaded_plan = Instant::now();
     let index = ZoneIndex::build(&plan.zone_layers());
     let indexed = Instant::now();
@@ -179,6 +178,9 @@ pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
     }
     let streamed = stream(&plan, &index, &sources, &args, &input_paths)?;
     let read_and_screened = Instant::now();
+    // After the screening, as the report has always hashed them: a table
+    // on a server is read twice, and its screening read comes first.
+    let hashed_inputs = hash_inputs(&inputs(&plan, &parcel_paths(&args)))?;
     let case_in_report = case
         .map(|case| {
             let decisions = db.standing_decisions(&case.number)?;
