@@ -45,16 +45,20 @@ fn open_case(dir: &Path, db: &Path) -> PathBuf {
     layers
 }
 
-fn screen_case(db: &Path, layers: &Path, pdf: &Path, operator: &str) -> String {
-    stdout(&succeed(
-        on(db)
-            .args(["screen", "--case", CASE, "--operator", operator])
-            .arg("--catalog")
-            .arg(layers.join("catalog.toml"))
-            .arg("--pdf")
-            .arg(pdf)
-            .env("SOURCE_DATE_EPOCH", "1764547200"),
-    ))
+fn screen_case(db: &Path, layers: &Path, outputs: &[&Path], operator: &str) -> String {
+    let mut run = on(db);
+    run.args(["screen", "--case", CASE, "--operator", operator])
+        .arg("--catalog")
+        .arg(layers.join("catalog.toml"))
+        .env("SOURCE_DATE_EPOCH", "1764547200");
+    for output in outputs {
+        let flag = match output.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => "--pdf",
+            _ => "--xlsx",
+        };
+        run.arg(flag).arg(output);
+    }
+    stdout(&succeed(&mut run))
 }
 
 /// Narrows the wetland SD-02 to 60 % of its width about its middle: the
@@ -85,7 +89,7 @@ fn a_case_screened_decided_and_screened_again_across_a_layer_change() {
     let db = dir.path().join("cases.sqlite");
     let layers = open_case(dir.path(), &db);
     let (first, second) = (dir.path().join("r1.pdf"), dir.path().join("r2.pdf"));
-    let out = screen_case(&db, &layers, &first, "张三");
+    let out = screen_case(&db, &layers, &[&first], "张三");
     assert!(out.contains("recorded: entry 2 "), "{out}");
 
     // The officer's decisions: an override with its reason, a request for
@@ -155,7 +159,8 @@ fn a_case_screened_decided_and_screened_again_across_a_layer_change() {
     assert!(String::from_utf8_lossy(&err.stderr).contains("needs its reason"));
 
     narrow_wetland(&layers);
-    let out = screen_case(&db, &layers, &second, "王五");
+    let book = dir.path().join("r2.xlsx");
+    let out = screen_case(&db, &layers, &[&second, &book], "王五");
     assert!(out.contains("changes since screening entry 2"), "{out}");
     assert!(
         out.contains("地块 XY-2025-009: 结论 verdict review → clear"),
@@ -190,6 +195,23 @@ fn a_case_screened_decided_and_screened_again_across_a_layer_change() {
         !first_text.contains("改判"),
         "the first report predates the decisions"
     );
+
+    // The workbook has the decisions too, the tool's verdict beside each.
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = open_workbook(&book).unwrap();
+    let sheet = workbook.worksheet_range("审查意见").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0][..4], ["地块编号", "对象", "工具判定", "审查意见"]);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        rows[1][..4],
+        ["XY-2025-003", "rivers:HD-01", "不符合", "改判为符合"]
+    );
+    assert_eq!(rows[2][..4], ["XY-2025-002", "地块", "需论证", "同意"]);
+    assert_eq!(rows[2][5], "李四");
 
     // History: both screenings, the layer that changed between them, the decisions.
     let out = stdout(&succeed(

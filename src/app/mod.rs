@@ -968,7 +968,7 @@ impl RedlineApp {
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }
-                Export::Workbook => xlsx::workbook(&plan.plan, &screening, time)?,
+                Export::Workbook => xlsx::workbook(&plan.plan, &screening, time, case.as_ref())?,
                 Export::Sketches => sketches.into_bytes(),
             };
             write_atomically(&path, &input_files(&plan.plan, &files), &bytes)

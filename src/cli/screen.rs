@@ -526,7 +526,8 @@ fn write_whole_outputs(
         write_atomically(path, input_paths, &bytes)?;
     }
     if let (Some(path), Some(time)) = (&args.xlsx, report_time) {
-        let bytes = xlsx::workbook(plan, screening, time).map_err(output_error(path))?;
+        let bytes = xlsx::workbook(plan, screening, time, report.case.as_ref())
+            .map_err(output_error(path))?;
         write_atomically(path, input_paths, &bytes)?;
     }
     if let (Some(path), Some(time)) = (&args.pdf, report_time) {

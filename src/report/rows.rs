@@ -7,7 +7,9 @@ use crate::catalog::Rule;
 use crate::error::Problem;
 use crate::plan::LoadedPlan;
 use crate::project::Project;
-use crate::screen::{FindingVerdict, ParcelOutcome, Verdict};
+use crate::record::DecisionRecord;
+use crate::report::meta::{CaseInReport, ReportTime};
+use crate::screen::{FindingVerdict, ParcelOutcome, ParcelResult, Screening, Verdict};
 use crate::style::{verdict_rgb, UNSCREENED_RGB};
 
 /// The findings columns: the CSV's keyword and the workbook's heading.
@@ -448,6 +450,80 @@ pub fn layers_rows(plan: &LoadedPlan, outcome: &ParcelOutcome) -> Vec<Vec<Cell>>
                 measure(account.overlap_m2),
                 measure(account.distance_m),
                 Cell::Empty,
+            ]
+        })
+        .collect()
+}
+
+/// The decisions columns (a screening of a case), as [`FINDINGS_COLUMNS`].
+pub const DECISION_COLUMNS: [(&str, &str); 8] = [
+    ("parcel_id", "地块编号"),
+    ("target", "对象"),
+    ("tool_verdict", "工具判定"),
+    ("decision", "审查意见"),
+    ("reason", "理由"),
+    ("operator", "审查人"),
+    ("time", "时间"),
+    ("entry", "记录号"),
+];
+
+/// What the tool computed in this screening for what a decision is on:
+/// the parcel's verdict or the finding's, or that it is not found now.
+/// `result` is the parcel's, if this screening has it.
+pub fn tool_verdict(
+    plan: &LoadedPlan,
+    result: Option<&ParcelResult>,
+    decision: &DecisionRecord,
+) -> String {
+    let Some(result) = result else {
+        return "本次未筛查该地块".to_string();
+    };
+    let Some(key) = &decision.finding else {
+        return result.verdict.label_zh().to_string();
+    };
+    result
+        .findings
+        .iter()
+        .find(|f| {
+            plan.catalog.layers[f.zone.layer].id == key.layer
+                && plan.layers[f.zone.layer].features[f.zone.feature].id == key.feature
+        })
+        .map(|f| f.verdict.label_zh().to_string())
+        .unwrap_or_else(|| "本次未发现".to_string())
+}
+
+/// One row per decision that stands on the case, the tool's verdict beside it.
+pub fn decision_rows(
+    plan: &LoadedPlan,
+    screening: &Screening,
+    case: &CaseInReport,
+) -> Vec<Vec<Cell>> {
+    case.decisions
+        .iter()
+        .map(|d| {
+            let result = screening
+                .screened()
+                .find(|(p, _)| p.id == d.body.parcel)
+                .map(|(_, r)| r);
+            vec![
+                Cell::text(&d.body.parcel),
+                Cell::Text(
+                    d.body
+                        .finding
+                        .as_ref()
+                        .map_or("地块".to_string(), |k| k.to_string()),
+                ),
+                Cell::Text(tool_verdict(plan, result, &d.body)),
+                Cell::Text(d.body.ruling.label_zh()),
+                Cell::text(&d.body.reason),
+                Cell::text(&d.entry.operator),
+                Cell::Text(
+                    ReportTime {
+                        unix_seconds: d.entry.at,
+                    }
+                    .display_zh(),
+                ),
+                Cell::Count(usize::try_from(d.entry.seq).unwrap_or_default()),
             ]
         })
         .collect()

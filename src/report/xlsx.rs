@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
 use unicode_width::UnicodeWidthStr;
 
 use crate::plan::LoadedPlan;
-use crate::report::meta::ReportTime;
+use crate::report::meta::{CaseInReport, ReportTime};
 use crate::report::rows::{self, Cell};
 use crate::screen::{ParcelOutcome, Screening};
 
@@ -24,11 +24,17 @@ pub fn workbook(
     plan: &LoadedPlan,
     screening: &Screening,
     time: ReportTime,
+    case: Option<&CaseInReport>,
 ) -> Result<Vec<u8>, String> {
-    build(plan, screening, time).map_err(|e| format!("cannot write the workbook: {e}"))
+    build(plan, screening, time, case).map_err(|e| format!("cannot write the workbook: {e}"))
 }
 
-fn build(plan: &LoadedPlan, screening: &Screening, time: ReportTime) -> Result<Vec<u8>, XlsxError> {
+fn build(
+    plan: &LoadedPlan,
+    screening: &Screening,
+    time: ReportTime,
+    case: Option<&CaseInReport>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     // The document's properties state UTC.
     let created = ExcelDateTime::from_timestamp(time.unix_seconds)?;
@@ -55,6 +61,16 @@ fn build(plan: &LoadedPlan, screening: &Screening, time: ReportTime) -> Result<V
             .flat_map(|o| rows_of(plan, o))
             .collect();
         sheet(book.add_worksheet(), name, columns, &cells)?;
+    }
+    // A case's decisions, beside what the tool found.
+    if let Some(case) = case {
+        let cells = rows::decision_rows(plan, screening, case);
+        sheet(
+            book.add_worksheet(),
+            "审查意见",
+            &rows::DECISION_COLUMNS,
+            &cells,
+        )?;
     }
     book.save_to_buffer()
 }

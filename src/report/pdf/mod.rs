@@ -23,7 +23,7 @@ use crate::project::Project;
 use crate::record::entries::Recorded;
 use crate::record::{DecisionRecord, Ruling};
 use crate::report::meta::{CaseInReport, ReportMeta};
-use crate::report::rows::layer_accounts;
+use crate::report::rows::{layer_accounts, tool_verdict};
 use crate::report::statement::{self, Statement};
 use crate::report::{two_decimals, CROSSES_WATER};
 use crate::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
@@ -713,7 +713,7 @@ fn decisions_beside(
         doc.paragraph(
             &format!(
                 "{target}　工具判定 {}　{}",
-                tool_verdict(plan, Some((parcel, result)), decision),
+                tool_verdict(plan, Some(result), &decision.body),
                 decision_line(decision)
             ),
             8.5,
@@ -721,30 +721,6 @@ fn decisions_beside(
             0.0,
         );
     }
-}
-
-/// What the tool computed, in this screening, for what a decision is on:
-/// the parcel's verdict or the finding's, or that it is no longer found.
-fn tool_verdict(
-    plan: &LoadedPlan,
-    screened: Option<(&Feature, &ParcelResult)>,
-    decision: &Recorded<DecisionRecord>,
-) -> String {
-    let Some((_, result)) = screened else {
-        return "本次未筛查该地块".to_string();
-    };
-    let Some(key) = &decision.body.finding else {
-        return result.verdict.label_zh().to_string();
-    };
-    result
-        .findings
-        .iter()
-        .find(|f| {
-            plan.catalog.layers[f.zone.layer].id == key.layer
-                && plan.layers[f.zone.layer].features[f.zone.feature].id == key.feature
-        })
-        .map(|f| f.verdict.label_zh().to_string())
-        .unwrap_or_else(|| "本次未发现".to_string())
 }
 
 /// Every decision that stands on the case, beside the tool's verdict.
@@ -765,14 +741,17 @@ fn decisions_section(doc: &mut Doc, plan: &LoadedPlan, case: &CaseInReport, scre
         .decisions
         .iter()
         .map(|d| {
-            let screened = screening.screened().find(|(p, _)| p.id == d.body.parcel);
+            let result = screening
+                .screened()
+                .find(|(p, _)| p.id == d.body.parcel)
+                .map(|(_, r)| r);
             vec![
                 d.body.parcel.clone(),
                 d.body
                     .finding
                     .as_ref()
                     .map_or("地块".to_string(), |k| k.to_string()),
-                tool_verdict(plan, screened, d),
+                tool_verdict(plan, result, &d.body),
                 d.body.ruling.label_zh(),
                 d.body.reason.clone(),
                 format!(
