@@ -307,6 +307,22 @@ fn a_report_without_a_statement_is_refused_with_the_way_to_check_it() {
 }
 
 #[test]
+fn reading_a_record_that_is_not_there_makes_none_and_no_folder_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("cases.sqlite");
+    for args in [&["history"][..], &["case", "list"][..]] {
+        let out = fails(on(&missing).args(args));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("there is no case record here"), "{err}");
+    }
+    assert!(!missing.exists());
+    let nowhere = dir.path().join("no-such-folder/cases.sqlite");
+    let out = fails(on(&nowhere).args(["case", "open", "--case", "1", "--name", "x"]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    assert!(!nowhere.parent().unwrap().exists());
+}
+
+#[test]
 fn concurrent_command_line_runs_lose_no_entry() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cases.sqlite");

@@ -146,7 +146,7 @@ pub fn case(command: CaseCommand) -> Result<ExitCode, Error> {
             );
         }
         CaseCommand::List { db } => {
-            let db = CaseDb::open(&db_path(&db)?)?;
+            let db = CaseDb::open_existing(&db_path(&db)?)?;
             for case in db.cases()? {
                 let screenings = db.screenings(Some(&case.body.number))?.len();
                 println!(
@@ -160,7 +160,7 @@ pub fn case(command: CaseCommand) -> Result<ExitCode, Error> {
 }
 
 pub fn decide(args: DecideArgs) -> Result<ExitCode, Error> {
-    let mut db = CaseDb::open(&db_path(&args.db)?)?;
+    let mut db = CaseDb::open_existing(&db_path(&args.db)?)?;
     let ruling = match (&args.decision, args.override_to) {
         (_, Some(to)) => Ruling::Override(match to {
             OverrideArg::Clear => OverrideVerdict::Clear,
@@ -208,7 +208,7 @@ pub fn decide(args: DecideArgs) -> Result<ExitCode, Error> {
 }
 
 pub fn history(args: HistoryArgs) -> Result<ExitCode, Error> {
-    let db = CaseDb::open(&db_path(&args.db)?)?;
+    let db = CaseDb::open_existing(&db_path(&args.db)?)?;
     let since = args
         .since
         .as_deref()
@@ -301,7 +301,9 @@ fn history_csv(lines: &[Line]) -> Result<Vec<u8>, Error> {
 }
 
 pub fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
-    let db = CaseDb::open(&db_path(&args.db)?)?;
+    // The report first: a file that is not one is the likelier mistake.
+    redline::report::statement::Statement::from_pdf(&args.report)?;
+    let db = CaseDb::open_existing(&db_path(&args.db)?)?;
     let check = redline::report::statement::check(&args.report, &db)?;
     for line in check.lines() {
         println!("{line}");

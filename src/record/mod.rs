@@ -276,29 +276,49 @@ pub fn default_path() -> Result<PathBuf, Error> {
             .or_else(|| std::env::home_dir().map(|p| p.join(".local").join("share")))
             .map(|p| p.join("redline"))
     };
-    dir.map(|d| d.join("cases.sqlite")).ok_or_else(|| {
+    let dir = dir.ok_or_else(|| {
         Error::Usage(
             "no user data folder to keep the case record in (HOME is not set): give one with --db FILE or REDLINE_DB".to_string(),
         )
-    })
+    })?;
+    // The user's own data folder is made when first needed; a folder
+    // given with --db is not (a typo should not make folders).
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Record {
+        path: dir.clone(),
+        message: format!("cannot create the folder: {e}; give another place with --db FILE"),
+    })?;
+    Ok(dir.join("cases.sqlite"))
 }
 
 impl CaseDb {
-    /// Opens the record at `path`, creating it (and its folder) when new,
-    /// migrating an older schema; refuses a newer one and a file that is
-    /// not a case record, leaving them as they were.
+    /// Opens the record at `path` to read it: one that does not exist is
+    /// refused, not made.
+    pub fn open_existing(path: &Path) -> Result<CaseDb, Error> {
+        if !path.exists() {
+            return Err(Error::Record {
+                path: path.to_path_buf(),
+                message: "there is no case record here: nothing was recorded in it; give the record with --db FILE (or REDLINE_DB)".to_string(),
+            });
+        }
+        CaseDb::open(path)
+    }
+
+    /// Opens the record at `path`, creating it when new (in a folder that
+    /// exists), migrating an older schema; refuses a newer one and a file
+    /// that is not a case record, leaving them as they were.
     pub fn open(path: &Path) -> Result<CaseDb, Error> {
         let fail = |message: String| Error::Record {
             path: path.to_path_buf(),
             message,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                fail(format!(
-                    "cannot create its folder {}: {e}; choose another place with --db",
-                    dir.display()
-                ))
-            })?;
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            return Err(fail(format!(
+                "its folder {} does not exist; create it or give another place with --db",
+                dir.display()
+            )));
         }
         let conn = Connection::open_with_flags(
             path,
