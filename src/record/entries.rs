@@ -444,12 +444,6 @@ impl CaseDb {
         self.read(entries)
     }
 
-    /// Every recorded result of the parcel `id`, in order.
-    pub fn parcel_history(&self, id: &str) -> Result<Vec<Recorded<ParcelRecord>>, Error> {
-        let entries = self.entries_where("parcel = ? AND kind = 'parcel'", &[&id])?;
-        self.read(entries)
-    }
-
     /// Every decision of a case, superseded ones included, in order.
     pub fn decisions(&self, case_no: &str) -> Result<Vec<Recorded<DecisionRecord>>, Error> {
         let entries = self.entries_where("case_no = ? AND kind = 'decision'", &[&case_no])?;

@@ -435,19 +435,6 @@ impl CaseDb {
             .map_err(|e| self.sql_error(e))
     }
 
-    /// The last entry's number and hash: what a report cites so that a
-    /// record cut short after it can be told.
-    pub fn head(&self) -> Result<Option<(i64, String)>, Error> {
-        self.conn
-            .query_row(
-                "SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.sql_error(e))
-    }
-
     /// The highest number SQLite ever gave an entry: above the last entry's
     /// when entries were deleted from the end.
     pub(crate) fn highest_seq_given(&self) -> Result<i64, Error> {
