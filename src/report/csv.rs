@@ -34,6 +34,16 @@ const fn keywords<const N: usize>(columns: [(&'static str, &'static str); N]) ->
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// A CSV writer as every CSV of redline is written, for spreadsheets: a
+/// byte-order mark first (so Excel shows Chinese right), CRLF line ends,
+/// RFC 4180 quoting.
+pub fn spreadsheet_csv<W: Write>(mut inner: W) -> Result<csv::Writer<W>, csv::Error> {
+    inner.write_all(UTF8_BOM)?;
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(inner))
+}
+
 /// A cell as the CSV writes it: numbers with two decimals, verdicts as
 /// keywords, text neutralised for spreadsheets.
 fn csv_text(cell: &Cell) -> String {
@@ -67,11 +77,8 @@ pub struct CsvReport<W: Write> {
 
 impl<W: Write> CsvReport<W> {
     /// Starts the report: the byte-order mark and the header row.
-    pub fn new(kind: CsvKind, mut inner: W) -> Result<Self, csv::Error> {
-        inner.write_all(UTF8_BOM)?;
-        let mut out = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(inner);
+    pub fn new(kind: CsvKind, inner: W) -> Result<Self, csv::Error> {
+        let mut out = spreadsheet_csv(inner)?;
         match kind {
             CsvKind::Findings => out.write_record(FINDINGS_COLUMNS)?,
             CsvKind::Summary => out.write_record(SUMMARY_COLUMNS)?,
