@@ -492,6 +492,14 @@ pub fn tool_verdict(
         .unwrap_or_else(|| "本次未发现".to_string())
 }
 
+/// The result of the screened parcel `id`, if the screening has it.
+pub fn screened_result<'a>(screening: &'a Screening, id: &str) -> Option<&'a ParcelResult> {
+    screening
+        .screened()
+        .find(|(p, _)| p.id == id)
+        .map(|(_, r)| r)
+}
+
 /// One row per decision that stands on the case, the tool's verdict beside it.
 pub fn decision_rows(
     plan: &LoadedPlan,
@@ -501,10 +509,7 @@ pub fn decision_rows(
     case.decisions
         .iter()
         .map(|d| {
-            let result = screening
-                .screened()
-                .find(|(p, _)| p.id == d.body.parcel)
-                .map(|(_, r)| r);
+            let result = screened_result(screening, &d.body.parcel);
             vec![
                 Cell::text(&d.body.parcel),
                 Cell::Text(

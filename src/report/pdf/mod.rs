@@ -23,7 +23,7 @@ use crate::project::Project;
 use crate::record::entries::Recorded;
 use crate::record::{DecisionRecord, Ruling};
 use crate::report::meta::{CaseInReport, ReportMeta};
-use crate::report::rows::{layer_accounts, tool_verdict};
+use crate::report::rows::{layer_accounts, screened_result, tool_verdict};
 use crate::report::statement::{self, Statement};
 use crate::report::{two_decimals, CROSSES_WATER};
 use crate::screen::{FindingVerdict, ParcelResult, Screening, Verdict};
@@ -741,10 +741,7 @@ fn decisions_section(doc: &mut Doc, plan: &LoadedPlan, case: &CaseInReport, scre
         .decisions
         .iter()
         .map(|d| {
-            let result = screening
-                .screened()
-                .find(|(p, _)| p.id == d.body.parcel)
-                .map(|(_, r)| r);
+            let result = screened_result(screening, &d.body.parcel);
             vec![
                 d.body.parcel.clone(),
                 d.body
