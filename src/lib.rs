@@ -9,6 +9,7 @@
 
 pub mod admission;
 pub mod atomic;
+pub mod basemap;
 pub mod catalog;
 pub mod clip;
 pub mod crs;
@@ -30,6 +31,7 @@ mod rtree;
 pub mod sample;
 pub mod screen;
 pub mod style;
+pub mod user_folders;
 
 /// The desktop viewer: a thin egui shell over the core above.
 #[cfg(feature = "viewer")]

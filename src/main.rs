@@ -116,6 +116,14 @@ struct ViewArgs {
     /// files unless --parcels are given.
     #[arg(long, value_name = "NUMBER")]
     case: Option<String>,
+    /// The basemap for this run: none, tianditu-vec, tianditu-img (key in
+    /// the settings or TIANDITU_TK), an XYZ/WMTS URL template, an MBTiles
+    /// file or a {z}/{x}/{y} tile folder [default: as set in View → Basemap…].
+    #[arg(long, value_name = "BASEMAP", value_parser = redline::basemap::BasemapChoice::parse)]
+    basemap: Option<redline::basemap::BasemapChoice>,
+    /// How strongly the basemap shows, from 0.1 to 1 [default: as set in View → Basemap…].
+    #[arg(long, value_name = "0.1-1")]
+    basemap_opacity: Option<f32>,
 }
 
 #[derive(Subcommand)]
@@ -183,6 +191,8 @@ fn main() -> ExitCode {
                     bench_frames: None,
                     db: None,
                     case: None,
+                    basemap: None,
+                    basemap_opacity: None,
                 },
                 process_start,
             )
@@ -208,6 +218,8 @@ fn view(args: ViewArgs, process_start: Instant) -> Result<ExitCode, Error> {
         process_start: Some(process_start),
         db: args.db,
         case: args.case,
+        basemap: args.basemap,
+        basemap_opacity: args.basemap_opacity.map(|o| o.clamp(0.1, 1.0)),
     })
     .map_err(Error::Usage)?;
     Ok(ExitCode::SUCCESS)

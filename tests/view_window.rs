@@ -2,8 +2,15 @@
 //! plan with a conflict parcel selected and renders it to a PNG.
 #![cfg(feature = "viewer")]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::tiles::{sample_tiles, tile_color, write_mbtiles, EDGE};
+use geo::Coord;
+use redline::basemap::grid::{lonlat_from_tile, zoom_for, Reprojection};
+use redline::crs::Crs;
 
 /// `redline ARGS` in a window under Xvfb, started in the checkout, with
 /// `dir` as its home: its runtime dir, its saved settings and its copy of
@@ -196,4 +203,150 @@ fn the_frame_benchmark_flies_over_the_sample_plan_and_prints_its_table() {
             "{line}"
         );
     }
+}
+
+/// What `--screenshot` says of the map in its picture.
+struct ShownMap {
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+    centre: Coord,
+    m_per_px: f64,
+}
+
+fn shown_map(stdout: &str) -> ShownMap {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("redline: screenshot"))
+        .unwrap_or_else(|| panic!("no screenshot line in {stdout}"));
+    let numbers: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // …map at (L, T) W×H px, centre E x N y, m m/px (EPSG:4544)
+    let n = numbers.len();
+    ShownMap {
+        left: numbers[n - 8],
+        top: numbers[n - 7],
+        width: numbers[n - 6],
+        height: numbers[n - 5],
+        centre: Coord {
+            x: numbers[n - 4],
+            y: numbers[n - 3],
+        },
+        m_per_px: numbers[n - 2],
+    }
+}
+
+impl ShownMap {
+    /// The picture's pixel showing a working-CRS point.
+    fn pixel(&self, working: Coord) -> (f64, f64) {
+        (
+            self.left + self.width / 2.0 + (working.x - self.centre.x) / self.m_per_px,
+            self.top + self.height / 2.0 - (working.y - self.centre.y) / self.m_per_px,
+        )
+    }
+
+    fn holds(&self, (x, y): (f64, f64), margin: f64) -> bool {
+        x > self.left + margin
+            && y > self.top + margin
+            && x < self.left + self.width - margin
+            && y < self.top + self.height - margin
+    }
+}
+
+fn read_png(path: &Path) -> image::RgbaImage {
+    image::open(path).unwrap().to_rgba8()
+}
+
+#[test]
+fn an_offline_basemap_lies_under_the_plan_where_its_tiles_are_in_the_plans_crs() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("底图.mbtiles");
+    write_mbtiles(
+        &package,
+        &sample_tiles(&[9, 10, 11, 12, 13]),
+        "测试底图 redline tests",
+    );
+    let shot = dir.path().join("shot.png");
+    let mut args: Vec<&std::ffi::OsStr> = ["view", "--basemap-opacity", "1", "--basemap"]
+        .map(std::ffi::OsStr::new)
+        .to_vec();
+    args.push(package.as_os_str());
+    args.push("--screenshot".as_ref());
+    args.push(shot.as_os_str());
+    let Some(output) = under_xvfb(dir.path(), &args) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let map = shown_map(&stdout);
+    let image = read_png(&shot);
+    let projection = Reprojection::new(&Crs::from_epsg(4544).unwrap()).unwrap();
+    let centre = projection.lonlat(map.centre).unwrap();
+    let z = zoom_for(map.m_per_px, centre.y, 9, 13);
+    let rgb = |(x, y): (f64, f64)| {
+        let p = image.get_pixel(x.round() as u32, y.round() as u32).0;
+        [p[0], p[1], p[2]]
+    };
+    let near = |a: [u8; 3], b: [u8; 3], by: u8| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= by);
+
+    let (mut probes, mut matched, mut edges, mut edges_found) = (0, 0, 0, 0);
+    for tile in sample_tiles(&[z]) {
+        let at = |u: f64, v: f64| {
+            let lonlat = lonlat_from_tile(
+                Coord {
+                    x: f64::from(tile.x) + u,
+                    y: f64::from(tile.y) + v,
+                },
+                z,
+            );
+            map.pixel(projection.working(lonlat).unwrap())
+        };
+        let middle = at(0.5, 0.5);
+        if !map.holds(middle, 10.0) {
+            continue;
+        }
+        probes += 1;
+        let seen = rgb(middle);
+        if !near(seen, tile_color(tile), 3) {
+            // Under a zone's fill: never another tile's colour.
+            for other in sample_tiles(&[z]).iter().filter(|t| **t != tile) {
+                assert!(
+                    !near(seen, tile_color(*other), 1) || tile_color(*other) == tile_color(tile),
+                    "tile {tile}'s middle shows tile {other}'s colour"
+                );
+            }
+            continue;
+        }
+        matched += 1;
+        // The tile's west edge, a quarter down: its dark line starts
+        // within a pixel of where the exact reprojection puts it.
+        let (ex, ey) = at(0.0, 0.25);
+        if !map.holds((ex, ey), 10.0) {
+            continue;
+        }
+        edges += 1;
+        let found = (-1..=1).any(|dx| near(rgb((ex + f64::from(dx), ey)), EDGE, 30));
+        if found {
+            edges_found += 1;
+        }
+    }
+    assert!(
+        probes >= 2,
+        "only {probes} tiles in view at z={z}: {stdout}"
+    );
+    assert!(
+        matched * 2 >= probes,
+        "{matched} of {probes} tiles show their colour where they should: {stdout}"
+    );
+    assert!(
+        edges >= 1 && edges_found * 5 >= edges * 4,
+        "{edges_found} of {edges} tile edges within a pixel: {stdout}"
+    );
 }

@@ -697,3 +697,81 @@ fn a_project_typed_in_the_detail_meets_its_admission_clauses_at_once() {
     );
     assert_eq!(harness.state().parcels.screening.outcomes.len(), 32);
 }
+
+/// The sample plan, no parcels, on `basemap`; the frames run until `done`
+/// holds of the messages (a fetching thread answers in real time).
+fn basemap_viewer(
+    basemap: redline::basemap::BasemapChoice,
+    done: impl Fn(&[String]) -> bool,
+) -> Harness<'static, RedlineApp> {
+    let mut harness = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .build_eframe(move |cc| {
+            RedlineApp::new(
+                cc,
+                ViewOptions {
+                    catalog: "layers/catalog.toml".into(),
+                    db: Some(
+                        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-cases.sqlite"),
+                    ),
+                    basemap: Some(basemap),
+                    ..ViewOptions::default()
+                },
+            )
+        });
+    let ctx = harness.ctx.clone();
+    harness.state_mut().wait_for_jobs(&ctx);
+    let started = std::time::Instant::now();
+    while !done(&harness.state().messages) && started.elapsed().as_secs() < 20 {
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    harness
+}
+
+#[test]
+fn a_basemap_that_cannot_be_had_is_said_once_and_the_map_works_on() {
+    // A port nothing listens on: no network, as in an isolated 内网.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let service = redline::basemap::BasemapChoice::parse(&format!(
+        "http://127.0.0.1:{closed}/{{z}}/{{x}}/{{y}}.png"
+    ))
+    .unwrap();
+    let said = |messages: &[String]| messages.iter().filter(|m| m.contains("无法连接")).count();
+    let mut harness = basemap_viewer(service, |m| said(m) > 0);
+    // Panned and zoomed: more tiles fail, nothing more is said.
+    for _ in 0..3 {
+        harness.state_mut().view.as_mut().unwrap().m_per_px /= 2.0;
+        harness.run_steps(5);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    harness.run_steps(5);
+    let app = harness.state();
+    assert_eq!(said(&app.messages), 1, "{:?}", app.messages);
+    assert!(app.messages.iter().any(|m| m.contains("地图照常使用")));
+    assert!(!app.drawn_layers.is_empty(), "the plan is not drawn");
+    assert!(shows(&harness, "生态保护红线"));
+
+    // 天地图 without a key: where to give one, said once.
+    if std::env::var_os(redline::basemap::TIANDITU_KEY_VAR).is_none() {
+        let key = |messages: &[String]| {
+            messages
+                .iter()
+                .filter(|m| m.contains(redline::basemap::TIANDITU_KEY_VAR))
+                .count()
+        };
+        let harness = basemap_viewer(redline::basemap::BasemapChoice::TiandituVector, |m| {
+            key(m) > 0
+        });
+        assert_eq!(
+            key(&harness.state().messages),
+            1,
+            "{:?}",
+            harness.state().messages
+        );
+    }
+}

@@ -108,6 +108,12 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     }
     app.view = Some(view);
 
+    // Under everything: the basemap.
+    if let Some(basemap) = &mut app.basemap {
+        let opacity = app.basemap_settings.opacity;
+        let said = basemap.paint(ui.ctx(), &painter, canvas, &view, opacity);
+        app.messages.extend(said);
+    }
     let map = MapPainter::new(&painter, canvas, &view, &plan.frame);
     if let Some(boundary) = &plan.boundary {
         map.outline(
@@ -211,6 +217,9 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     draw_tool_points(app, &map, &view, hover);
     draw_tool_hint(app, &painter, canvas);
     draw_scale_and_north(&painter, canvas, view.m_per_px, INK);
+    if let Some(basemap) = &app.basemap {
+        super::basemap::draw_attribution(&painter, canvas, &basemap.basemap.attribution);
+    }
 }
 
 /// Below this size on screen (when few are in view) a parcel is drawn with

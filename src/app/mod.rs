@@ -2,6 +2,8 @@
 //! number it shows comes from the core; it runs core work on worker threads
 //! and only draws and reacts to the user here.
 
+mod basemap;
+mod basemap_panel;
 mod bench;
 mod canvas;
 mod case_panel;
@@ -67,6 +69,11 @@ pub struct ViewOptions {
     /// Open this case (its 受理编号) in the case window; its parcel files
     /// are screened when `parcels` is empty.
     pub case: Option<String>,
+    /// The basemap for this run (as `--basemap` reads it), instead of the
+    /// one in the settings.
+    pub basemap: Option<crate::basemap::BasemapChoice>,
+    /// Its opacity for this run.
+    pub basemap_opacity: Option<f32>,
 }
 
 /// What a benchmark run hands back to `run`: its table, or why it has none.
@@ -128,6 +135,7 @@ struct Remembered {
     /// The operator the reports name, as last typed.
     operator: String,
     area_unit: AreaUnit,
+    basemap: basemap::BasemapSettings,
 }
 
 /// How many plans the File menu lists as recent.
@@ -399,6 +407,11 @@ pub struct RedlineApp {
     pub selection_setbacks: Vec<(Coord, Coord, f64)>,
     /// Fit the map to this box on the next frame (only the canvas knows its size).
     pub fit_to: Option<geo::Rect>,
+    pub basemap_settings: basemap::BasemapSettings,
+    /// The basemap under the map, once the plan's CRS is known.
+    pub basemap: Option<basemap::BasemapLayer>,
+    /// The basemap window, while open.
+    pub basemap_form: Option<basemap_panel::BasemapForm>,
 }
 
 impl RedlineApp {
@@ -476,6 +489,15 @@ impl RedlineApp {
             fit_to: None,
             selection_overlaps: Vec::new(),
             selection_setbacks: Vec::new(),
+            basemap_settings: basemap::BasemapSettings {
+                choice: options.basemap.unwrap_or(remembered.basemap.choice.clone()),
+                opacity: options
+                    .basemap_opacity
+                    .unwrap_or(remembered.basemap.opacity),
+                ..remembered.basemap
+            },
+            basemap: None,
+            basemap_form: None,
         };
         if let Some(number) = options.case {
             app.case.shown = true;
@@ -493,6 +515,27 @@ impl RedlineApp {
         // they would delay the plan, the first picture, on two cores.
         app.jobs.push(Job::load_plan(&cc.egui_ctx, options.catalog));
         app
+    }
+
+    /// Opens the basemap the settings name under the plan's CRS; says why
+    /// not in the messages (the map works on without one).
+    pub fn open_basemap(&mut self, ctx: &Context) {
+        self.basemap = None;
+        let Some(plan) = &self.plan else { return };
+        let opened = crate::basemap::Basemap::open(
+            &self.basemap_settings.choice,
+            &self.basemap_settings.access(),
+        )
+        .and_then(|b| {
+            b.map(|b| basemap::BasemapLayer::new(ctx, b, &plan.plan.catalog.working_crs))
+                .transpose()
+        });
+        match opened {
+            Ok(layer) => self.basemap = layer,
+            Err(e) => self.messages.push(format!(
+                "底图 basemap: {e}；地图照常使用，无底图 the map works on without it"
+            )),
+        }
     }
 
     pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
@@ -545,6 +588,7 @@ impl RedlineApp {
                     self.messages.push(problem.to_string());
                 }
                 self.plan = Some(plan);
+                self.open_basemap(ctx);
                 let path = std::path::absolute(&self.plan_path).unwrap_or(self.plan_path.clone());
                 self.recent_plans.retain(|p| *p != path);
                 self.recent_plans.insert(0, path);
@@ -944,6 +988,10 @@ impl RedlineApp {
         let recorder = self.recorder();
         let case = self.case_in_report();
         let screening_seq = self.case.last_screening.as_ref().map(|r| r.seq);
+        let basemap_in_report = self
+            .basemap
+            .as_ref()
+            .map(|b| b.in_report(self.basemap_settings.opacity));
         self.jobs.push(Job::write(ctx, move || {
             let bytes = match kind {
                 Export::FindingsCsv => {
@@ -965,6 +1013,7 @@ impl RedlineApp {
                             .map_err(|e| e.to_string())?,
                         sketches: sketch_inputs(&screening),
                         case,
+                        basemap: basemap_in_report,
                     };
                     pdf::render(&plan.plan, &plan.index, &screening, &meta)?
                 }
@@ -1069,6 +1118,7 @@ impl RedlineApp {
             recent_plans: self.recent_plans.clone(),
             operator: self.operator.clone(),
             area_unit: self.area_unit,
+            basemap: self.basemap_settings.clone(),
         }
     }
 
@@ -1078,6 +1128,9 @@ impl RedlineApp {
             return;
         };
         if self.is_busy() || self.plan.is_none() {
+            return;
+        }
+        if self.basemap.as_ref().is_some_and(|b| b.loading()) {
             return;
         }
         // The outcome is reported by `run` once the window has closed.
@@ -1093,6 +1146,23 @@ impl RedlineApp {
         }
         if !self.shot_requested {
             self.shot_requested = true;
+            // Where the map is in the picture and what it shows: what a
+            // reader of the picture (or a test) places coordinates by.
+            if let (Some(view), Some(plan)) = (&self.view, &self.plan) {
+                let (rect, ppp) = (self.map_rect, ctx.pixels_per_point());
+                println!(
+                    "redline: screenshot {}: map at ({:.0}, {:.0}) {:.0}×{:.0} px, centre E {:.3} N {:.3}, {:.6} m/px ({})",
+                    path.display(),
+                    rect.left() * ppp,
+                    rect.top() * ppp,
+                    rect.width() * ppp,
+                    rect.height() * ppp,
+                    view.center.x,
+                    view.center.y,
+                    view.m_per_px / f64::from(ppp),
+                    plan.plan.catalog.working_crs
+                );
+            }
             let inputs = self.inputs();
             let result = self.shot_result.clone();
             let repaint = ctx.clone();

@@ -114,6 +114,10 @@ pub fn menu_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 }
             });
             ui.menu_button(app.tr("视图", "View"), |ui| {
+                if ui.button(app.tr("底图…", "Basemap…")).clicked() {
+                    ui.close();
+                    app.basemap_form = Some(super::basemap_panel::BasemapForm::of(app));
+                }
                 if ui
                     .button(app.tr("缩放至规划范围", "Zoom to plan"))
                     .clicked()
@@ -1181,6 +1185,7 @@ fn project_ui(
 /// and scrolls rather than growing over the map.
 pub fn windows_ui(app: &mut RedlineApp, ctx: &egui::Context) {
     operator_prompt_ui(app, ctx);
+    super::basemap_panel::basemap_window_ui(app, ctx);
     super::case_panel::case_window_ui(app, ctx);
     export_form_ui(app, ctx);
     let map = if app.map_rect.is_positive() {

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 
 use redline::atomic::{check_output, write_atomically, write_failed, AtomicFile};
+use redline::basemap::grid::Reprojection;
+use redline::basemap::{default_cache, Access, Basemap, BasemapChoice};
 use redline::catalog::Catalog;
 use redline::error::{Error, Problem};
 use redline::index::ZoneIndex;
@@ -24,8 +26,8 @@ use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::gpkg::findings_gpkg;
 use redline::report::meta::{
-    default_operator, hash_inputs, inputs, sha256_hex, CaseInReport, HashedInput, ReportMeta,
-    ReportTime,
+    default_operator, hash_inputs, inputs, sha256_hex, BasemapInReport, CaseInReport, HashedInput,
+    ReportMeta, ReportTime,
 };
 use redline::report::{input_files, pdf, write_report, xlsx};
 use redline::screen::{ParcelOutcome, Screening, Verdict};
@@ -98,6 +100,15 @@ pub struct ScreenArgs {
     /// Replace an existing PDF report.
     #[arg(long)]
     pub force: bool,
+    /// A basemap under the PDF's maps: an MBTiles file, a {z}/{x}/{y} tile
+    /// folder, or tianditu-vec, tianditu-img or a tile URL template, whose
+    /// tiles come from the viewer's cache only (a report never waits on a
+    /// service).
+    #[arg(long, value_name = "BASEMAP", value_parser = BasemapChoice::parse)]
+    pub basemap: Option<BasemapChoice>,
+    /// How strongly the basemap shows under the maps, from 0.1 to 1.
+    #[arg(long, value_name = "0.1-1", default_value_t = 0.6)]
+    pub basemap_opacity: f32,
     /// Exit with code 3 when any parcel has this verdict or worse; a parcel
     /// outside the plan area (outside) or not screened (error) is worse than any.
     #[arg(long, value_enum, value_name = "VERDICT")]
@@ -150,6 +161,7 @@ pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
     }
     let input_paths = input_files(&plan, &parcel_paths(&args));
     let report_time = refuse_outputs(&args, &input_paths)?;
+    let basemap = report_basemap(&args, &plan)?;
     let loaded_plan = Instant::now();
     let index = ZoneIndex::build(&plan.zone_layers());
     let indexed = Instant::now();
@@ -192,6 +204,7 @@ pub fn run(mut args: ScreenArgs) -> Result<ExitCode, Error> {
         operator: &operator,
         inputs: &hashed_inputs,
         case: case_in_report,
+        basemap,
     };
     write_whole_outputs(&plan, &index, &streamed.kept, &args, &input_paths, &report)?;
     let written = Instant::now();
@@ -284,6 +297,41 @@ struct Report<'a> {
     operator: &'a str,
     inputs: &'a [HashedInput],
     case: Option<CaseInReport>,
+    basemap: Option<BasemapInReport>,
+}
+
+/// The basemap `--basemap` names, opened before any work is done.
+fn report_basemap(args: &ScreenArgs, plan: &LoadedPlan) -> Result<Option<BasemapInReport>, Error> {
+    let Some(choice) = &args.basemap else {
+        return Ok(None);
+    };
+    if args.pdf.is_none() {
+        return Err(Error::Usage(
+            "--basemap is printed under the PDF report's maps: give --pdf FILE too".to_string(),
+        ));
+    }
+    if !(0.1..=1.0).contains(&args.basemap_opacity) {
+        return Err(Error::Usage(format!(
+            "--basemap-opacity {} is not between 0.1 and 1",
+            args.basemap_opacity
+        )));
+    }
+    let access = Access {
+        cache: default_cache(),
+        ..Access::default()
+    };
+    let basemap =
+        Basemap::open(choice, &access).map_err(|e| Error::Usage(format!("--basemap: {e}")))?;
+    let Some(basemap) = basemap else {
+        return Ok(None);
+    };
+    let projection = Reprojection::new(&plan.catalog.working_crs)
+        .map_err(|e| Error::Usage(format!("--basemap: {e}")))?;
+    Ok(Some(BasemapInReport {
+        basemap: std::sync::Arc::new(basemap),
+        projection,
+        opacity: args.basemap_opacity,
+    }))
 }
 
 /// Records the screening, its parcels' results and the outputs written,
@@ -538,6 +586,7 @@ fn write_whole_outputs(
             inputs: report.inputs.to_vec(),
             sketches: Vec::new(),
             case: report.case.clone(),
+            basemap: report.basemap.clone(),
         };
         let bytes = pdf::render(plan, index, screening, &meta).map_err(output_error(path))?;
         write_report(path, input_paths, &bytes, args.force)?;

@@ -262,21 +262,7 @@ pub fn default_path() -> Result<PathBuf, Error> {
     if let Some(path) = std::env::var_os("REDLINE_DB").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let env_dir = |name: &str| {
-        std::env::var_os(name)
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
-    let dir = if cfg!(windows) {
-        env_dir("APPDATA").map(|p| p.join("redline").join("data"))
-    } else if cfg!(target_os = "macos") {
-        std::env::home_dir().map(|p| p.join("Library/Application Support/redline"))
-    } else {
-        env_dir("XDG_DATA_HOME")
-            .or_else(|| std::env::home_dir().map(|p| p.join(".local").join("share")))
-            .map(|p| p.join("redline"))
-    };
-    let dir = dir.ok_or_else(|| {
+    let dir = crate::user_folders::data_dir().ok_or_else(|| {
         Error::Usage(
             "no user data folder to keep the case record in (HOME is not set): give one with --db FILE or REDLINE_DB".to_string(),
         )

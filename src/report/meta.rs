@@ -119,6 +119,29 @@ pub struct ReportMeta {
     pub sketches: Vec<SketchInput>,
     /// The case screened, with the officer decisions that stand on it.
     pub case: Option<CaseInReport>,
+    /// The basemap printed under the maps, when one is configured.
+    pub basemap: Option<BasemapInReport>,
+}
+
+/// A basemap as a report prints it: its tiles at hand (cache, package),
+/// faded to `opacity` over the paper.
+#[derive(Clone)]
+pub struct BasemapInReport {
+    pub basemap: std::sync::Arc<crate::basemap::Basemap>,
+    pub projection: crate::basemap::grid::Reprojection,
+    pub opacity: f32,
+}
+
+impl std::fmt::Debug for BasemapInReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} at {}", self.basemap, self.opacity)
+    }
+}
+
+impl PartialEq for BasemapInReport {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.basemap, &other.basemap) && self.opacity == other.opacity
+    }
 }
 
 /// A case as a report shows it: its particulars, and the decisions that

@@ -1,6 +1,8 @@
 //! Builders for small plans and parcel files written to a temporary folder.
 #![allow(dead_code)]
 
+pub mod tiles;
+
 use std::path::{Path, PathBuf};
 
 use redline::catalog::Catalog;

@@ -79,6 +79,14 @@ pub enum Op {
     },
     /// Until the matching `Unclip`, draw only inside `path` (even-odd).
     Clip(PathData),
+    /// A JPEG filling the rectangle at `x`, `y` (top left), `w` × `h`.
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        jpeg: std::sync::Arc<Vec<u8>>,
+    },
     Unclip,
 }
 
@@ -418,5 +426,13 @@ fn draw(surface: &mut krilla::surface::Surface, fonts: &Fonts, op: &Op) {
             }
         }
         Op::Unclip => surface.pop(),
+        Op::Image { x, y, w, h, jpeg } => {
+            let image = krilla::image::Image::from_jpeg(jpeg.clone().into(), true);
+            if let (Ok(image), Some(size)) = (image, krilla::geom::Size::from_wh(*w, *h)) {
+                surface.push_transform(&krilla::geom::Transform::from_translate(*x, *y));
+                surface.draw_image(image, size);
+                surface.pop();
+            }
+        }
     }
 }

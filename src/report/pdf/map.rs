@@ -3,7 +3,9 @@
 //! shortest line to the water; the first page's overview shows the plan
 //! area with every parcel in its verdict's colour. Both have a scale bar, a
 //! north arrow, working-CRS coordinates on the frame and a legend — all
-//! vector graphics.
+//! vector graphics, over the basemap when one is configured (its tiles
+//! composed into one picture per map at print resolution, see
+//! [`crate::basemap::compose`]).
 //!
 //! Zones are cut to a little more than the frame with exact rectangle
 //! clipping (cheap, and keeps the PDF small) and then clipped by the frame,
@@ -21,6 +23,7 @@ use crate::geometry::Shape;
 use crate::index::ZoneIndex;
 use crate::io::Feature;
 use crate::plan::LoadedPlan;
+use crate::report::meta::BasemapInReport;
 use crate::report::water_distance;
 use crate::screen::{ParcelResult, Screening, Verdict};
 use crate::style::{verdict_rgb, LayerStyle};
@@ -158,6 +161,7 @@ pub fn map_figure(
     parcel: &Feature,
     result: &ParcelResult,
     frame_h: f32,
+    basemap: Option<&BasemapInReport>,
 ) {
     let Shape::Area(parcel_shape) = &parcel.shape else {
         return;
@@ -191,8 +195,7 @@ pub fn map_figure(
     let margin = ((max.x - min.x).max(max.y - min.y) * 0.35).max(80.0);
     let projector = Projector::fit(doc, min, max, margin, frame_h);
     let frame = projector.frame;
-    let frame_path = PathData::rect(frame.0, frame.1, frame.2, frame.3);
-    doc.push(Op::Clip(frame_path.clone()));
+    let frame_path = open_frame(doc, &projector, basemap);
     let mut legend = draw_layers(doc, plan, &projector, true);
 
     // The overlaps, hatched, and the shortest lines to the water.
@@ -244,7 +247,7 @@ pub fn map_figure(
         });
         doc.text(mx, my, size, SETBACK_LINE, &label);
     }
-    close_frame(doc, &projector, frame_path, plan);
+    close_frame(doc, &projector, frame_path, plan, basemap);
 
     legend.insert(0, (Swatch::Parcel, format!("地块 {}", parcel.id)));
     if any_overlap {
@@ -379,7 +382,13 @@ const MIN_PARCEL_PT: f32 = 4.0;
 /// area, its layers and boundary, and every screened parcel in its
 /// verdict's colour (labelled when few), so the reader sees the whole
 /// before the details.
-pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, frame_h: f32) {
+pub fn overview_figure(
+    doc: &mut Doc,
+    plan: &LoadedPlan,
+    screening: &Screening,
+    frame_h: f32,
+    basemap: Option<&BasemapInReport>,
+) {
     let Some(area) = plan.area() else {
         return;
     };
@@ -387,8 +396,7 @@ pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, 
     let margin = extent.width().max(extent.height()) * 0.03;
     let projector = Projector::fit(doc, extent.min(), extent.max(), margin, frame_h);
     let frame = projector.frame;
-    let frame_path = PathData::rect(frame.0, frame.1, frame.2, frame.3);
-    doc.push(Op::Clip(frame_path.clone()));
+    let frame_path = open_frame(doc, &projector, basemap);
     let mut legend = draw_layers(doc, plan, &projector, false);
     if let Some(boundary) = &plan.boundary {
         for feature in &boundary.features {
@@ -460,7 +468,7 @@ pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, 
             verdicts.push(result.verdict);
         }
     }
-    close_frame(doc, &projector, frame_path, plan);
+    close_frame(doc, &projector, frame_path, plan, basemap);
     verdicts.sort_by_key(|v| std::cmp::Reverse(*v));
     let parcel_entries = verdicts.iter().map(|v| {
         let [r, g, b] = verdict_rgb(*v);
@@ -488,9 +496,68 @@ pub fn overview_figure(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, 
     draw_legend(doc, &legend);
 }
 
-/// Ends drawing inside the frame: its border, the working-CRS coordinates
-/// on it, the scale bar and the north arrow.
-fn close_frame(doc: &mut Doc, projector: &Projector, frame_path: PathData, plan: &LoadedPlan) {
+/// Print resolution of a map's basemap.
+const BASEMAP_DPI: f32 = 200.0;
+
+/// Begins drawing inside the frame (clipped to it), on the basemap when
+/// one is configured and its tiles are at hand; the frame's outline.
+fn open_frame(doc: &mut Doc, projector: &Projector, basemap: Option<&BasemapInReport>) -> PathData {
+    let (x, y, w, h) = projector.frame;
+    let frame_path = PathData::rect(x, y, w, h);
+    doc.push(Op::Clip(frame_path.clone()));
+    let Some(basemap) = basemap else {
+        return frame_path;
+    };
+    let px = |points: f32| (points / 72.0 * BASEMAP_DPI).round().max(1.0) as u32;
+    let composed = crate::basemap::compose::compose(
+        &basemap.basemap,
+        projector.extent,
+        (px(w), px(h)),
+        &basemap.projection,
+        basemap.opacity,
+        false,
+    );
+    if let Ok(Some(composed)) = composed {
+        let mut jpeg = Vec::new();
+        let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .encode_image(&composed.image);
+        if encoded.is_ok() {
+            doc.push(Op::Image {
+                x,
+                y,
+                w,
+                h,
+                jpeg: std::sync::Arc::new(jpeg),
+            });
+        }
+    }
+    frame_path
+}
+
+/// Ends drawing inside the frame: the basemap's attribution, the frame's
+/// border, the working-CRS coordinates on it, the scale bar and the north arrow.
+fn close_frame(
+    doc: &mut Doc,
+    projector: &Projector,
+    frame_path: PathData,
+    plan: &LoadedPlan,
+    basemap: Option<&BasemapInReport>,
+) {
+    if let Some(text) = basemap
+        .map(|b| b.basemap.attribution.as_str())
+        .filter(|t| !t.is_empty())
+    {
+        let size = 6.0;
+        let (x, y, w, h) = projector.frame;
+        let width = doc.fonts.width(text, size);
+        let (tx, ty) = (x + w - width - 3.0, y + h - 3.0);
+        doc.push(Op::Fill {
+            path: PathData::rect(tx - 1.5, ty - size, width + 3.0, size * 1.35),
+            color: Color(255, 255, 255),
+            opacity: 0.8,
+        });
+        doc.text(tx, ty, size, Color(60, 60, 60), text);
+    }
     doc.push(Op::Unclip);
     doc.push(Op::Stroke {
         path: frame_path,

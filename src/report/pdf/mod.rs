@@ -22,7 +22,7 @@ use crate::plan::LoadedPlan;
 use crate::project::Project;
 use crate::record::entries::Recorded;
 use crate::record::{DecisionRecord, Ruling};
-use crate::report::meta::{CaseInReport, ReportMeta};
+use crate::report::meta::{BasemapInReport, CaseInReport, ReportMeta};
 use crate::report::rows::{layer_accounts, screened_result, tool_verdict};
 use crate::report::statement::{self, Statement};
 use crate::report::{two_decimals, CROSSES_WATER};
@@ -69,7 +69,14 @@ pub fn render(
         .collect();
     sections.sort_by_key(|(_, r)| std::cmp::Reverse(r.verdict));
     for (number, (parcel, result)) in sections.iter().enumerate() {
-        parcel_section(&mut doc, plan, index, number + 1, parcel, result);
+        parcel_section(
+            &mut doc,
+            plan,
+            index,
+            number + 1,
+            (parcel, result),
+            meta.basemap.as_ref(),
+        );
         decisions_beside(&mut doc, plan, meta, parcel, result);
     }
     if let Some(case) = &meta.case {
@@ -148,7 +155,31 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
         cells(["报告时间", &meta.time.display_zh()]),
         cells(["操作人", &meta.operator]),
         cells(["工具版本", &format!("redline {}", meta.tool_version)]),
-        cells(["工作坐标系", &format!("{}（所有面积、距离均在此投影坐标系中计算）", plan.catalog.working_crs)]),
+        cells([
+            "工作坐标系",
+            &format!(
+                "{}（所有面积、距离均在此投影坐标系中计算）",
+                plan.catalog.working_crs
+            ),
+        ]),
+    ]);
+    if let Some(basemap) = &meta.basemap {
+        let b = &basemap.basemap;
+        let date = match &b.date {
+            Some(date) => format!("瓦片日期 {date}"),
+            None => "瓦片取自本机缓存，获取于报告时间之前".to_string(),
+        };
+        rows.push(cells([
+            "底图",
+            &format!(
+                "{}（{date}）{}；按原网格重投影至工作坐标系，以 {:.0}% 浓度印于总览图与各地块图之下，仅用本机已有的瓦片（缓存或离线瓦片包），无瓦片之处留白。底图仅供定位，不参与任何计算。",
+                b.name,
+                if b.attribution.is_empty() { String::new() } else { format!("，{}", b.attribution) },
+                basemap.opacity * 100.0
+            ),
+        ]));
+    }
+    rows.extend([
         cells(["筛查地块", &{
             let sketched = match meta.sketches.len() {
                 0 => String::new(),
@@ -186,7 +217,7 @@ fn front_page(doc: &mut Doc, plan: &LoadedPlan, screening: &Screening, meta: &Re
     table(doc, &two, &rows, 8.5, CONTENT_W);
 
     doc.heading("总览图", 12.0);
-    map::overview_figure(doc, plan, screening, 240.0);
+    map::overview_figure(doc, plan, screening, 240.0, meta.basemap.as_ref());
 
     doc.heading("一、筛查结论汇总", 12.0);
     let count_rows: Vec<Vec<String>> = Verdict::WORST_FIRST
@@ -369,8 +400,8 @@ fn parcel_section(
     plan: &LoadedPlan,
     index: &ZoneIndex,
     number: usize,
-    parcel: &Feature,
-    result: &ParcelResult,
+    (parcel, result): (&Feature, &ParcelResult),
+    basemap: Option<&BasemapInReport>,
 ) {
     doc.new_page();
     let title = if number == 1 {
@@ -396,7 +427,7 @@ fn parcel_section(
     );
     doc.paragraph(&line, size, verdict_color(result.verdict), 0.0);
     doc.gap(4.0);
-    map::map_figure(doc, plan, index, parcel, result, 300.0);
+    map::map_figure(doc, plan, index, parcel, result, 300.0, basemap);
     doc.gap(6.0);
 
     let mut findings: Vec<_> = result.findings.iter().collect();
