@@ -3,6 +3,10 @@
 //! findings, hide a layer, switch the language.
 #![cfg(feature = "viewer")]
 
+mod common;
+
+use common::pdf_text;
+use common::tiles::{sample_tiles, write_mbtiles};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use redline::app::dialogs::ExportForm;
@@ -753,6 +757,10 @@ fn a_basemap_that_cannot_be_had_is_said_once_and_the_map_works_on() {
     let app = harness.state();
     assert_eq!(said(&app.messages), 1, "{:?}", app.messages);
     assert!(app.messages.iter().any(|m| m.contains("地图照常使用")));
+    assert!(app
+        .basemap_problem
+        .as_deref()
+        .is_some_and(|p| p.contains("无法连接")));
     assert!(!app.drawn_layers.is_empty(), "the plan is not drawn");
     assert!(shows(&harness, "生态保护红线"));
 
@@ -774,4 +782,48 @@ fn a_basemap_that_cannot_be_had_is_said_once_and_the_map_works_on() {
             harness.state().messages
         );
     }
+}
+
+#[test]
+fn a_viewer_pdf_prints_the_viewers_basemap_and_never_its_key() {
+    let mut harness = sample_viewer();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = harness.ctx.clone();
+    let time = ReportTime::parse("2026-12-03 10:00").unwrap();
+    let export = |harness: &mut Harness<'static, RedlineApp>, name: &str| {
+        let path = dir.path().join(name);
+        let app = harness.state_mut();
+        app.export(&ctx, Export::Pdf, path.clone(), time);
+        app.wait_for_jobs(&ctx);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{e}: {:?}", app.messages))
+    };
+
+    // 天地图 with a key: named in the report, the key nowhere.
+    let app = harness.state_mut();
+    app.basemap_settings.choice = redline::basemap::BasemapChoice::TiandituVector;
+    app.basemap_settings.tianditu_key = "0123456789abcdef0123".to_string();
+    app.open_basemap(&ctx);
+    assert!(app.basemap.is_some(), "{:?}", app.messages);
+    harness.run_steps(2);
+    let bytes = export(&mut harness, "tianditu.pdf");
+    let text = pdf_text(&bytes);
+    assert!(text.contains("天地图 矢量"), "no basemap stated");
+    assert!(!String::from_utf8_lossy(&bytes).contains("0123456789abcdef0123"));
+    assert!(!text.contains("0123456789abcdef0123"));
+
+    // An offline package: every map stands on its tiles.
+    let package = dir.path().join("city.mbtiles");
+    write_mbtiles(&package, &sample_tiles(&[10, 11, 12, 13]), "测试底图");
+    let app = harness.state_mut();
+    app.basemap_settings.choice = redline::basemap::BasemapChoice::Offline { path: package };
+    app.open_basemap(&ctx);
+    let bytes = export(&mut harness, "offline.pdf");
+    let document = lopdf::Document::load_mem(&bytes).unwrap();
+    let with_pictures = document
+        .get_pages()
+        .values()
+        .filter(|page| !document.get_page_images(**page).unwrap().is_empty())
+        .count();
+    assert!(with_pictures > 10, "{with_pictures} pages with a basemap");
+    assert!(pdf_text(&bytes).contains("离线瓦片 city.mbtiles"));
 }

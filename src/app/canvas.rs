@@ -112,6 +112,9 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     if let Some(basemap) = &mut app.basemap {
         let opacity = app.basemap_settings.opacity;
         let said = basemap.paint(ui.ctx(), &painter, canvas, &view, opacity);
+        if let Some(last) = said.last() {
+            app.basemap_problem = Some(last.clone());
+        }
         app.messages.extend(said);
     }
     let map = MapPainter::new(&painter, canvas, &view, &plan.frame);

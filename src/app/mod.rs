@@ -412,6 +412,8 @@ pub struct RedlineApp {
     pub basemap: Option<basemap::BasemapLayer>,
     /// The basemap window, while open.
     pub basemap_form: Option<basemap_panel::BasemapForm>,
+    /// Why the basemap is not (all) shown, for the status bar.
+    pub basemap_problem: Option<String>,
 }
 
 impl RedlineApp {
@@ -498,6 +500,7 @@ impl RedlineApp {
             },
             basemap: None,
             basemap_form: None,
+            basemap_problem: None,
         };
         if let Some(number) = options.case {
             app.case.shown = true;
@@ -521,6 +524,7 @@ impl RedlineApp {
     /// not in the messages (the map works on without one).
     pub fn open_basemap(&mut self, ctx: &Context) {
         self.basemap = None;
+        self.basemap_problem = None;
         let Some(plan) = &self.plan else { return };
         let opened = crate::basemap::Basemap::open(
             &self.basemap_settings.choice,
@@ -532,9 +536,12 @@ impl RedlineApp {
         });
         match opened {
             Ok(layer) => self.basemap = layer,
-            Err(e) => self.messages.push(format!(
-                "底图 basemap: {e}；地图照常使用，无底图 the map works on without it"
-            )),
+            Err(e) => {
+                let said =
+                    format!("底图 basemap: {e}；地图照常使用，无底图 the map works on without it");
+                self.basemap_problem = Some(said.clone());
+                self.messages.push(said);
+            }
         }
     }
 

@@ -209,6 +209,13 @@ pub fn status_bar_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
                 ui.separator();
                 ui.label(measure_text(app));
             }
+            if let Some(problem) = &app.basemap_problem {
+                ui.separator();
+                ui.add(
+                    egui::Label::new(RichText::new(problem).color(ui.visuals().warn_fg_color))
+                        .truncate(),
+                );
+            }
         });
     });
 }

@@ -53,13 +53,14 @@ pub fn normalise_template(url: &str) -> Result<String, String> {
     }
 }
 
-/// The host a template names, for what the viewer and report say.
+/// The host a template names, for what the viewer and report say (`*`
+/// for the part that picks one of its hosts).
 pub fn host_of(url: &str) -> String {
     url.split("://")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .unwrap_or(url)
-        .to_string()
+        .replace("{s}", "*")
 }
 
 /// One layer of tiles.
