@@ -221,7 +221,8 @@ impl BasemapLayer {
                 Some(Slot::Absent | Slot::Failed) => {}
             }
         }
-        stand_ins.sort_by_key(|t| t.z);
+        // Coarsest first (finer stand-ins over them), each once.
+        stand_ins.sort();
         stand_ins.dedup();
         let tint = Color32::from_white_alpha((opacity.clamp(0.0, 1.0) * 255.0) as u8);
         for tile in stand_ins.iter().chain(&needed) {

@@ -68,7 +68,10 @@ impl BasemapForm {
             },
             Kind::Offline => match self.path.trim() {
                 "" => return Err("choose an MBTiles file or a tile folder".to_string()),
-                path => BasemapChoice::Offline { path: path.into() },
+                // Kept absolute: the next run may start in another folder.
+                path => BasemapChoice::Offline {
+                    path: std::path::absolute(path).unwrap_or_else(|_| path.into()),
+                },
             },
         })
     }

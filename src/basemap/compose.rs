@@ -6,6 +6,7 @@
 
 use geo::{Coord, Rect};
 use image::{Rgb, RgbImage, RgbaImage};
+use rayon::prelude::*;
 
 use super::grid::{cover, tile_from_lonlat, Reprojection, TileId, TILE_PX};
 use super::store::{decode, TileError};
@@ -53,7 +54,16 @@ pub fn compose(
     let (mut found, mut missing) = (0, 0);
     for tile in &cover.tiles {
         match layered_tile(basemap, *tile, network).ok().flatten() {
-            Some(pixels) => {
+            Some(mut pixels) => {
+                // 512-pixel ("retina") tiles are read as the 256 the grid counts in.
+                if pixels.dimensions() != (TILE_PX, TILE_PX) {
+                    pixels = image::imageops::resize(
+                        &pixels,
+                        TILE_PX,
+                        TILE_PX,
+                        image::imageops::FilterType::Triangle,
+                    );
+                }
                 tiles[(tile.y - ty0) as usize * cols + (tile.x - tx0) as usize] = Some(pixels);
                 found += 1;
             }
@@ -83,49 +93,55 @@ pub fn compose(
             });
         }
     }
+    let side = i64::from(TILE_PX);
     let texel = |gx: i64, gy: i64| -> Option<[u8; 4]> {
         if gx < 0 || gy < 0 {
             return None;
         }
-        let (col, row) = (
-            (gx / i64::from(TILE_PX)) as usize,
-            (gy / i64::from(TILE_PX)) as usize,
-        );
+        let (col, row) = ((gx / side) as usize, (gy / side) as usize);
         if col >= cols || row >= rows {
             return None;
         }
         let pixels = tiles[row * cols + col].as_ref()?;
-        let (x, y) = (
-            (gx % i64::from(TILE_PX)) as u32,
-            (gy % i64::from(TILE_PX)) as u32,
-        );
-        (x < pixels.width() && y < pixels.height()).then(|| pixels.get_pixel(x, y).0)
+        Some(pixels.get_pixel((gx % side) as u32, (gy % side) as u32).0)
     };
     let mut image = RgbImage::from_pixel(width_px, height_px, Rgb([255, 255, 255]));
-    for (x, y, out) in image.enumerate_pixels_mut() {
-        // The pixel's centre, between the grid's points.
-        let (fx, fy) = (
-            (f64::from(x) + 0.5) / f64::from(GRID_PX),
-            (f64::from(y) + 0.5) / f64::from(GRID_PX),
-        );
-        let (col, row) = (fx.floor() as u32, fy.floor() as u32);
-        let (dx, dy) = (fx - f64::from(col), fy - f64::from(row));
-        let at = |c: u32, r: u32| grid[(r * grid_cols + c) as usize];
-        let (a, b, c, d) = (
-            at(col, row),
-            at(col + 1, row),
-            at(col, row + 1),
-            at(col + 1, row + 1),
-        );
-        let gx = (a.x * (1.0 - dx) + b.x * dx) * (1.0 - dy) + (c.x * (1.0 - dx) + d.x * dx) * dy;
-        let gy = (a.y * (1.0 - dx) + b.y * dx) * (1.0 - dy) + (c.y * (1.0 - dx) + d.y * dx) * dy;
-        if let Some(rgba) = bilinear(&texel, gx - 0.5, gy - 0.5) {
-            let alpha = rgba[3] / 255.0 * opacity;
-            for (channel, value) in out.0.iter_mut().zip(rgba) {
-                *channel = (255.0 * (1.0 - alpha) + value * alpha).round() as u8;
+    let row_bytes = width_px as usize * 3;
+    // Rows on all cores: a report has a picture per map, each of a million pixels.
+    image
+        .par_chunks_mut(row_bytes.max(1))
+        .enumerate()
+        .for_each(|(y, row)| {
+            let fy = (y as f64 + 0.5) / f64::from(GRID_PX);
+            let grid_row = fy as u32;
+            let dy = fy - f64::from(grid_row);
+            for (x, out) in row.chunks_exact_mut(3).enumerate() {
+                // The pixel's centre, between the grid's points.
+                let fx = (x as f64 + 0.5) / f64::from(GRID_PX);
+                let col = fx as u32;
+                let dx = fx - f64::from(col);
+                let at = |c: u32, r: u32| grid[(r * grid_cols + c) as usize];
+                let (a, b, c, d) = (
+                    at(col, grid_row),
+                    at(col + 1, grid_row),
+                    at(col, grid_row + 1),
+                    at(col + 1, grid_row + 1),
+                );
+                let gx =
+                    (a.x * (1.0 - dx) + b.x * dx) * (1.0 - dy) + (c.x * (1.0 - dx) + d.x * dx) * dy;
+                let gy =
+                    (a.y * (1.0 - dx) + b.y * dx) * (1.0 - dy) + (c.y * (1.0 - dx) + d.y * dx) * dy;
+                let sampled = inside_one_tile(&tiles, cols, rows, gx - 0.5, gy - 0.5)
+                    .or_else(|| bilinear(&texel, gx - 0.5, gy - 0.5));
+                if let Some(rgba) = sampled {
+                    let alpha = rgba[3] / 255.0 * opacity;
+                    for (channel, value) in out.iter_mut().zip(rgba) {
+                        // Non-negative: adding a half and truncating rounds.
+                        *channel = (255.0 * (1.0 - alpha) + value * alpha + 0.5) as u8;
+                    }
+                }
             }
-        }
-    }
+        });
     Ok(Some(Composed {
         image,
         zoom: z,
@@ -162,34 +178,77 @@ pub fn layered_tile(
     }
 }
 
+/// The four texels around a point when all four lie in one tile at hand
+/// (nearly every pixel): read straight from its pixels.
+fn inside_one_tile(
+    tiles: &[Option<RgbaImage>],
+    cols: usize,
+    rows: usize,
+    x: f64,
+    y: f64,
+) -> Option<[f32; 4]> {
+    if x < 0.0 || y < 0.0 {
+        return None;
+    }
+    let side = TILE_PX as usize;
+    let (xi, yi) = (x as usize, y as usize);
+    let (col, row) = (xi / side, yi / side);
+    let (px, py) = (xi % side, yi % side);
+    if col >= cols || row >= rows || px + 1 >= side || py + 1 >= side {
+        return None;
+    }
+    let raw = tiles[row * cols + col].as_ref()?.as_raw();
+    let i = (py * side + px) * 4;
+    let texel = |at: usize| Some([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+    weighted(
+        [
+            texel(i),
+            texel(i + 4),
+            texel(i + side * 4),
+            texel(i + side * 4 + 4),
+        ],
+        (x - xi as f64) as f32,
+        (y - yi as f64) as f32,
+    )
+}
+
 /// The four texels around a point, weighted; texels beyond the tiles at
 /// hand count as transparent.
 fn bilinear(texel: &impl Fn(i64, i64) -> Option<[u8; 4]>, x: f64, y: f64) -> Option<[f32; 4]> {
     let (x0, y0) = (x.floor(), y.floor());
-    let (dx, dy) = ((x - x0) as f32, (y - y0) as f32);
-    let (x0, y0) = (x0 as i64, y0 as i64);
-    let mut sum = [0.0f32; 4];
-    let mut any = false;
-    for (ox, oy, w) in [
-        (0, 0, (1.0 - dx) * (1.0 - dy)),
-        (1, 0, dx * (1.0 - dy)),
-        (0, 1, (1.0 - dx) * dy),
-        (1, 1, dx * dy),
-    ] {
-        if let Some(p) = texel(x0 + ox, y0 + oy) {
-            any = true;
+    let (xi, yi) = (x0 as i64, y0 as i64);
+    weighted(
+        [
+            texel(xi, yi),
+            texel(xi + 1, yi),
+            texel(xi, yi + 1),
+            texel(xi + 1, yi + 1),
+        ],
+        (x - x0) as f32,
+        (y - y0) as f32,
+    )
+}
+
+/// Texels west-north, east-north, west-south, east-south of a point
+/// `dx`, `dy` into their square, interpolated. Colours are averaged by
+/// their alpha (premultiplied), so a transparent neighbour does not darken
+/// an edge; `None` when all are transparent or absent.
+fn weighted(texels: [Option<[u8; 4]>; 4], dx: f32, dy: f32) -> Option<[f32; 4]> {
+    let weights = [
+        (1.0 - dx) * (1.0 - dy),
+        dx * (1.0 - dy),
+        (1.0 - dx) * dy,
+        dx * dy,
+    ];
+    let (mut r, mut g, mut b, mut alpha) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    for (texel, w) in texels.into_iter().zip(weights) {
+        if let Some(p) = texel {
             let a = f32::from(p[3]) / 255.0 * w;
-            for channel in 0..3 {
-                sum[channel] += f32::from(p[channel]) * a;
-            }
-            sum[3] += a * 255.0;
+            r += f32::from(p[0]) * a;
+            g += f32::from(p[1]) * a;
+            b += f32::from(p[2]) * a;
+            alpha += a;
         }
     }
-    if !any || sum[3] <= 0.0 {
-        return None;
-    }
-    // Colours are averaged by their alpha (premultiplied), so a
-    // transparent neighbour does not darken an edge.
-    let alpha = sum[3] / 255.0;
-    Some([sum[0] / alpha, sum[1] / alpha, sum[2] / alpha, sum[3]])
+    (alpha > 0.0).then(|| [r / alpha, g / alpha, b / alpha, alpha * 255.0])
 }

@@ -122,22 +122,30 @@ pub fn cover(
     max_zoom: u8,
 ) -> Result<Cover, String> {
     // The extent's edges, sampled: in a transverse Mercator far from its
-    // meridian they are not straight in longitude/latitude.
+    // meridian they are not straight in longitude/latitude. A view zoomed
+    // out beyond where the CRS has positions keeps the points that have.
     const SAMPLES: usize = 8;
     let mut lonlats = Vec::with_capacity((SAMPLES + 1) * (SAMPLES + 1));
+    let mut failure = None;
     for i in 0..=SAMPLES {
         for j in 0..=SAMPLES {
             let (fx, fy) = (i as f64 / SAMPLES as f64, j as f64 / SAMPLES as f64);
             let edge = i == 0 || j == 0 || i == SAMPLES || j == SAMPLES;
             if edge || (i == SAMPLES / 2 && j == SAMPLES / 2) {
-                lonlats.push(projection.lonlat(Coord {
+                match projection.lonlat(Coord {
                     x: extent.min().x + fx * extent.width(),
                     y: extent.min().y + fy * extent.height(),
-                })?);
+                }) {
+                    Ok(lonlat) => lonlats.push(lonlat),
+                    Err(e) => failure = Some(e),
+                }
             }
         }
     }
-    let centre = lonlats[lonlats.len() / 2];
+    let centre = match projection.lonlat(extent.center()) {
+        Ok(centre) => centre,
+        Err(e) => *lonlats.first().ok_or(failure.unwrap_or(e))?,
+    };
     let mut z = zoom_for(m_per_px, centre.y, min_zoom, max_zoom);
     loop {
         let tiles = tiles_around(&lonlats, centre, z);
@@ -352,5 +360,8 @@ mod tests {
         // A whole province at street zoom: coarser tiles, not thousands.
         let province = cover(around(200_000.0, 200_000.0), 2.0, &projection, 0, 18).unwrap();
         assert!(province.tiles.len() <= MAX_TILES && province.z < 16);
+        // Zoomed out past the world: the points with positions decide.
+        let beyond = cover(around(3e7, 3e7), 1e5, &projection, 0, 18).unwrap();
+        assert!(!beyond.tiles.is_empty() && beyond.tiles.len() <= MAX_TILES);
     }
 }

@@ -497,7 +497,7 @@ pub fn overview_figure(
 }
 
 /// Print resolution of a map's basemap.
-const BASEMAP_DPI: f32 = 200.0;
+const BASEMAP_DPI: f32 = 150.0;
 
 /// Begins drawing inside the frame (clipped to it), on the basemap when
 /// one is configured and its tiles are at hand; the frame's outline.
