@@ -101,6 +101,8 @@ pub struct BasemapLayer {
     cover: Option<(ViewKey, Vec<TileId>)>,
     said: HashSet<&'static str>,
     indices: Vec<u32>,
+    /// Tiles arrived or the view moved since the last frame.
+    changed: bool,
 }
 
 impl BasemapLayer {
@@ -141,6 +143,7 @@ impl BasemapLayer {
             cover: None,
             said: HashSet::new(),
             indices: TileMesh::indices(),
+            changed: false,
         })
     }
 
@@ -195,6 +198,7 @@ impl BasemapLayer {
                         *wanted = c.tiles.iter().copied().collect();
                     }
                     self.cover = Some((key, c.tiles));
+                    self.changed = true;
                 }
                 Err(e) => {
                     if self.said.insert("projection") {
@@ -204,10 +208,9 @@ impl BasemapLayer {
                 }
             }
         }
-        let Some((_, needed)) = &self.cover else {
+        let Some((key, needed)) = self.cover.take() else {
             return said;
         };
-        let needed = needed.clone();
         let mut stand_ins = Vec::new();
         for tile in &needed {
             match self.tiles.get_mut(tile) {
@@ -242,7 +245,11 @@ impl BasemapLayer {
                 painter.add(egui::Shape::mesh(shape));
             }
         }
-        self.forget_old(&needed);
+        // Only when tiles arrived or the view moved: nothing else changes what is kept.
+        if std::mem::take(&mut self.changed) {
+            self.forget_old(&needed);
+        }
+        self.cover = Some((key, needed));
         said
     }
 
@@ -265,6 +272,7 @@ impl BasemapLayer {
             let Ok(arrival) = self.arrived.try_recv() else {
                 return said;
             };
+            self.changed = true;
             match arrival {
                 Arrival::Skipped(tile) => {
                     self.tiles.remove(&tile);

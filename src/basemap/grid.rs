@@ -4,7 +4,7 @@
 //! finely subdivided mesh whose corners are reprojected one by one — so a
 //! road drawn straight in the tiles stays on the parcel edge it runs along.
 
-use geo::{Coord, Rect};
+use geo::{BoundingRect, Coord, LineString, Rect};
 
 use crate::crs::{Crs, Transformer, CGCS2000_GEOGRAPHIC};
 
@@ -130,8 +130,7 @@ pub fn cover(
     for i in 0..=SAMPLES {
         for j in 0..=SAMPLES {
             let (fx, fy) = (i as f64 / SAMPLES as f64, j as f64 / SAMPLES as f64);
-            let edge = i == 0 || j == 0 || i == SAMPLES || j == SAMPLES;
-            if edge || (i == SAMPLES / 2 && j == SAMPLES / 2) {
+            if i == 0 || j == 0 || i == SAMPLES || j == SAMPLES {
                 match projection.lonlat(Coord {
                     x: extent.min().x + fx * extent.width(),
                     y: extent.min().y + fy * extent.height(),
@@ -143,7 +142,10 @@ pub fn cover(
         }
     }
     let centre = match projection.lonlat(extent.center()) {
-        Ok(centre) => centre,
+        Ok(centre) => {
+            lonlats.push(centre);
+            centre
+        }
         Err(e) => *lonlats.first().ok_or(failure.unwrap_or(e))?,
     };
     let mut z = zoom_for(m_per_px, centre.y, min_zoom, max_zoom);
@@ -156,29 +158,17 @@ pub fn cover(
     }
 }
 
+/// `lonlats` is never empty: it holds at least the view's centre.
 fn tiles_around(lonlats: &[Coord], centre: Coord, z: u8) -> Vec<TileId> {
     let last = (1u32 << z) - 1;
-    let (mut min, mut max) = (
-        Coord {
-            x: f64::MAX,
-            y: f64::MAX,
-        },
-        Coord {
-            x: f64::MIN,
-            y: f64::MIN,
-        },
-    );
-    for ll in lonlats {
-        let t = tile_from_lonlat(ll.x, ll.y, z);
-        min = Coord {
-            x: min.x.min(t.x),
-            y: min.y.min(t.y),
-        };
-        max = Coord {
-            x: max.x.max(t.x),
-            y: max.y.max(t.y),
-        };
-    }
+    let in_tiles: LineString = lonlats
+        .iter()
+        .map(|ll| tile_from_lonlat(ll.x, ll.y, z))
+        .collect();
+    let Some(span) = in_tiles.bounding_rect() else {
+        return Vec::new();
+    };
+    let (min, max) = (span.min(), span.max());
     let index = |v: f64| (v.floor().max(0.0) as u32).min(last);
     let mut tiles: Vec<TileId> = (index(min.y)..=index(max.y))
         .flat_map(|y| (index(min.x)..=index(max.x)).map(move |x| TileId { z, x, y }))
@@ -238,29 +228,17 @@ pub fn tile_mesh(tile: TileId, projection: &Reprojection) -> Result<TileMesh, St
             uvs.push([u as f32, v as f32]);
         }
     }
-    let bounds = bounds_of(&positions);
+    let corners = LineString::new(positions);
+    let bounds = corners
+        .bounding_rect()
+        .ok_or_else(|| format!("tile {tile} has no corners"))?;
+    let positions = corners.0;
     Ok(TileMesh {
         tile,
         positions,
         uvs,
         bounds,
     })
-}
-
-fn bounds_of(points: &[Coord]) -> Rect {
-    let mut min = points[0];
-    let mut max = points[0];
-    for p in points {
-        min = Coord {
-            x: min.x.min(p.x),
-            y: min.y.min(p.y),
-        };
-        max = Coord {
-            x: max.x.max(p.x),
-            y: max.y.max(p.y),
-        };
-    }
-    Rect::new(min, max)
 }
 
 #[cfg(test)]
