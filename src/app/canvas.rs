@@ -10,7 +10,7 @@ use crate::screen::ParcelOutcome;
 
 use super::gpu::GpuBatch;
 use super::i18n::Lang;
-use super::map::{draw_scale_and_north, solid_color, Graphic, MapPainter, MapView};
+use super::map::{draw_scale_and_north, Graphic, MapPainter, MapView};
 use super::parcels::verdict_color;
 use super::raster::Painted;
 use super::{Identified, RedlineApp, Tool};
@@ -138,39 +138,12 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
         if !map.is_visible(layer.bounds) {
             continue;
         }
-        let color = solid_color(layer.style.rgb);
         // Fills and outlines stay on the GPU; each layer's outline is drawn over its own fill.
         let mut fills = GpuBatch::new();
         if layer.ask_fine(view.m_per_px) {
             to_refine.push(layer_index);
         }
-        let (fill, outlines, bands) = layer.at_scale(view.m_per_px);
-        // A band narrower than about a pixel is not drawn: at that scale
-        // the water line's own stroke shows where it is.
-        for &(distance_m, band_color) in &layer.setback_bands {
-            if distance_m / view.m_per_px < 0.5 {
-                continue;
-            }
-            let reach = distance_m as f32;
-            for mesh in bands {
-                if map.is_visible(mesh.bounds.expand(reach)) {
-                    fills.push_band(mesh, reach, band_color);
-                }
-            }
-        }
-        for mesh in fill.iter().filter(|m| map.is_visible(m.bounds)) {
-            if layer.style.hatch {
-                fills.push_hatched(mesh, color.gamma_multiply(0.55));
-            } else {
-                fills.push(mesh);
-            }
-        }
-        let width = if layer.is_lines { 2.0 } else { 1.2 };
-        for mesh in outlines {
-            if map.is_visible(mesh.bounds) {
-                fills.push_stroke(mesh, width);
-            }
-        }
+        layer.push_draws(&mut fills, view.m_per_px, map.visible_local());
         fills.paint(&painter, canvas, screen_from_local, &app.gpu);
         app.drawn_layers
             .push(plan.plan.catalog.layers[layer_index].id.clone());

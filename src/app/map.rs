@@ -175,17 +175,21 @@ impl OutlineLods {
         let levels: Vec<(Level, Option<Level>)> = tolerances
             .into_par_iter()
             .map(|tolerance| {
+                let cell_m = level_cell_m(tolerance);
                 let runs = if tolerance == 0.0 {
-                    cut_into_runs(paths.iter().map(|p| p.points.clone()))
+                    cut_into_runs(paths.iter().map(|p| p.points.clone()), cell_m)
                 } else {
-                    cut_into_runs(paths.iter().map(|p| {
-                        let line: geo::LineString<f32> =
-                            p.points.iter().map(|q| (q.x, q.y)).collect();
-                        let simplified = line.simplify(tolerance as f32);
-                        simplified.0.iter().map(|c| Pos2::new(c.x, c.y)).collect()
-                    }))
+                    cut_into_runs(
+                        paths.iter().map(|p| {
+                            let line: geo::LineString<f32> =
+                                p.points.iter().map(|q| (q.x, q.y)).collect();
+                            let simplified = line.simplify(tolerance as f32);
+                            simplified.0.iter().map(|c| Pos2::new(c.x, c.y)).collect()
+                        }),
+                        cell_m,
+                    )
                 };
-                let cells = runs_by_cell(&runs, level_cell_m(tolerance));
+                let cells = runs_by_cell(&runs, cell_m);
                 let meshes_of = |band: bool| {
                     cells
                         .iter()
@@ -267,12 +271,22 @@ pub fn spatial_order(boxes: &[Rect]) -> Vec<usize> {
 
 /// Lines cut into runs of at most [`RUN_POINTS`], each run starting where
 /// the last ended.
-fn cut_into_runs(lines: impl Iterator<Item = Vec<Pos2>>) -> Vec<Vec<Pos2>> {
+fn cut_into_runs(lines: impl Iterator<Item = Vec<Pos2>>, cell_m: f32) -> Vec<Vec<Pos2>> {
     let mut runs = Vec::new();
     for points in lines {
         let mut start = 0;
         while start + 1 < points.len() {
-            let end = (start + RUN_POINTS).min(points.len());
+            // A run ends at its first point out of its cell: a river
+            // running across a map is meshed cell by cell, and a view (or a
+            // tile) draws what runs through it, not the whole river.
+            let cell = cell_of(points[start], cell_m);
+            let mut end = start + 1;
+            while end < points.len() && end - start < RUN_POINTS {
+                end += 1;
+                if cell_of(points[end - 1], cell_m) != cell {
+                    break;
+                }
+            }
             runs.push(points[start..end].to_vec());
             start = end - 1;
         }
@@ -280,16 +294,20 @@ fn cut_into_runs(lines: impl Iterator<Item = Vec<Pos2>>) -> Vec<Vec<Pos2>> {
     runs
 }
 
+/// The square cell of side `cell_m` holding a point.
+fn cell_of(at: Pos2, cell_m: f32) -> (i32, i32) {
+    (
+        (at.x / cell_m).floor() as i32,
+        (at.y / cell_m).floor() as i32,
+    )
+}
+
 /// Side of the square cells a level's meshes are cut by, so that a view
 /// draws the cells it shows, not whole layers. A level is drawn where a
 /// window spans about 250 to 1 000 times its tolerance: a few cells in
-/// view. The coarsest level shows the whole plan: one mesh keeps its draw
-/// calls few.
+/// view (the coarsest, a few for a whole city).
 pub fn level_cell_m(tolerance: f64) -> f32 {
-    match tolerance {
-        t if t >= 256.0 => f32::INFINITY,
-        t => (1024.0 * t.max(2.0)) as f32,
-    }
+    (1024.0 * tolerance.max(2.0)) as f32
 }
 
 /// The runs (their indexes) grouped by the cell of side `cell_m` their
@@ -297,18 +315,9 @@ pub fn level_cell_m(tolerance: f64) -> f32 {
 fn runs_by_cell(runs: &[Vec<Pos2>], cell_m: f32) -> Vec<Vec<usize>> {
     let mut cells: std::collections::BTreeMap<(i32, i32), Vec<usize>> = Default::default();
     for (i, run) in runs.iter().enumerate() {
-        let Some(first) = run.first() else {
-            continue;
-        };
-        let key = if cell_m.is_finite() {
-            (
-                (first.x / cell_m).floor() as i32,
-                (first.y / cell_m).floor() as i32,
-            )
-        } else {
-            (0, 0)
-        };
-        cells.entry(key).or_default().push(i);
+        if let Some(first) = run.first() {
+            cells.entry(cell_of(*first, cell_m)).or_default().push(i);
+        }
     }
     cells.into_values().collect()
 }
@@ -623,7 +632,34 @@ mod tests {
             runs_by_cell(&runs, 2048.0),
             vec![vec![3], vec![0, 2], vec![1]]
         );
-        assert_eq!(runs_by_cell(&runs, f32::INFINITY), vec![vec![0, 1, 2, 3]]);
+    }
+
+    #[test]
+    fn a_line_is_cut_where_it_leaves_a_cell_and_stays_continuous() {
+        // Across three 1 km cells, 11 points 250 m apart.
+        let line: Vec<Pos2> = (0..11)
+            .map(|i| Pos2::new(10.0 + 250.0 * i as f32, 5.0))
+            .collect();
+        let runs = cut_into_runs(std::iter::once(line.clone()), 1000.0);
+        assert_eq!(runs.len(), 3);
+        for run in &runs {
+            // Each run stays in its first point's cell but for its last point.
+            let cell = cell_of(run[0], 1000.0);
+            assert!(run[..run.len() - 1]
+                .iter()
+                .all(|p| cell_of(*p, 1000.0) == cell));
+        }
+        for pair in runs.windows(2) {
+            assert_eq!(pair[0].last(), pair[1].first());
+        }
+        let rejoined: Vec<Pos2> = std::iter::once(runs[0][0])
+            .chain(runs.iter().flat_map(|r| r[1..].iter().copied()))
+            .collect();
+        assert_eq!(rejoined, line);
+        // Long runs within one cell still end after RUN_POINTS points.
+        let long: Vec<Pos2> = (0..300).map(|i| Pos2::new(i as f32 * 0.1, 0.5)).collect();
+        let runs = cut_into_runs(std::iter::once(long), 1000.0);
+        assert!(runs.iter().all(|r| r.len() <= RUN_POINTS));
     }
 
     fn canvas() -> Rect {

@@ -19,7 +19,7 @@ use crate::plan::LoadedPlan;
 use crate::plan_area::PlanArea;
 use crate::style::{LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA};
 
-use super::gpu::GpuMesh;
+use super::gpu::{GpuBatch, GpuMesh};
 use super::map::{
     coarsest_within, fill_color, level_cell_m, solid_color, Graphic, Levels, LocalFrame,
     OutlineLods, FINE_BELOW_M,
@@ -141,6 +141,43 @@ impl LayerGraphic {
             },
         );
         let _ = self.fine.set(FineLods { fill, outlines });
+    }
+
+    /// Adds this layer's draws at a scale (metres a point) that reach
+    /// into `area` (local): setback bands, the fill (hatched or not), the
+    /// outlines over them.
+    pub fn push_draws(&self, batch: &mut GpuBatch, m_per_px: f64, area: eframe::egui::Rect) {
+        // Strokes are widened on screen, past their meshes' boxes.
+        let area = area.expand((4.0 * m_per_px) as f32);
+        let color = solid_color(self.style.rgb);
+        let (fill, outlines, bands) = self.at_scale(m_per_px);
+        let width: f32 = if self.is_lines { 2.0 } else { 1.2 };
+        // A band reaching less than half a pixel past the line's own
+        // stroke would not show: at that scale the stroke shows where the
+        // water is, and a city's network of bands would be drawn for nothing.
+        for &(distance_m, band_color) in &self.setback_bands {
+            if distance_m / m_per_px < f64::from(width) / 2.0 + 0.5 {
+                continue;
+            }
+            let reach = distance_m as f32;
+            for mesh in bands {
+                if area.intersects(mesh.bounds.expand(reach)) {
+                    batch.push_band(mesh, reach, band_color);
+                }
+            }
+        }
+        for mesh in fill.iter().filter(|m| area.intersects(m.bounds)) {
+            if self.style.hatch {
+                batch.push_hatched(mesh, color.gamma_multiply(0.55));
+            } else {
+                batch.push(mesh);
+            }
+        }
+        for mesh in outlines {
+            if area.intersects(mesh.bounds) {
+                batch.push_stroke(mesh, width);
+            }
+        }
     }
 
     fn band_reach_m(&self) -> f64 {
