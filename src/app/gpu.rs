@@ -226,6 +226,16 @@ impl GpuBatch {
         }
     }
 
+    /// The setback bands' widths (metres) of the draws so far, in order.
+    #[cfg(test)]
+    pub fn band_widths(&self) -> Vec<f32> {
+        self.draws
+            .iter()
+            .filter_map(|d| d.band)
+            .map(|(m, _)| m)
+            .collect()
+    }
+
     /// A mesh of [`band_mesh`]: every point within `distance_m` of its
     /// lines, in `color`, each pixel blended once however many segments
     /// cover it (where the frame has a stencil buffer).

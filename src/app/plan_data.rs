@@ -487,6 +487,24 @@ mod tests {
     }
 
     #[test]
+    fn a_band_is_drawn_once_it_shows_half_a_pixel_past_the_water_line() {
+        let (plan, index) = sample_plan_layer(|l| matches!(l.rule, Rule::Setback { .. }));
+        let layer = &plan.layers[index];
+        let everywhere = eframe::egui::Rect::EVERYTHING;
+        let bands_at = |m_per_px: f64| {
+            let mut batch = GpuBatch::new();
+            layer.push_draws(&mut batch, m_per_px, everywhere);
+            let mut widths = batch.band_widths();
+            widths.dedup();
+            widths
+        };
+        // The line's stroke is 2 px wide: a band shows from 1.5 px out.
+        assert_eq!(bands_at(40.0), Vec::<f32>::new(), "50 m = 1.25 px");
+        assert_eq!(bands_at(30.0), vec![50.0], "50 m = 1.7 px, 30 m = 1 px");
+        assert_eq!(bands_at(10.0), vec![50.0, 30.0]);
+    }
+
+    #[test]
     fn a_layer_without_setback_bands_has_no_band_meshes_at_any_level() {
         let (plan, index) = sample_plan_layer(|l| l.rule == Rule::Prohibit);
         let layer = &plan.layers[index];
