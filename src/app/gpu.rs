@@ -125,10 +125,79 @@ impl GpuMesh {
     }
 }
 
-/// Lines as a stroke mesh for [`GpuBatch::push_stroke`]: a quad a segment,
-/// its vertices on the line, each carrying (as its uv) the unit normal to
-/// its side, which the shader scales to the stroke's width on screen.
+/// How far a stroke's corner may reach past its width, in half-widths: a
+/// sharp turn of a jagged outline is cut there rather than spiking out.
+const MITER_LIMIT: f32 = 2.0;
+
+/// Lines as a stroke mesh for [`GpuBatch::push_stroke`]: two vertices a
+/// point, on the line, each carrying (as its uv) the mitre of its corner —
+/// the unit normal where the line runs straight — which the shader scales
+/// to the stroke's width on screen. Consecutive segments share their
+/// corner's vertices: half the vertices of a quad a segment, and a city's
+/// outlines are most of what a city-wide view draws.
 pub fn stroke_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: Color32) -> Mesh {
+    let mut mesh = Mesh::default();
+    for line in lines {
+        // Repeated points (and NaNs) have no direction to widen across.
+        let mut points: Vec<egui::Pos2> = Vec::with_capacity(line.len());
+        for &at in line {
+            let moved = points.last().map(|last| (at - *last).length());
+            if moved.is_none_or(|d| d > 0.0) && at.x.is_finite() && at.y.is_finite() {
+                points.push(at);
+            }
+        }
+        if points.len() < 2 {
+            continue;
+        }
+        let normal = |p: egui::Pos2, q: egui::Pos2| {
+            let along = (q - p).normalized();
+            egui::vec2(-along.y, along.x)
+        };
+        let first = mesh.vertices.len() as u32;
+        let last = points.len() - 1;
+        for i in 0..=last {
+            let before = (i > 0).then(|| normal(points[i - 1], points[i]));
+            let after = (i < last).then(|| normal(points[i], points[i + 1]));
+            let miter = match (before, after) {
+                (Some(b), Some(a)) => {
+                    let sum = b + a;
+                    let cos_half = sum.length() / 2.0;
+                    if cos_half < 1.0 / MITER_LIMIT {
+                        // Too sharp a turn (or a reversal): cut at the limit.
+                        let direction = if sum.length() > 1e-6 {
+                            sum.normalized()
+                        } else {
+                            a
+                        };
+                        direction * MITER_LIMIT
+                    } else {
+                        sum.normalized() / cos_half
+                    }
+                }
+                (Some(n), None) | (None, Some(n)) => n,
+                (None, None) => continue,
+            };
+            for side in [miter, -miter] {
+                mesh.vertices.push(Vertex {
+                    pos: points[i],
+                    uv: side.to_pos2(),
+                    color,
+                });
+            }
+        }
+        for s in 0..last as u32 {
+            let at = first + 2 * s;
+            mesh.indices
+                .extend([at, at + 1, at + 2, at + 1, at + 3, at + 2]);
+        }
+    }
+    mesh
+}
+
+/// Lines as a quad a segment, its vertices on the line, each carrying (as
+/// its uv) the unit normal to its side: the segments of [`band_mesh`], whose
+/// shader keeps every pixel within 1 of the line, exactly.
+fn segment_quads<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: Color32) -> Mesh {
     let mut mesh = Mesh::default();
     for line in lines {
         for segment in line.windows(2) {
@@ -156,14 +225,14 @@ pub fn stroke_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color:
 }
 
 /// Lines as a band mesh for [`GpuBatch::push_band`]: the quads of
-/// [`stroke_mesh`], and at every vertex a square whose corners carry
+/// [`segment_quads`], and at every vertex a square whose corners carry
 /// (±1, ±1), which the shader cuts to the disc it encloses. Widened in metres
 /// by the shader, they draw every point within a distance of the lines — a
 /// setback band, round joins and ends included — at any width and zoom,
 /// from the lines' own vertices: nothing is buffered.
 pub fn band_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: Color32) -> Mesh {
     let lines: Vec<&[egui::Pos2]> = lines.into_iter().collect();
-    let mut mesh = stroke_mesh(lines.iter().copied(), color);
+    let mut mesh = segment_quads(lines.iter().copied(), color);
     for &at in lines.iter().flat_map(|line| line.iter()) {
         if !(at.x.is_finite() && at.y.is_finite()) {
             continue;
@@ -737,5 +806,60 @@ unsafe fn upload(gl: &glow::Context, mesh: &Mesh) -> Result<Uploaded, String> {
             buffers: [vertices, indices],
             count: mesh.indices.len() as i32,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui::{pos2, Pos2};
+
+    fn uvs(mesh: &Mesh) -> Vec<Pos2> {
+        mesh.vertices.iter().map(|v| v.uv).collect()
+    }
+
+    #[test]
+    fn a_stroke_shares_its_corners_and_mitres_them() {
+        // An L: east 10, then south (y down) 10, with a repeated point.
+        let line = [
+            pos2(0.0, 0.0),
+            pos2(10.0, 0.0),
+            pos2(10.0, 0.0),
+            pos2(10.0, 10.0),
+        ];
+        let mesh = stroke_mesh([&line[..]], Color32::RED);
+        // Two vertices a (distinct) point, two triangles a segment.
+        assert_eq!(mesh.vertices.len(), 6);
+        assert_eq!(mesh.indices.len(), 12);
+        let uv = uvs(&mesh);
+        // The ends widen across their segment; the corner along its
+        // bisector, √2 out, so that both sides stay a half-width away.
+        assert_eq!(uv[0], pos2(0.0, 1.0));
+        assert_eq!(uv[4], pos2(-1.0, 0.0));
+        let corner = uv[2];
+        assert!((corner - pos2(-1.0, 1.0)).length() < 1e-5, "{corner:?}");
+        assert_eq!(uv[3], pos2(-corner.x, -corner.y));
+    }
+
+    #[test]
+    fn a_hairpin_is_cut_at_the_mitre_limit_and_a_point_is_no_stroke() {
+        let hairpin = [pos2(0.0, 0.0), pos2(10.0, 0.0), pos2(0.0, 0.01)];
+        let mesh = stroke_mesh([&hairpin[..]], Color32::RED);
+        assert!(uvs(&mesh)
+            .iter()
+            .all(|uv| uv.to_vec2().length() <= MITER_LIMIT + 1e-4 && uv.x.is_finite()));
+        let dot = [pos2(3.0, 3.0), pos2(3.0, 3.0)];
+        assert!(stroke_mesh([&dot[..]], Color32::RED).is_empty());
+    }
+
+    #[test]
+    fn band_segments_stay_quads_with_unit_normals() {
+        let line = [pos2(0.0, 0.0), pos2(10.0, 0.0), pos2(10.0, 10.0)];
+        let mesh = band_mesh([&line[..]], Color32::RED);
+        // A quad a segment and a square a point.
+        assert_eq!(mesh.vertices.len(), 2 * 4 + 3 * 4);
+        for uv in &uvs(&mesh)[..8] {
+            assert!((uv.to_vec2().length() - 1.0).abs() < 1e-6);
+        }
     }
 }
