@@ -626,12 +626,14 @@ IN vec2 a_uv;
 IN vec4 a_color;
 OUT vec4 v_color;
 OUT vec2 v_side;
+OUT float v_reach;
 void main() {
     // A stroke's vertices carry the unit normal of their segment, pointing
     // to their side of the line: widths are in points, whatever the zoom.
     // A band's vertices are pushed out the same way, by a width in metres.
     vec2 pt = (a_pos + a_uv * u_band_m) * u_scale + u_translate + a_uv * u_extrude;
     v_side = a_uv;
+    v_reach = length(a_uv);
     gl_Position = vec4(2.0 * pt.x / u_screen_size.x - 1.0, 1.0 - 2.0 * pt.y / u_screen_size.y, 0.0, 1.0);
     gl_PointSize = u_point_size;
     v_color = a_color;
@@ -647,12 +649,16 @@ uniform float u_band_m;
 uniform vec4 u_band_color;
 IN vec4 v_color;
 IN vec2 v_side;
+IN float v_reach;
 void main() {
     vec4 color = v_color;
     if (u_extrude_px > 0.0) {
-        // |v_side| runs from 0 on the line to 1 at the stroke's sides: the
-        // last pixel fades out (colours are premultiplied).
-        color *= clamp((1.0 - length(v_side)) * u_extrude_px, 0.0, 1.0);
+        // |v_side| / v_reach runs from 0 on the line to 1 at the stroke's
+        // sides (v_reach is 1 where the line runs straight, the mitre's
+        // length at a corner, which would otherwise fade the corner out):
+        // the last pixel fades out (colours are premultiplied).
+        float across = length(v_side) / max(v_reach, 1e-6);
+        color *= clamp((1.0 - across) * u_extrude_px, 0.0, 1.0);
     }
     if (u_band_m > 0.0) {
         // A join's square keeps the disc it encloses; a segment's quad
