@@ -39,6 +39,8 @@ const PHASES: [(&str, f64); 6] = [
 #[derive(Debug, Clone, Copy, Default)]
 struct Sample {
     phase: usize,
+    /// The camera's scale in this frame, metres a point.
+    m_per_px: f64,
     update_ms: f64,
     frame_ms: Option<f64>,
     gl_ms: Option<f64>,
@@ -84,6 +86,8 @@ pub struct Bench {
     parcels: usize,
     layers: usize,
     canvas: Rect,
+    /// The world the camera flies over.
+    world: Option<geo::Rect>,
     finished: bool,
 }
 
@@ -107,6 +111,7 @@ impl Bench {
             parcels: 0,
             layers: 0,
             canvas: Rect::NOTHING,
+            world: None,
             finished: false,
         }
     }
@@ -161,6 +166,7 @@ impl Bench {
     pub fn camera(&mut self, world: geo::Rect, canvas: Rect) -> Option<MapView> {
         let step = self.step?;
         self.canvas = canvas;
+        self.world = Some(world);
         let i = self.measured(step).unwrap_or(0);
         let t = i as f64 / (self.frames - 1) as f64;
         Some(camera_at(t, world, canvas))
@@ -189,8 +195,13 @@ impl Bench {
         self.layers = layers;
         if let (Some(i), Some(start)) = (self.measured(step), self.frame_start) {
             let t = i as f64 / (self.frames - 1) as f64;
+            let m_per_px = self
+                .world
+                .map(|world| camera_at(t, world, self.canvas).m_per_px)
+                .unwrap_or(f64::NAN);
             self.samples.push(Sample {
                 phase: phase_at(t).0,
+                m_per_px,
                 update_ms: (end - start).as_secs_f64() * 1000.0,
                 frame_ms: None,
                 gl_ms: None,
@@ -277,6 +288,37 @@ impl Bench {
                 percentile(&update, 50.0),
                 percentile(&gl, 50.0),
                 percentile(&kvertices, 50.0),
+            ));
+        }
+        out.push_str(&self.slowest_frames(8));
+        out
+    }
+
+    /// The `n` frames of the longest build, slowest first: where the p99 comes from.
+    fn slowest_frames(&self, n: usize) -> String {
+        let mut order: Vec<usize> = (0..self.samples.len())
+            .filter(|&i| self.samples[i].frame_ms.is_some())
+            .collect();
+        order.sort_by(|&a, &b| {
+            let build = |i: usize| self.samples[i].frame_ms.unwrap_or(0.0);
+            build(b).total_cmp(&build(a))
+        });
+        let mut out = format!(
+            "\n{:<40} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            "slowest frames", "frame", "m/pt", "build", "update", "GL", "GL kvert"
+        );
+        for i in order.into_iter().take(n) {
+            let s = &self.samples[i];
+            let ms = |v: Option<f64>| v.unwrap_or(f64::NAN);
+            out.push_str(&format!(
+                "{:<40} {:>6} {:>8.1} {:>8.2} {:>8.2} {:>8.2} {:>8.0}\n",
+                PHASES[s.phase].0,
+                i,
+                s.m_per_px,
+                ms(s.frame_ms),
+                s.update_ms,
+                ms(s.gl_ms),
+                ms(s.gl_kvertices),
             ));
         }
         out
