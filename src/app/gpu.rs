@@ -251,17 +251,41 @@ pub fn band_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: C
     mesh
 }
 
-/// One draw: a mesh, in its own colours or as a screen-space hatch of one
-/// colour; a stroke mesh is widened on screen, a band mesh in metres.
+/// How a draw's pixels take their colour. Each kind is a shader program of
+/// its own: a software GL (llvmpipe) runs every branch of a shader for
+/// every pixel, masked, so plain fills — most of a map's pixels — would pay
+/// for the stroke's fade, the band's test and the hatch's stripes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Paint {
+    /// The mesh's own colours.
+    Plain,
+    /// A stroke mesh, its sides pushed out from the line by `extrude` points.
+    Stroke { extrude: f32 },
+    /// A band mesh, every point within `distance_m` of its lines in one colour.
+    Band { distance_m: f32, color: Color32 },
+    /// The mesh's colours with diagonal lines of one colour over them.
+    Hatch(Color32),
+}
+
+impl Paint {
+    /// The preprocessor symbol that makes the shader source this kind's
+    /// program, in the order of [`GpuRenderer`]'s programs.
+    const DEFINES: [&'static str; 4] = ["PLAIN", "STROKE", "BAND", "HATCH"];
+
+    fn program_index(self) -> usize {
+        match self {
+            Paint::Plain => 0,
+            Paint::Stroke { .. } => 1,
+            Paint::Band { .. } => 2,
+            Paint::Hatch(_) => 3,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Draw {
     mesh: GpuMesh,
-    hatch: Option<Color32>,
-    /// For a stroke mesh: how far its sides are pushed out from the line,
-    /// in points; 0 for other meshes.
-    extrude: f32,
-    /// For a band mesh: its half-width in metres and its one colour.
-    band: Option<(f32, Color32)>,
+    paint: Paint,
 }
 
 /// What the map asks to draw in one go, in order, with one transform.
@@ -288,9 +312,7 @@ impl GpuBatch {
         if !mesh.is_empty() {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
-                hatch: None,
-                extrude: 0.0,
-                band: None,
+                paint: Paint::Plain,
             });
         }
     }
@@ -300,8 +322,10 @@ impl GpuBatch {
     pub fn band_widths(&self) -> Vec<f32> {
         self.draws
             .iter()
-            .filter_map(|d| d.band)
-            .map(|(m, _)| m)
+            .filter_map(|d| match d.paint {
+                Paint::Band { distance_m, .. } => Some(distance_m),
+                _ => None,
+            })
             .collect()
     }
 
@@ -312,9 +336,7 @@ impl GpuBatch {
         if !mesh.is_empty() && mesh.primitive == Primitive::Triangles && distance_m > 0.0 {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
-                hatch: None,
-                extrude: 0.0,
-                band: Some((distance_m, color)),
+                paint: Paint::Band { distance_m, color },
             });
         }
     }
@@ -324,10 +346,10 @@ impl GpuBatch {
         if !mesh.is_empty() && mesh.primitive == Primitive::Triangles {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
-                hatch: None,
                 // Half a pixel more on each side, faded out: egui's feathering.
-                extrude: width / 2.0 + 0.5,
-                band: None,
+                paint: Paint::Stroke {
+                    extrude: width / 2.0 + 0.5,
+                },
             });
         }
     }
@@ -338,9 +360,7 @@ impl GpuBatch {
         if !mesh.is_empty() && mesh.primitive == Primitive::Triangles {
             self.draws.push(Draw {
                 mesh: mesh.clone(),
-                hatch: Some(color),
-                extrude: 0.0,
-                band: None,
+                paint: Paint::Hatch(color),
             });
         }
     }
@@ -397,7 +417,6 @@ struct Program {
     u_screen_size: Option<glow::UniformLocation>,
     u_translate: Option<glow::UniformLocation>,
     u_scale: Option<glow::UniformLocation>,
-    u_hatch: Option<glow::UniformLocation>,
     u_hatch_color: Option<glow::UniformLocation>,
     u_hatch_px: Option<glow::UniformLocation>,
     u_point_size: Option<glow::UniformLocation>,
@@ -409,7 +428,8 @@ struct Program {
 
 #[derive(Default)]
 struct State {
-    program: Option<Result<Program, String>>,
+    /// A program for each kind of [`Paint`], in its order.
+    programs: Option<Result<Vec<Program>, String>>,
     uploaded: HashMap<u64, Uploaded>,
     /// What the callbacks did since last taken, for the benchmark (a
     /// software GL such as llvmpipe transforms vertices on this thread).
@@ -488,11 +508,16 @@ impl GpuRenderer {
         point_size: f32,
         draws: &[Draw],
     ) {
-        if state.program.is_none() {
-            state.program = Some(unsafe { compile(gl) });
+        if state.programs.is_none() {
+            state.programs = Some(
+                Paint::DEFINES
+                    .iter()
+                    .map(|kind| unsafe { compile(gl, kind) })
+                    .collect(),
+            );
         }
-        let Some(Ok(program)) = &state.program else {
-            if let Some(Err(e)) = &state.program {
+        let Some(Ok(programs)) = &state.programs else {
+            if let Some(Err(e)) = &state.programs {
                 log_once(e);
             }
             return;
@@ -507,23 +532,26 @@ impl GpuRenderer {
                 info.screen_size_px[0] as i32,
                 info.screen_size_px[1] as i32,
             );
-            gl.use_program(Some(program.program));
-            gl.uniform_2_f32(program.u_screen_size.as_ref(), size_pt[0], size_pt[1]);
-            gl.uniform_2_f32(
-                program.u_translate.as_ref(),
-                screen_from_local.translation.x,
-                screen_from_local.translation.y,
-            );
-            gl.uniform_1_f32(program.u_scale.as_ref(), screen_from_local.scaling);
-            gl.uniform_1_f32(program.u_hatch_px.as_ref(), HATCH_PX * ppp);
-            gl.uniform_1_f32(program.u_point_size.as_ref(), point_size * ppp);
+            for program in programs {
+                gl.use_program(Some(program.program));
+                gl.uniform_2_f32(program.u_screen_size.as_ref(), size_pt[0], size_pt[1]);
+                gl.uniform_2_f32(
+                    program.u_translate.as_ref(),
+                    screen_from_local.translation.x,
+                    screen_from_local.translation.y,
+                );
+                gl.uniform_1_f32(program.u_scale.as_ref(), screen_from_local.scaling);
+                gl.uniform_1_f32(program.u_hatch_px.as_ref(), HATCH_PX * ppp);
+                gl.uniform_1_f32(program.u_point_size.as_ref(), point_size * ppp);
+            }
             if !gl.version().is_embedded {
                 gl.enable(glow::PROGRAM_POINT_SIZE);
             }
         }
+        let mut in_use: Option<usize> = None;
         // The band whose pixels the stencil holds: a band drawn in several
         // meshes (and crossing rivers in one band) takes its colour once.
-        let mut stenciled: Option<(f32, Color32)> = None;
+        let mut stenciled: Option<Paint> = None;
         let released = RELEASED
             .lock()
             .map(|mut r| std::mem::take(&mut *r))
@@ -563,27 +591,36 @@ impl GpuRenderer {
                     }
                 }
             };
-            let hatch = draw.hatch.unwrap_or(Color32::TRANSPARENT);
-            let (band_m, band_color) = draw.band.unwrap_or((0.0, Color32::TRANSPARENT));
+            let index = draw.paint.program_index();
+            let program = &programs[index];
+            let is_band = matches!(draw.paint, Paint::Band { .. });
             unsafe {
-                gl.uniform_1_f32(program.u_band_m.as_ref(), band_m);
-                set_color(gl, program.u_band_color.as_ref(), band_color);
-                if draw.band.is_some() {
-                    // Segments, joins, meshes and rivers overlap: the
-                    // stencil lets each pixel of a band take its colour once.
-                    gl.enable(glow::STENCIL_TEST);
-                    if stenciled != draw.band {
-                        gl.clear_stencil(0);
-                        gl.clear(glow::STENCIL_BUFFER_BIT);
-                        stenciled = draw.band;
-                    }
-                    gl.stencil_func(glow::EQUAL, 0, 0xff);
-                    gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
+                if in_use != Some(index) {
+                    gl.use_program(Some(program.program));
+                    in_use = Some(index);
                 }
-                gl.uniform_1_i32(program.u_hatch.as_ref(), draw.hatch.is_some() as i32);
-                gl.uniform_1_f32(program.u_extrude.as_ref(), draw.extrude);
-                gl.uniform_1_f32(program.u_extrude_px.as_ref(), draw.extrude * ppp);
-                set_color(gl, program.u_hatch_color.as_ref(), hatch);
+                match draw.paint {
+                    Paint::Plain => {}
+                    Paint::Stroke { extrude } => {
+                        gl.uniform_1_f32(program.u_extrude.as_ref(), extrude);
+                        gl.uniform_1_f32(program.u_extrude_px.as_ref(), extrude * ppp);
+                    }
+                    Paint::Band { distance_m, color } => {
+                        gl.uniform_1_f32(program.u_band_m.as_ref(), distance_m);
+                        set_color(gl, program.u_band_color.as_ref(), color);
+                        // Segments, joins, meshes and rivers overlap: the
+                        // stencil lets each pixel of a band take its colour once.
+                        gl.enable(glow::STENCIL_TEST);
+                        if stenciled != Some(draw.paint) {
+                            gl.clear_stencil(0);
+                            gl.clear(glow::STENCIL_BUFFER_BIT);
+                            stenciled = Some(draw.paint);
+                        }
+                        gl.stencil_func(glow::EQUAL, 0, 0xff);
+                        gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
+                    }
+                    Paint::Hatch(color) => set_color(gl, program.u_hatch_color.as_ref(), color),
+                }
                 gl.bind_vertex_array(Some(uploaded.vertex_array));
                 let mode = match draw.mesh.primitive {
                     Primitive::Triangles => glow::TRIANGLES,
@@ -592,7 +629,7 @@ impl GpuRenderer {
                 };
                 gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);
                 state.painted.vertices += data.vertex_count;
-                if draw.band.is_some() {
+                if is_band {
                     gl.disable(glow::STENCIL_TEST);
                 }
             }
@@ -614,6 +651,8 @@ fn log_once(message: &str) {
     LOGGED.call_once(|| eprintln!("redline: map drawing on the GPU failed: {message}"));
 }
 
+// One source for the programs of every kind of [`Paint`], chosen by the
+// symbol defined before it: PLAIN, STROKE, BAND or HATCH.
 const VERTEX_SHADER: &str = r#"
 uniform vec2 u_screen_size;
 uniform vec2 u_translate;
@@ -625,15 +664,27 @@ IN vec2 a_pos;
 IN vec2 a_uv;
 IN vec4 a_color;
 OUT vec4 v_color;
+#if defined(STROKE) || defined(BAND)
 OUT vec2 v_side;
+#endif
+#ifdef STROKE
 OUT float v_reach;
+#endif
 void main() {
-    // A stroke's vertices carry the unit normal of their segment, pointing
-    // to their side of the line: widths are in points, whatever the zoom.
-    // A band's vertices are pushed out the same way, by a width in metres.
-    vec2 pt = (a_pos + a_uv * u_band_m) * u_scale + u_translate + a_uv * u_extrude;
+#if defined(STROKE)
+    // A stroke's vertices carry the unit normal of their segment (the
+    // mitre at a corner), pointing to their side of the line: widths are
+    // in points, whatever the zoom.
+    vec2 pt = a_pos * u_scale + u_translate + a_uv * u_extrude;
     v_side = a_uv;
     v_reach = length(a_uv);
+#elif defined(BAND)
+    // A band's vertices are pushed out the same way, by a width in metres.
+    vec2 pt = (a_pos + a_uv * u_band_m) * u_scale + u_translate;
+    v_side = a_uv;
+#else
+    vec2 pt = a_pos * u_scale + u_translate;
+#endif
     gl_Position = vec4(2.0 * pt.x / u_screen_size.x - 1.0, 1.0 - 2.0 * pt.y / u_screen_size.y, 0.0, 1.0);
     gl_PointSize = u_point_size;
     v_color = a_color;
@@ -641,47 +692,50 @@ void main() {
 "#;
 
 const FRAGMENT_SHADER: &str = r#"
-uniform int u_hatch;
 uniform vec4 u_hatch_color;
 uniform float u_hatch_px;
 uniform float u_extrude_px;
-uniform float u_band_m;
 uniform vec4 u_band_color;
 IN vec4 v_color;
+#if defined(STROKE) || defined(BAND)
 IN vec2 v_side;
+#endif
+#ifdef STROKE
 IN float v_reach;
+#endif
 void main() {
     vec4 color = v_color;
-    if (u_extrude_px > 0.0) {
-        // |v_side| / v_reach runs from 0 on the line to 1 at the stroke's
-        // sides (v_reach is 1 where the line runs straight, the mitre's
-        // length at a corner, which would otherwise fade the corner out):
-        // the last pixel fades out (colours are premultiplied).
-        float across = length(v_side) / max(v_reach, 1e-6);
-        color *= clamp((1.0 - across) * u_extrude_px, 0.0, 1.0);
+#if defined(STROKE)
+    // |v_side| / v_reach runs from 0 on the line to 1 at the stroke's
+    // sides (v_reach is 1 where the line runs straight, the mitre's
+    // length at a corner, which would otherwise fade the corner out):
+    // the last pixel fades out (colours are premultiplied).
+    float across = length(v_side) / max(v_reach, 1e-6);
+    color *= clamp((1.0 - across) * u_extrude_px, 0.0, 1.0);
+#elif defined(BAND)
+    // A join's square keeps the disc it encloses; a segment's quad
+    // stays within 1 of its line throughout.
+    if (dot(v_side, v_side) > 1.0) {
+        discard;
     }
-    if (u_band_m > 0.0) {
-        // A join's square keeps the disc it encloses; a segment's quad
-        // stays within 1 of its line throughout.
-        if (length(v_side) > 1.0) {
-            discard;
-        }
-        color = u_band_color;
-    }
-    if (u_hatch != 0 && mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) < u_hatch_px / 8.0) {
+    color = u_band_color;
+#elif defined(HATCH)
+    if (mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) < u_hatch_px / 8.0) {
         // Lines running down to the right on screen, 1/8 of the spacing
         // wide, over the fill (premultiplied "over").
         color = u_hatch_color + color * (1.0 - u_hatch_color.a);
     }
+#endif
     FRAG_COLOR = color;
 }
 "#;
 
-unsafe fn compile(gl: &glow::Context) -> Result<Program, String> {
+/// The program of the shaders specialised by `kind`, one of [`Paint::DEFINES`].
+unsafe fn compile(gl: &glow::Context, kind: &str) -> Result<Program, String> {
     let version = egui_glow::ShaderVersion::get(gl);
     let new_interface = version.is_new_shader_interface();
     let header = format!(
-        "{}\n{}\n",
+        "{}\n{}\n#define {kind}\n",
         version.version_declaration(),
         if version.is_embedded() {
             "precision mediump float;"
@@ -749,7 +803,6 @@ unsafe fn compile(gl: &glow::Context) -> Result<Program, String> {
             u_screen_size: uniform("u_screen_size"),
             u_translate: uniform("u_translate"),
             u_scale: uniform("u_scale"),
-            u_hatch: uniform("u_hatch"),
             u_hatch_color: uniform("u_hatch_color"),
             u_hatch_px: uniform("u_hatch_px"),
             u_point_size: uniform("u_point_size"),
