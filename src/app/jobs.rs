@@ -185,3 +185,31 @@ fn lower_this_threads_priority() {
 
 #[cfg(not(target_os = "linux"))]
 fn lower_this_threads_priority() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_asked_at_once_are_refined_in_turn_on_one_lowered_thread() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plan = Arc::new(PlanData::load(&root.join("layers/catalog.toml")).unwrap());
+        let ctx = Context::default();
+        // A zoom to street scale asks for every layer in view in one frame.
+        let jobs: Vec<Job> = (0..plan.layers.len())
+            .map(|layer| Job::refine(&ctx, plan.clone(), layer))
+            .collect();
+        for job in &jobs {
+            assert!(matches!(job.output.recv(), Ok(JobOutput::Refined)));
+        }
+        assert!(plan.layers.iter().all(|layer| layer.fine.get().is_some()));
+        let thread = refining_thread().expect("the refining thread starts");
+        assert_eq!(thread.current_num_threads(), 1);
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: reads the calling (refining) thread's nice value.
+            let nice = thread.install(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) });
+            assert_eq!(nice, REFINING_NICE);
+        }
+    }
+}
