@@ -202,8 +202,12 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
 /// a round symbol of this diameter too.
 const MIN_SYMBOL_PX: f32 = 9.0;
 
-/// Parcels in view beyond which outlines are drawn on the GPU, thin, not by egui.
-const MAX_EGUI_OUTLINES: usize = 1_000;
+/// Parcels in view beyond which they are drawn as images (where small
+/// enough), not as triangles, and without symbols.
+const MAX_FEW_PARCELS: usize = 1_000;
+
+/// Width of a parcel's outline, in points.
+const PARCEL_OUTLINE_PX: f32 = 1.5;
 
 /// Below this size on screen a parcel's outline only clutters the map.
 const MIN_OUTLINED_PX: f64 = 6.0;
@@ -219,16 +223,16 @@ const MAX_IMAGED_PX: f64 = 24.0;
 
 /// The parcels. Many in view and a few pixels each: images of them per zoom
 /// band, outlines included (their triangles and lines would cost the frame).
-/// Else fills on the GPU, or dots; outlines antialiased by egui when few are
-/// in view (found through the R-tree), as thin GPU lines when many, none
-/// when parcels are dots.
+/// Else fills on the GPU, or dots, with their outlines stroked on the GPU
+/// unless they are too small and many; when few are in view (found through
+/// the R-tree), a symbol marks each too small to see.
 fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
     let size_px = f64::from(app.parcels.typical_size_m) / view.m_per_px;
     let outlined = size_px >= MIN_OUTLINED_PX;
     let in_view = app
         .parcels
-        .in_view(map.visible_local(), MAX_EGUI_OUTLINES + 1);
-    let few = in_view.len() <= MAX_EGUI_OUTLINES;
+        .in_view(map.visible_local(), MAX_FEW_PARCELS + 1);
+    let few = in_view.len() <= MAX_FEW_PARCELS;
     let painted = if !few && size_px < MAX_IMAGED_PX {
         app.parcels.raster.paint(
             map.painter,
@@ -263,10 +267,10 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
             batch.push(dots);
         }
     }
-    if painted == Painted::No && !few && outlined {
-        for lines in &parcels.outline_batches {
-            if map.is_visible(lines.bounds) {
-                batch.push(lines);
+    if painted == Painted::No && (outlined || few) {
+        for outlines in &parcels.outline_batches {
+            if map.is_visible(outlines.bounds) {
+                batch.push_stroke(outlines, PARCEL_OUTLINE_PX);
             }
         }
     }
@@ -278,7 +282,6 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
                 (parcels.screening.outcomes.get(i), parcels.graphics.get(i))
             {
                 let color = verdict_color(Some(result.verdict));
-                map.graphic(graphic, false, Stroke::new(1.5, color));
                 // At plan scale a parcel is a few pixels: a symbol of a
                 // legible size shows where it is and what it is.
                 let on_screen = screen_from_local.mul_rect(graphic.bounds());

@@ -1,7 +1,7 @@
 //! Map geometry kept on the GPU. egui re-tessellates and re-uploads every
 //! shape every frame; for a city's 200 000 parcels and zones of 200 000
-//! vertices that is seconds a frame. Here the triangles (and the parcels'
-//! outlines as lines) are uploaded once, the first time they are drawn, and
+//! vertices that is seconds a frame. Here the triangles (outlines as strips
+//! the shader widens) are uploaded once, the first time they are drawn, and
 //! each frame only draws them with the view's transform: a frame's cost no
 //! longer grows with the data.
 //!
@@ -21,13 +21,11 @@ use eframe::glow::{self, HasContext};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Primitive {
     Triangles,
-    /// Index pairs.
-    Lines,
     /// One square dot per index, of the batch's point size.
     Points,
 }
 
-/// A mesh to keep on the GPU: filled triangles, line segments or dots.
+/// A mesh to keep on the GPU: filled triangles (strokes included) or dots.
 /// Once uploaded, the GPU's copy is the only one: a city's layers at full
 /// detail are hundreds of megabytes, and a software GL keeps its copy in
 /// the same memory. When the last clone is dropped, its GPU buffers are
@@ -80,10 +78,6 @@ impl Drop for MeshData {
 impl GpuMesh {
     pub fn triangles(mesh: Mesh) -> GpuMesh {
         GpuMesh::new(mesh, Primitive::Triangles)
-    }
-
-    pub fn lines(mesh: Mesh) -> GpuMesh {
-        GpuMesh::new(mesh, Primitive::Lines)
     }
 
     pub fn points(mesh: Mesh) -> GpuMesh {
@@ -624,7 +618,6 @@ impl GpuRenderer {
                 gl.bind_vertex_array(Some(uploaded.vertex_array));
                 let mode = match draw.mesh.primitive {
                     Primitive::Triangles => glow::TRIANGLES,
-                    Primitive::Lines => glow::LINES,
                     Primitive::Points => glow::POINTS,
                 };
                 gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);

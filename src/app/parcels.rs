@@ -19,7 +19,7 @@ use crate::report::meta::{hash_inputs, inputs};
 use crate::screen::{ParcelOutcome, Screening, Verdict};
 use crate::style::{verdict_rgb, PENDING_RGB, UNSCREENED_RGB};
 
-use super::gpu::GpuMesh;
+use super::gpu::{stroke_mesh, GpuMesh};
 use super::map::{fill_color, spatial_order, Graphic, LocalFrame};
 use super::plan_data::PlanData;
 use super::raster::{ParcelRaster, RasterParcel};
@@ -201,8 +201,10 @@ fn pending_dots(frame: &LocalFrame, layer: &Layer) -> Vec<GpuMesh> {
         .collect()
 }
 
-/// Large enough to batch thousands of parcels, small enough to cull by box.
-const BATCH_VERTICES: usize = 20_000;
+/// Large enough to batch a hundred parcels or more, small enough to cull by
+/// box: with 20 000, a view of a few kilometres of the city world drew
+/// 110 000 parcel vertices (some 100 000 parcels), nearly all out of view.
+const BATCH_VERTICES: usize = 2_048;
 
 /// A parcel's box in the R-tree, with its outcome's index.
 pub type ParcelBox = rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f32; 2]>, usize>;
@@ -234,7 +236,9 @@ pub struct ParcelSet {
     /// The parcels' fills merged into a few large meshes kept on the GPU: a
     /// district's 200 000 parcels are a handful of draw calls, not 200 000.
     pub fill_batches: Vec<GpuMesh>,
-    /// Their outlines as thin lines in the verdict's colour, batched the same way.
+    /// Their outlines as stroke meshes ([`stroke_mesh`]) in the verdict's
+    /// colour, batched the same way: a city's parcels in view are too many
+    /// for egui to tessellate their outlines every frame.
     pub outline_batches: Vec<GpuMesh>,
     /// One dot per parcel at its centre: how parcels of a pixel or two are drawn.
     pub dot_batches: Vec<GpuMesh>,
@@ -274,7 +278,7 @@ impl ParcelSet {
             .collect();
         // Batches of neighbours, so that a zoomed-in view culls all but a few.
         let mut fill = Mesh::default();
-        let mut lines = Mesh::default();
+        let mut outlines = Mesh::default();
         let mut dots = Mesh::default();
         let mut boxes = Vec::new();
         let mut verdicts = Vec::new();
@@ -287,7 +291,10 @@ impl ParcelSet {
             let b = bounds[i];
             let fill_color = g.fill.vertices.first().map(|v| v.color);
             fill.append(std::mem::take(&mut g.fill));
-            add_outline_lines(&mut lines, &g.outlines, verdict_color(Some(result.verdict)));
+            outlines.append(stroke_mesh(
+                g.outlines.iter().map(|ring| ring.points.as_slice()),
+                verdict_color(Some(result.verdict)),
+            ));
             if let Some(color) = fill_color {
                 dots.indices.push(dots.vertices.len() as u32);
                 dots.colored_vertex(b.center(), color);
@@ -298,11 +305,11 @@ impl ParcelSet {
             ));
             self.sizes.push(b.size().max_elem());
             verdicts.push((i, result.verdict));
-            if fill.vertices.len() >= BATCH_VERTICES || lines.vertices.len() >= BATCH_VERTICES {
-                self.push_batches(&mut fill, &mut lines, &mut dots);
+            if fill.vertices.len() >= BATCH_VERTICES || outlines.vertices.len() >= BATCH_VERTICES {
+                self.push_batches(&mut fill, &mut outlines, &mut dots);
             }
         }
-        self.push_batches(&mut fill, &mut lines, &mut dots);
+        self.push_batches(&mut fill, &mut outlines, &mut dots);
         let drawn: Vec<RasterParcel> = verdicts
             .into_iter()
             .filter_map(|(i, verdict)| {
@@ -385,14 +392,14 @@ impl ParcelSet {
         self.generation += 1;
     }
 
-    fn push_batches(&mut self, fill: &mut Mesh, lines: &mut Mesh, dots: &mut Mesh) {
+    fn push_batches(&mut self, fill: &mut Mesh, outlines: &mut Mesh, dots: &mut Mesh) {
         if !fill.is_empty() {
             self.fill_batches
                 .push(GpuMesh::triangles(std::mem::take(fill)));
         }
-        if !lines.is_empty() {
+        if !outlines.is_empty() {
             self.outline_batches
-                .push(GpuMesh::lines(std::mem::take(lines)));
+                .push(GpuMesh::triangles(std::mem::take(outlines)));
         }
         if !dots.is_empty() {
             self.dot_batches.push(GpuMesh::points(std::mem::take(dots)));
@@ -450,18 +457,6 @@ pub fn parcel_graphics(frame: &LocalFrame, screening: &Screening) -> Vec<Option<
 }
 
 /// Rings as line segments (index pairs) of one colour.
-fn add_outline_lines(lines: &mut Mesh, rings: &[super::map::Path], color: Color32) {
-    for ring in rings {
-        let base = lines.vertices.len() as u32;
-        for p in &ring.points {
-            lines.colored_vertex(*p, color);
-        }
-        for k in 1..ring.points.len() as u32 {
-            lines.indices.extend([base + k - 1, base + k]);
-        }
-    }
-}
-
 pub fn verdict_color(verdict: Option<Verdict>) -> Color32 {
     let rgb = verdict.map(verdict_rgb).unwrap_or(UNSCREENED_RGB);
     Color32::from_rgb(rgb[0], rgb[1], rgb[2])
@@ -580,5 +575,52 @@ mod tests {
         assert_eq!(parcels.boxes.size(), screened);
         assert!(parcels.boxes.iter().any(|b| b.data >= first));
         assert_eq!(parcels.counts.screened(), screened);
+    }
+
+    #[test]
+    fn a_street_scale_view_draws_the_parcels_near_it_not_the_citys() {
+        // 10 000 parcels of 100 m on a 200 m grid, 20 km across.
+        let features: Vec<String> = (0..10_000)
+            .map(|i| {
+                let (x, y) = (106.22 + 0.002 * f64::from(i % 100), 29.49 + 0.002 * f64::from(i / 100));
+                let (x1, y1) = (x + 0.001, y + 0.001);
+                format!(
+                    r#"{{"type":"Feature","properties":{{"id":"P{i}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}}}"#
+                )
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grid.geojson");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                features.join(",")
+            ),
+        )
+        .unwrap();
+        let (plan, _) = sample_plan();
+        let parcels = screen(&plan, vec![ParcelSource::new(&path)]).0.parcels;
+        assert_eq!(parcels.screening.screened().count(), 10_000);
+        // Every parcel's outline is stroked: its ring's five points (the
+        // first again, closing it), two vertices each.
+        let vertices = |meshes: &mut dyn Iterator<Item = &GpuMesh>| {
+            meshes.map(GpuMesh::vertex_count).sum::<usize>()
+        };
+        assert_eq!(vertices(&mut parcels.outline_batches.iter()), 10_000 * 10);
+        // A view of a kilometre in the middle meets a few batches, not the city's.
+        let all = parcels
+            .graphics
+            .iter()
+            .flatten()
+            .fold(eframe::egui::Rect::NOTHING, |r, g| r.union(g.bounds()));
+        let view =
+            eframe::egui::Rect::from_center_size(all.center(), eframe::egui::vec2(1000.0, 1000.0));
+        for batches in [&parcels.fill_batches, &parcels.outline_batches] {
+            let total = vertices(&mut batches.iter());
+            let drawn = vertices(&mut batches.iter().filter(|m| view.intersects(m.bounds)));
+            // With batches of 20 000 vertices it drew them all.
+            assert!(drawn * 5 < total, "{drawn} of {total}");
+        }
     }
 }
