@@ -12,6 +12,7 @@ use crate::pipeline::ParcelSource;
 use crate::screen::Screening;
 
 use super::gpu::GpuMesh;
+use super::map::Levels;
 use super::parcels::{record_screening, screen_sources, Recorder, ScreenedSources};
 use super::plan_data::PlanData;
 
@@ -88,9 +89,13 @@ impl Job {
         )
     }
 
-    /// Makes the fine levels of detail of a plan's layer on the refining
-    /// thread (see [`refining_thread`]), after those asked for before.
-    pub fn refine(ctx: &Context, plan: Arc<PlanData>, layer: usize) -> Job {
+    /// Makes the middle or fine levels of detail of a plan's layer. The
+    /// middle ones, made as the plan is shown, use every core as the
+    /// loading did (on the refining thread, which screening parcels starves,
+    /// everything was loaded seconds later); the fine ones, asked for as
+    /// the map is zoomed, the refining thread (see [`refining_thread`]),
+    /// after those asked for before.
+    pub fn refine(ctx: &Context, plan: Arc<PlanData>, layer: usize, which: Levels) -> Job {
         Job::spawn(
             ctx,
             "正在细化图层",
@@ -99,8 +104,8 @@ impl Job {
                 if let (Some(graphic), Some(source)) =
                     (plan.layers.get(layer), plan.plan.layers.get(layer))
                 {
-                    let make = || graphic.make_fine(&plan.frame, source);
-                    match refining_thread() {
+                    let make = || graphic.make(&plan.frame, source, which);
+                    match refining_thread().filter(|_| which == Levels::Fine) {
                         Some(thread) => thread.install(make),
                         None => make(),
                     }
@@ -195,14 +200,19 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let plan = Arc::new(PlanData::load(&root.join("layers/catalog.toml")).unwrap());
         let ctx = Context::default();
-        // A zoom to street scale asks for every layer in view in one frame.
-        let jobs: Vec<Job> = (0..plan.layers.len())
-            .map(|layer| Job::refine(&ctx, plan.clone(), layer))
+        // Loaded, a plan's middle levels are asked for; a zoom to street
+        // scale then asks for every layer's fine ones in one frame.
+        let jobs: Vec<Job> = [Levels::Middle, Levels::Fine]
+            .into_iter()
+            .flat_map(|which| (0..plan.layers.len()).map(move |layer| (which, layer)))
+            .map(|(which, layer)| Job::refine(&ctx, plan.clone(), layer, which))
             .collect();
         for job in &jobs {
             assert!(matches!(job.output.recv(), Ok(JobOutput::Refined)));
         }
-        assert!(plan.layers.iter().all(|layer| layer.fine.get().is_some()));
+        for layer in &plan.layers {
+            assert!(layer.middle.get().is_some() && layer.fine.get().is_some());
+        }
         let thread = refining_thread().expect("the refining thread starts");
         assert_eq!(thread.current_num_threads(), 1);
         #[cfg(target_os = "linux")]

@@ -110,25 +110,41 @@ impl Path {
 /// A level of detail: its simplification tolerance in metres, its meshes.
 type Level = (f64, Vec<GpuMesh>);
 
-/// The coarsest tolerance of the levels of detail made on demand: those
-/// from it up are made when a layer loads, enough to draw a city's plan
-/// whole and down to a window of some 16 km. Finer ones are made the first
-/// time a view needs them, on a worker, so the first picture costs the
-/// coarse levels' work only.
+/// The finest tolerance of the levels of detail made when a layer loads:
+/// enough for the first picture, a city's plan fitted in a window (some
+/// 500 m a pixel). Making every level first took two thirds of the time
+/// to that picture on the city world (2.0 of 3.2 s).
+pub const FIRST_FROM_M: f64 = 256.0;
+
+/// The coarsest tolerance of the levels of detail made on demand. Those
+/// from it up to [`FIRST_FROM_M`] are made right after the layer loads;
+/// finer ones the first time a view needs them.
 pub const FINE_BELOW_M: f64 = 16.0;
 
 /// Which levels of detail to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Levels {
-    /// Tolerances from [`FINE_BELOW_M`] up: made when a layer loads.
-    Coarse,
-    /// Tolerances below it: made when a view first needs them.
+    /// Tolerances from [`FIRST_FROM_M`] up: made when a layer loads.
+    First,
+    /// From [`FINE_BELOW_M`] to [`FIRST_FROM_M`]: made right after.
+    Middle,
+    /// Below [`FINE_BELOW_M`]: made when a view first needs them.
     Fine,
 }
 
 impl Levels {
+    fn of(tolerance_m: f64) -> Levels {
+        if tolerance_m >= FIRST_FROM_M {
+            Levels::First
+        } else if tolerance_m >= FINE_BELOW_M {
+            Levels::Middle
+        } else {
+            Levels::Fine
+        }
+    }
+
     pub fn keeps(self, tolerance_m: f64) -> bool {
-        (tolerance_m >= FINE_BELOW_M) == (self == Levels::Coarse)
+        Levels::of(tolerance_m) == self
     }
 }
 
@@ -155,8 +171,9 @@ impl OutlineLods {
     /// few kilometres, where the full detail, culled by cell, is already
     /// few vertices, while on a city's jagged red line (a vertex every
     /// ~10 m) a 2 m or 8 m level drops few vertices yet costs as much memory
-    /// as the full detail.
-    const TOLERANCES_M: [f64; 5] = [16.0, 32.0, 64.0, 128.0, 256.0];
+    /// as the full detail. Up to 512 m: a city fitted in a window is some
+    /// 500 m a pixel.
+    const TOLERANCES_M: [f64; 6] = [16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
     /// Outlines (the `which` levels), and band meshes of the same lines for
     /// bands up to `band_reach_m` from them: a band narrower than a pixel is not drawn,

@@ -594,6 +594,12 @@ impl RedlineApp {
                 for problem in plan.plan.problems() {
                     self.messages.push(problem.to_string());
                 }
+                // The first picture needs only the first levels of detail;
+                // the middle ones follow, layer by layer.
+                for layer in 0..n {
+                    self.jobs
+                        .push(Job::refine(ctx, plan.clone(), layer, map::Levels::Middle));
+                }
                 self.plan = Some(plan);
                 self.open_basemap(ctx);
                 let path = std::path::absolute(&self.plan_path).unwrap_or(self.plan_path.clone());
@@ -674,7 +680,8 @@ impl RedlineApp {
     /// Makes a layer's fine levels of detail on a worker (see
     /// [`plan_data::LayerGraphic::ask_fine`]); the map draws coarser ones meanwhile.
     pub fn refine_layer(&mut self, ctx: &Context, plan: Arc<PlanData>, layer: usize) {
-        self.jobs.push(Job::refine(ctx, plan, layer));
+        self.jobs
+            .push(Job::refine(ctx, plan, layer, map::Levels::Fine));
     }
 
     /// Whether the plan is being loaded (rather than failed or not asked for).

@@ -22,7 +22,7 @@ use crate::style::{LayerStyle, SETBACK_CONFLICT_ALPHA, SETBACK_REVIEW_ALPHA};
 use super::gpu::{GpuBatch, GpuMesh};
 use super::map::{
     coarsest_within, fill_color, level_cell_m, solid_color, Graphic, Levels, LocalFrame,
-    OutlineLods, FINE_BELOW_M,
+    OutlineLods, FINE_BELOW_M, FIRST_FROM_M,
 };
 
 /// The triangles of `mesh` grouped by the square cell of side `cell_m`
@@ -74,14 +74,16 @@ pub struct LayerGraphic {
     /// Areas filled, or lines stroked (rivers).
     pub graphic: Graphic,
     pub is_lines: bool,
-    /// The fill, drawn on the GPU, simplified per zoom level (the levels
-    /// from [`FINE_BELOW_M`] up).
+    /// The fill, drawn on the GPU, simplified per zoom level (the first
+    /// levels, from [`FIRST_FROM_M`] up).
     pub fill: FillLods,
     /// The outlines (or lines) simplified per zoom level, in the layer's
-    /// colour (the levels from [`FINE_BELOW_M`] up).
+    /// colour (the first levels).
     pub outlines: OutlineLods,
+    /// The levels from [`FINE_BELOW_M`] to [`FIRST_FROM_M`], once made.
+    pub middle: OnceLock<MoreLods>,
     /// The levels finer than [`FINE_BELOW_M`], once made.
-    pub fine: OnceLock<FineLods>,
+    pub fine: OnceLock<MoreLods>,
     /// Whether making the fine levels has been asked for.
     fine_asked: AtomicBool,
     pub bounds: eframe::egui::Rect,
@@ -93,54 +95,60 @@ pub struct LayerGraphic {
     pub area_km2: f64,
 }
 
-/// A layer's levels of detail finer than [`FINE_BELOW_M`].
-pub struct FineLods {
+/// Levels of detail of a layer made after it loaded: the middle or the fine ones.
+pub struct MoreLods {
     pub fill: FillLods,
     pub outlines: OutlineLods,
 }
 
 impl LayerGraphic {
-    /// Of the coarse levels and the fine ones once made, the meshes that
-    /// draw at this scale: (fill, outlines, bands). Until the fine levels are
-    /// made the finest coarse level stands in.
+    /// Of the levels made so far, the meshes that draw at this scale: (fill,
+    /// outlines, bands). Until the levels for a scale are made, the finest
+    /// of the coarser ones stands in.
     pub fn at_scale(&self, m_per_px: f64) -> (&[GpuMesh], &[GpuMesh], &[GpuMesh]) {
-        match self.fine.get() {
-            Some(fine) if m_per_px < FINE_BELOW_M => (
-                fine.fill.at_scale(m_per_px),
-                fine.outlines.at_scale(m_per_px),
-                fine.outlines.bands_at_scale(m_per_px),
-            ),
-            _ => (
-                self.fill.at_scale(m_per_px),
-                self.outlines.at_scale(m_per_px),
-                self.outlines.bands_at_scale(m_per_px),
-            ),
-        }
+        let more = self
+            .fine
+            .get()
+            .filter(|_| m_per_px < FINE_BELOW_M)
+            .or_else(|| self.middle.get().filter(|_| m_per_px < FIRST_FROM_M));
+        let (fill, outlines) = more.map_or((&self.fill, &self.outlines), |more| {
+            (&more.fill, &more.outlines)
+        });
+        (
+            fill.at_scale(m_per_px),
+            outlines.at_scale(m_per_px),
+            outlines.bands_at_scale(m_per_px),
+        )
     }
 
     /// Whether a view at this scale wants levels not made yet; true once
-    /// only: the caller then makes them ([`LayerGraphic::make_fine`]).
+    /// only: the caller then makes them ([`LayerGraphic::make`]).
     pub fn ask_fine(&self, m_per_px: f64) -> bool {
         m_per_px < FINE_BELOW_M
             && self.fine.get().is_none()
             && !self.fine_asked.swap(true, Ordering::Relaxed)
     }
 
-    /// Makes the levels finer than [`FINE_BELOW_M`] of `layer`, which this
-    /// graphic was made from.
-    pub fn make_fine(&self, frame: &LocalFrame, layer: &Layer) {
+    /// Makes the middle or the fine levels of `layer`, which this graphic
+    /// was made from (the first ones it was made with).
+    pub fn make(&self, frame: &LocalFrame, layer: &Layer, which: Levels) {
+        let slot = match which {
+            Levels::First => return,
+            Levels::Middle => &self.middle,
+            Levels::Fine => &self.fine,
+        };
         let (fill, outlines) = rayon::join(
-            || FillLods::new(frame, &areas_of(layer), self.fill.color, Levels::Fine),
+            || FillLods::new(frame, &areas_of(layer), self.fill.color, which),
             || {
                 OutlineLods::with_bands(
                     &self.graphic.outlines,
                     solid_color(self.style.rgb),
                     self.band_reach_m(),
-                    Levels::Fine,
+                    which,
                 )
             },
         );
-        let _ = self.fine.set(FineLods { fill, outlines });
+        let _ = slot.set(MoreLods { fill, outlines });
     }
 
     /// Adds this layer's draws at a scale (metres a point) that reach
@@ -284,8 +292,10 @@ pub struct FillLods {
 
 impl FillLods {
     /// Simplification tolerances of the levels after the full one, in
-    /// metres; none below 16 m, as for outlines ([`OutlineLods`]).
-    const TOLERANCES_M: [f64; 3] = [16.0, 64.0, 256.0];
+    /// metres, as for outlines ([`OutlineLods`]): with levels at 16, 64 and
+    /// 256 m only, the city's red line at 30–60 m a pixel drew its 16 m
+    /// fill, four times the points of its 32 m outline.
+    const TOLERANCES_M: [f64; 6] = [16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
     pub fn new(
         frame: &LocalFrame,
@@ -388,13 +398,13 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
     };
     let band_reach_m = setback_bands.iter().map(|(d, _)| *d).fold(0.0, f64::max);
     let (fill, outlines) = rayon::join(
-        || FillLods::new(frame, &areas, fill, Levels::Coarse),
+        || FillLods::new(frame, &areas, fill, Levels::First),
         || {
             OutlineLods::with_bands(
                 &graphic.outlines,
                 solid_color(style.rgb),
                 band_reach_m,
-                Levels::Coarse,
+                Levels::First,
             )
         },
     );
@@ -405,6 +415,7 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
         is_lines,
         fill,
         outlines,
+        middle: OnceLock::new(),
         fine: OnceLock::new(),
         fine_asked: AtomicBool::new(false),
         setback_bands,
@@ -435,35 +446,45 @@ mod tests {
     }
 
     #[test]
-    fn fine_levels_are_made_once_when_a_view_first_needs_them() {
+    fn the_first_pictures_levels_come_first_the_middle_next_the_fine_when_a_view_needs_them() {
         let (plan, index) = sample_plan_layer(|l| l.id == "eco_redline");
         let layer = &plan.layers[index];
-        // Loaded, only the coarse levels exist: at street scale the finest
-        // of them stands in.
-        assert!(layer.fine.get().is_none());
-        let (fill, outlines, _) = layer.at_scale(0.5);
-        let stand_in = (vertices(fill), vertices(outlines));
-        assert!(stand_in.0 > 0 && stand_in.1 > 0);
-        assert_eq!(stand_in, {
-            let (f, o, _) = layer.at_scale(FINE_BELOW_M);
-            (vertices(f), vertices(o))
-        });
+        let source = &plan.plan.layers[index];
+        // (fill, outline) vertices drawn at a scale.
+        let drawn = |m_per_px: f64| {
+            let (fill, outlines, _) = layer.at_scale(m_per_px);
+            (vertices(fill), vertices(outlines))
+        };
+        // Loaded, only the first levels exist: the finest of them stands in
+        // at every finer scale.
+        assert!(layer.middle.get().is_none() && layer.fine.get().is_none());
+        let first = drawn(FIRST_FROM_M);
+        assert!(first.0 > 0 && first.1 > 0);
+        assert_eq!(drawn(20.0), first);
+        assert_eq!(drawn(0.5), first);
+        // The middle levels, made next, draw below FIRST_FROM_M and stand
+        // in below FINE_BELOW_M.
+        layer.make(&plan.frame, source, Levels::Middle);
+        let middle = drawn(FINE_BELOW_M);
+        assert!(
+            middle.0 > first.0 && middle.1 > first.1,
+            "{middle:?} {first:?}"
+        );
+        assert_eq!(drawn(0.5), middle);
+        assert_eq!(drawn(FIRST_FROM_M), first);
         // A view of the whole plan asks for nothing; one zoomed in asks once.
         assert!(!layer.ask_fine(100.0));
         assert!(layer.ask_fine(0.5));
         assert!(!layer.ask_fine(0.5));
-        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
-        let (fill, outlines, _) = layer.at_scale(0.5);
+        layer.make(&plan.frame, source, Levels::Fine);
+        let fine = drawn(0.5);
         assert!(
-            vertices(fill) > stand_in.0,
-            "{} {}",
-            vertices(fill),
-            stand_in.0
+            fine.0 > middle.0 && fine.1 > middle.1,
+            "{fine:?} {middle:?}"
         );
-        assert!(vertices(outlines) > stand_in.1);
-        // Coarse views still draw the coarse levels.
-        let (coarse, _, _) = layer.at_scale(300.0);
-        assert!(vertices(coarse) < vertices(fill));
+        // Coarser views still draw their own levels.
+        assert_eq!(drawn(FINE_BELOW_M), middle);
+        assert_eq!(drawn(FIRST_FROM_M), first);
     }
 
     #[test]
@@ -472,10 +493,12 @@ mod tests {
         let layer = &plan.layers[index];
         let widths: Vec<f64> = layer.setback_bands.iter().map(|(d, _)| *d).collect();
         assert_eq!(widths, vec![50.0, 30.0]);
-        // Bands up to 50 m are drawn from 100 m a pixel down: the coarse
+        // Bands up to 50 m are drawn from 100 m a pixel down: the middle
         // levels hold them to 16 m, the fine ones below.
+        assert_eq!(vertices(layer.at_scale(20.0).2), 0);
+        layer.make(&plan.frame, &plan.plan.layers[index], Levels::Middle);
         assert!(vertices(layer.at_scale(20.0).2) > 0);
-        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        layer.make(&plan.frame, &plan.plan.layers[index], Levels::Fine);
         let (_, lines, bands) = layer.at_scale(1.0);
         // A quad a segment and a square a vertex: more than the line's quads.
         assert!(
@@ -490,6 +513,7 @@ mod tests {
     fn a_band_is_drawn_once_it_shows_half_a_pixel_past_the_water_line() {
         let (plan, index) = sample_plan_layer(|l| matches!(l.rule, Rule::Setback { .. }));
         let layer = &plan.layers[index];
+        layer.make(&plan.frame, &plan.plan.layers[index], Levels::Middle);
         let everywhere = eframe::egui::Rect::EVERYTHING;
         let bands_at = |m_per_px: f64| {
             let mut batch = GpuBatch::new();
@@ -509,7 +533,8 @@ mod tests {
         let (plan, index) = sample_plan_layer(|l| l.rule == Rule::Prohibit);
         let layer = &plan.layers[index];
         assert!(layer.setback_bands.is_empty());
-        layer.make_fine(&plan.frame, &plan.plan.layers[index]);
+        layer.make(&plan.frame, &plan.plan.layers[index], Levels::Middle);
+        layer.make(&plan.frame, &plan.plan.layers[index], Levels::Fine);
         for m_per_px in [0.5, 1.0, 20.0, 100.0, 1000.0] {
             let (fill, lines, bands) = layer.at_scale(m_per_px);
             assert!(vertices(fill) > 0 && vertices(lines) > 0);
