@@ -163,8 +163,8 @@ const REFINING_NICE: i32 = 10;
 
 /// The one thread that makes layers' fine levels of detail, at a lower
 /// priority: the map is being zoomed meanwhile, and every layer in view
-/// asks at once — each on a core of its own, they took the cores the
-/// frames need (frames of 50–80 ms while zooming in to street scale).
+/// asks at once — each on a thread of its own, four layers took both
+/// cores from the frames.
 fn refining_thread() -> Option<&'static rayon::ThreadPool> {
     static THREAD: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     THREAD
