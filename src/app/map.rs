@@ -171,9 +171,11 @@ impl OutlineLods {
     /// few kilometres, where the full detail, culled by cell, is already
     /// few vertices, while on a city's jagged red line (a vertex every
     /// ~10 m) a 2 m or 8 m level drops few vertices yet costs as much memory
-    /// as the full detail. Up to 512 m: a city fitted in a window is some
-    /// 500 m a pixel.
-    const TOLERANCES_M: [f64; 6] = [16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+    /// as the full detail. None above 256 m, though a city fitted in a
+    /// window is some 540 m a pixel: a ring simplified lies inside the
+    /// round patch it stands for, and at 512 m the city's red-line patches,
+    /// 3–9 pixels across there, were drawn visibly smaller, some not at all.
+    const TOLERANCES_M: [f64; 5] = [16.0, 32.0, 64.0, 128.0, 256.0];
 
     /// Outlines (the `which` levels), and band meshes of the same lines for
     /// bands up to `band_reach_m` from them: a band narrower than a pixel is not drawn,

@@ -295,7 +295,7 @@ impl FillLods {
     /// metres, as for outlines ([`OutlineLods`]): with levels at 16, 64 and
     /// 256 m only, the city's red line at 30–60 m a pixel drew its 16 m
     /// fill, four times the points of its 32 m outline.
-    const TOLERANCES_M: [f64; 6] = [16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+    const TOLERANCES_M: [f64; 5] = [16.0, 32.0, 64.0, 128.0, 256.0];
 
     pub fn new(
         frame: &LocalFrame,
