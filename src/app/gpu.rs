@@ -131,6 +131,17 @@ const MITER_LIMIT: f32 = 2.0;
 /// outlines are most of what a city-wide view draws.
 pub fn stroke_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color: Color32) -> Mesh {
     let mut mesh = Mesh::default();
+    stroke_into(&mut mesh, lines, color);
+    mesh
+}
+
+/// [`stroke_mesh`], appended to `mesh`: a city's parcels are stroked one
+/// by one into a few shared meshes.
+pub fn stroke_into<'a>(
+    mesh: &mut Mesh,
+    lines: impl IntoIterator<Item = &'a [egui::Pos2]>,
+    color: Color32,
+) {
     for line in lines {
         // Repeated points (and NaNs) have no direction to widen across.
         let mut points: Vec<egui::Pos2> = Vec::with_capacity(line.len());
@@ -185,7 +196,6 @@ pub fn stroke_mesh<'a>(lines: impl IntoIterator<Item = &'a [egui::Pos2]>, color:
                 .extend([at, at + 1, at + 2, at + 1, at + 3, at + 2]);
         }
     }
-    mesh
 }
 
 /// Lines as a quad a segment, its vertices on the line, each carrying (as

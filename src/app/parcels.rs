@@ -19,7 +19,7 @@ use crate::report::meta::{hash_inputs, inputs};
 use crate::screen::{ParcelOutcome, Screening, Verdict};
 use crate::style::{verdict_rgb, PENDING_RGB, UNSCREENED_RGB};
 
-use super::gpu::{stroke_mesh, GpuMesh};
+use super::gpu::{stroke_into, GpuMesh};
 use super::map::{fill_color, spatial_order, Graphic, LocalFrame};
 use super::plan_data::PlanData;
 use super::raster::{ParcelRaster, RasterParcel};
@@ -236,7 +236,7 @@ pub struct ParcelSet {
     /// The parcels' fills merged into a few large meshes kept on the GPU: a
     /// district's 200 000 parcels are a handful of draw calls, not 200 000.
     pub fill_batches: Vec<GpuMesh>,
-    /// Their outlines as stroke meshes ([`stroke_mesh`]) in the verdict's
+    /// Their outlines as stroke meshes ([`stroke_into`]) in the verdict's
     /// colour, batched the same way: a city's parcels in view are too many
     /// for egui to tessellate their outlines every frame.
     pub outline_batches: Vec<GpuMesh>,
@@ -291,10 +291,11 @@ impl ParcelSet {
             let b = bounds[i];
             let fill_color = g.fill.vertices.first().map(|v| v.color);
             fill.append(std::mem::take(&mut g.fill));
-            outlines.append(stroke_mesh(
+            stroke_into(
+                &mut outlines,
                 g.outlines.iter().map(|ring| ring.points.as_slice()),
                 verdict_color(Some(result.verdict)),
-            ));
+            );
             if let Some(color) = fill_color {
                 dots.indices.push(dots.vertices.len() as u32);
                 dots.colored_vertex(b.center(), color);
