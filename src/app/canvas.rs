@@ -12,6 +12,7 @@ use super::gpu::GpuBatch;
 use super::i18n::Lang;
 use super::map::{draw_scale_and_north, Graphic, MapPainter, MapView};
 use super::parcels::verdict_color;
+use super::plan_raster::{Look, PlanRaster};
 use super::raster::Painted;
 use super::{Identified, RedlineApp, Tool};
 
@@ -127,24 +128,42 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
     }
     let screen_from_local = map.screen_from_local();
     app.drawn_layers.clear();
+    let shown: Vec<usize> = app
+        .layer_order
+        .iter()
+        .rev()
+        .copied()
+        .filter(|&i| app.layer_visible.get(i).copied().unwrap_or(false) && i < plan.layers.len())
+        .collect();
+    // Zoomed out, the layers are drawn as images; else (and until the
+    // images of a view are made) their meshes are drawn on the GPU.
+    let look = Look::new(&plan, shown.clone(), ui.ctx().pixels_per_point());
+    if app.plan_raster.as_ref().is_none_or(|r| *r.look() != look) {
+        app.plan_raster = Some(PlanRaster::new(ui.ctx(), plan.clone(), look));
+    }
+    let imaged = app.plan_raster.as_mut().is_some_and(|raster| {
+        raster.paint(
+            &painter,
+            screen_from_local,
+            map.visible_local(),
+            view.m_per_px,
+        )
+    });
     let mut to_refine = Vec::new();
-    for &layer_index in app.layer_order.iter().rev() {
-        if !app.layer_visible.get(layer_index).copied().unwrap_or(false) {
-            continue;
-        }
-        let Some(layer) = plan.layers.get(layer_index) else {
-            continue;
-        };
+    for layer_index in shown {
+        let layer = &plan.layers[layer_index];
         if !map.is_visible(layer.bounds) {
             continue;
         }
-        // Fills and outlines stay on the GPU; each layer's outline is drawn over its own fill.
-        let mut fills = GpuBatch::new();
-        if layer.ask_fine(view.m_per_px) {
-            to_refine.push(layer_index);
+        if !imaged {
+            // Fills and outlines stay on the GPU; each layer's outline is drawn over its own fill.
+            let mut fills = GpuBatch::new();
+            if layer.ask_fine(view.m_per_px) {
+                to_refine.push(layer_index);
+            }
+            layer.push_draws(&mut fills, view.m_per_px, map.visible_local());
+            fills.paint(&painter, canvas, screen_from_local, &app.gpu);
         }
-        layer.push_draws(&mut fills, view.m_per_px, map.visible_local());
-        fills.paint(&painter, canvas, screen_from_local, &app.gpu);
         app.drawn_layers
             .push(plan.plan.catalog.layers[layer_index].id.clone());
     }

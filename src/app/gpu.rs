@@ -121,7 +121,7 @@ impl GpuMesh {
 
 /// How far a stroke's corner may reach past its width, in half-widths: a
 /// sharp turn of a jagged outline is cut there rather than spiking out.
-const MITER_LIMIT: f32 = 2.0;
+pub const MITER_LIMIT: f32 = 2.0;
 
 /// Lines as a stroke mesh for [`GpuBatch::push_stroke`]: two vertices a
 /// point, on the line, each carrying (as its uv) the mitre of its corner —
@@ -465,7 +465,7 @@ pub struct GpuRenderer {
 }
 
 /// Spacing of hatch lines on screen, in points, as egui's hatch texture.
-const HATCH_PX: f32 = 10.0;
+pub const HATCH_PX: f32 = 10.0;
 
 impl GpuRenderer {
     /// Starts a frame's upload budget; true when the last frame left meshes

@@ -180,7 +180,7 @@ fn refining_thread() -> Option<&'static rayon::ThreadPool> {
 }
 
 #[cfg(target_os = "linux")]
-fn lower_this_threads_priority() {
+pub fn lower_this_threads_priority() {
     // On Linux a nice value is the calling thread's own (setpriority(2), NOTES).
     // SAFETY: plain system call on the calling thread; a failure leaves the priority as it was.
     unsafe {
@@ -189,7 +189,7 @@ fn lower_this_threads_priority() {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_this_threads_priority() {}
+pub fn lower_this_threads_priority() {}
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ pub mod map;
 mod panels;
 mod parcels;
 mod plan_data;
+mod plan_raster;
 mod raster;
 
 use std::path::PathBuf;
@@ -388,6 +389,8 @@ pub struct RedlineApp {
     hatch: Option<TextureHandle>,
     /// Map geometry uploaded to the GPU, drawn by paint callbacks.
     gpu: Arc<gpu::GpuRenderer>,
+    /// The plan's layers as images, for zoomed-out views.
+    plan_raster: Option<plan_raster::PlanRaster>,
     select_on_load: Option<String>,
     /// Where screenings are recorded; why not, when there is no such place.
     case_record: Result<PathBuf, String>,
@@ -473,6 +476,7 @@ impl RedlineApp {
             last_written: None,
             hatch: None,
             gpu: Arc::default(),
+            plan_raster: None,
             select_on_load: options.select,
             case_record: options
                 .db
@@ -1145,6 +1149,10 @@ impl RedlineApp {
             return;
         }
         if self.basemap.as_ref().is_some_and(|b| b.loading()) {
+            return;
+        }
+        if self.plan_raster.as_ref().is_some_and(|r| !r.settled()) {
+            // Its tiles are on their way; the thread making them asks for a repaint.
             return;
         }
         // The outcome is reported by `run` once the window has closed.

@@ -87,12 +87,24 @@ pub struct LayerGraphic {
     /// Whether making the fine levels has been asked for.
     fine_asked: AtomicBool,
     pub bounds: eframe::egui::Rect,
+    /// What each of `graphic.outlines` is: a polygon's exterior, one of its
+    /// holes, or a line. The images of the zoomed-out map fill the rings
+    /// of a layer at once, wound so that holes stay empty.
+    pub path_kinds: Vec<PathKind>,
     /// Setback bands along the water lines (drawn from `outlines`' band
     /// meshes): review distance, then conflict distance, in metres, with
     /// their colours.
     pub setback_bands: Vec<(f64, Color32)>,
     pub feature_count: usize,
     pub area_km2: f64,
+}
+
+/// What a path of a layer's outlines is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    Exterior,
+    Hole,
+    Line,
 }
 
 /// Levels of detail of a layer made after it loaded: the middle or the fine ones.
@@ -157,14 +169,9 @@ impl LayerGraphic {
     pub fn push_draws(&self, batch: &mut GpuBatch, m_per_px: f64, area: eframe::egui::Rect) {
         // Strokes are widened on screen, past their meshes' boxes.
         let area = area.expand((4.0 * m_per_px) as f32);
-        let color = solid_color(self.style.rgb);
         let (fill, outlines, bands) = self.at_scale(m_per_px);
-        let width: f32 = if self.is_lines { 2.0 } else { 1.2 };
-        // A band reaching less than half a pixel past the line's own
-        // stroke would not show: at that scale the stroke shows where the
-        // water is, and a city's network of bands would be drawn for nothing.
         for &(distance_m, band_color) in &self.setback_bands {
-            if distance_m / m_per_px < f64::from(width) / 2.0 + 0.5 {
+            if !self.band_shows(distance_m, m_per_px) {
                 continue;
             }
             let reach = distance_m as f32;
@@ -176,16 +183,38 @@ impl LayerGraphic {
         }
         for mesh in fill.iter().filter(|m| area.intersects(m.bounds)) {
             if self.style.hatch {
-                batch.push_hatched(mesh, color.gamma_multiply(0.55));
+                batch.push_hatched(mesh, self.hatch_color());
             } else {
                 batch.push(mesh);
             }
         }
         for mesh in outlines {
             if area.intersects(mesh.bounds) {
-                batch.push_stroke(mesh, width);
+                batch.push_stroke(mesh, self.outline_width_pt());
             }
         }
+    }
+
+    /// The width of the layer's outlines (or lines), in points.
+    pub fn outline_width_pt(&self) -> f32 {
+        if self.is_lines {
+            2.0
+        } else {
+            1.2
+        }
+    }
+
+    /// Whether a setback band of `distance_m` is drawn at this scale. A
+    /// band reaching less than half a pixel past the line's own stroke
+    /// would not show: at that scale the stroke shows where the water is,
+    /// and a city's network of bands would be drawn for nothing.
+    pub fn band_shows(&self, distance_m: f64, m_per_px: f64) -> bool {
+        distance_m / m_per_px >= f64::from(self.outline_width_pt()) / 2.0 + 0.5
+    }
+
+    /// The hatching's colour over a prohibiting zone's fill.
+    pub fn hatch_color(&self) -> Color32 {
+        solid_color(self.style.rgb).gamma_multiply(0.55)
     }
 
     fn band_reach_m(&self) -> f64 {
@@ -353,19 +382,32 @@ impl FillLods {
     }
 }
 
-fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Layer) -> LayerGraphic {
+pub(super) fn layer_graphic(
+    frame: &LocalFrame,
+    style: LayerStyle,
+    rule: Rule,
+    layer: &Layer,
+) -> LayerGraphic {
     let fill = fill_color(style.rgb, style.fill_alpha);
     let mut graphic = Graphic::default();
     let mut lines = MultiLineString(Vec::new());
     let mut areas = Vec::new();
+    let mut path_kinds = Vec::new();
     for feature in &layer.features {
         match &feature.shape {
             Shape::Area(mp) => {
                 for polygon in &mp.0 {
-                    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                    let holes = polygon
+                        .interiors()
+                        .iter()
+                        .map(|ring| (ring, PathKind::Hole));
+                    for (ring, kind) in
+                        std::iter::once((polygon.exterior(), PathKind::Exterior)).chain(holes)
+                    {
                         graphic
                             .outlines
                             .push(super::map::Path::new(frame, ring.0.iter().copied()));
+                        path_kinds.push(kind);
                     }
                 }
                 areas.push(mp);
@@ -375,9 +417,9 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
     }
     let is_lines = !lines.0.is_empty();
     if is_lines {
-        graphic
-            .outlines
-            .extend(Graphic::from_lines(frame, &lines).outlines);
+        let line_paths = Graphic::from_lines(frame, &lines).outlines;
+        path_kinds.extend(line_paths.iter().map(|_| PathKind::Line));
+        graphic.outlines.extend(line_paths);
     }
     // Drawing only: the screening measures exact distances. The bands are
     // the lines' own vertices widened on the GPU, so nothing proportional
@@ -418,6 +460,7 @@ fn layer_graphic(frame: &LocalFrame, style: LayerStyle, rule: Rule, layer: &Laye
         middle: OnceLock::new(),
         fine: OnceLock::new(),
         fine_asked: AtomicBool::new(false),
+        path_kinds,
         setback_bands,
         feature_count: layer.features.len(),
         area_km2: layer
