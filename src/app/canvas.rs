@@ -11,7 +11,6 @@ use crate::screen::ParcelOutcome;
 use super::gpu::GpuBatch;
 use super::i18n::Lang;
 use super::map::{draw_scale_and_north, Graphic, MapPainter, MapView};
-use super::parcels::verdict_color;
 use super::plan_raster::{Look, PlanRaster};
 use super::raster::Painted;
 use super::{Identified, RedlineApp, Tool};
@@ -221,6 +220,12 @@ pub fn map_ui(app: &mut RedlineApp, ui: &mut egui::Ui) {
 /// a round symbol of this diameter too.
 const MIN_SYMBOL_PX: f32 = 9.0;
 
+/// The box a symbol is drawn in (12 points: see the shader's `SYMBOL`).
+const SYMBOL_BOX_PX: f32 = 12.0;
+
+/// The ring around a symbol.
+const SYMBOL_RING: Color32 = Color32::from_gray(30);
+
 /// Parcels in view beyond which they are drawn as images (where small
 /// enough), not as triangles, and without symbols.
 const MAX_FEW_PARCELS: usize = 1_000;
@@ -295,25 +300,16 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
     }
     batch.paint(map.painter, map.canvas, map.screen_from_local(), &app.gpu);
     if few {
-        let screen_from_local = map.screen_from_local();
-        for i in in_view {
-            if let (Some(ParcelOutcome::Screened { result, .. }), Some(Some(graphic))) =
-                (parcels.screening.outcomes.get(i), parcels.graphics.get(i))
-            {
-                let color = verdict_color(Some(result.verdict));
-                // At plan scale a parcel is a few pixels: a symbol of a
-                // legible size shows where it is and what it is.
-                let on_screen = screen_from_local.mul_rect(graphic.bounds());
-                if on_screen.size().max_elem() < MIN_SYMBOL_PX {
-                    map.painter.circle(
-                        on_screen.center(),
-                        MIN_SYMBOL_PX / 2.0,
-                        color,
-                        Stroke::new(1.0, Color32::from_gray(30)),
-                    );
-                }
+        // At plan scale a parcel is a few pixels: a symbol of a legible
+        // size shows where it is and what it is.
+        let mut symbols = GpuBatch::new().with_point_size(SYMBOL_BOX_PX);
+        let reach = (f64::from(SYMBOL_BOX_PX) * view.m_per_px) as f32;
+        for mesh in &parcels.symbol_batches {
+            if map.is_visible(mesh.bounds.expand(reach)) {
+                symbols.push_symbols(mesh, MIN_SYMBOL_PX, SYMBOL_RING);
             }
         }
+        symbols.paint(map.painter, map.canvas, map.screen_from_local(), &app.gpu);
     }
 }
 

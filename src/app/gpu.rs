@@ -269,12 +269,16 @@ enum Paint {
     Band { distance_m: f32, color: Color32 },
     /// The mesh's colours with diagonal lines of one colour over them.
     Hatch(Color32),
+    /// Points as round symbols of their colour in a ring of `ring`, for
+    /// those whose size (their uv's x, metres) is under `below_pt` points
+    /// on screen; the point size is the symbol's box.
+    Symbol { below_pt: f32, ring: Color32 },
 }
 
 impl Paint {
     /// The preprocessor symbol that makes the shader source this kind's
     /// program, in the order of [`GpuRenderer`]'s programs.
-    const DEFINES: [&'static str; 4] = ["PLAIN", "STROKE", "BAND", "HATCH"];
+    const DEFINES: [&'static str; 5] = ["PLAIN", "STROKE", "BAND", "HATCH", "SYMBOL"];
 
     fn program_index(self) -> usize {
         match self {
@@ -282,6 +286,7 @@ impl Paint {
             Paint::Stroke { .. } => 1,
             Paint::Band { .. } => 2,
             Paint::Hatch(_) => 3,
+            Paint::Symbol { .. } => 4,
         }
     }
 }
@@ -369,6 +374,18 @@ impl GpuBatch {
         }
     }
 
+    /// A mesh of points as symbols (see [`Paint::Symbol`]): a disc of the
+    /// point's colour ringed in `ring`, inscribed in the batch's point
+    /// size, for the points whose size on screen is under `below_pt`.
+    pub fn push_symbols(&mut self, mesh: &GpuMesh, below_pt: f32, ring: Color32) {
+        if !mesh.is_empty() && mesh.primitive == Primitive::Points {
+            self.draws.push(Draw {
+                mesh: mesh.clone(),
+                paint: Paint::Symbol { below_pt, ring },
+            });
+        }
+    }
+
     /// Adds the draws to the painter as one paint callback over `canvas`.
     pub fn paint(
         self,
@@ -428,6 +445,8 @@ struct Program {
     u_extrude_px: Option<glow::UniformLocation>,
     u_band_m: Option<glow::UniformLocation>,
     u_band_color: Option<glow::UniformLocation>,
+    u_symbol_below: Option<glow::UniformLocation>,
+    u_ring_color: Option<glow::UniformLocation>,
 }
 
 #[derive(Default)]
@@ -463,6 +482,9 @@ pub struct Painted {
 pub struct GpuRenderer {
     state: Mutex<State>,
 }
+
+/// `GL_POINT_SPRITE`, of compatibility contexts only (glow has no name for it).
+const POINT_SPRITE: u32 = 0x8861;
 
 /// Spacing of hatch lines on screen, in points, as egui's hatch texture.
 pub const HATCH_PX: f32 = 10.0;
@@ -513,6 +535,16 @@ impl GpuRenderer {
         draws: &[Draw],
     ) {
         if state.programs.is_none() {
+            // A compatibility context (eframe's last resort) gives a
+            // point's pixels their gl_PointCoord only with point sprites
+            // on, which nothing else turns off; a core or ES one always does.
+            let version = gl.version();
+            if !version.is_embedded {
+                let profile = unsafe { gl.get_parameter_i32(glow::CONTEXT_PROFILE_MASK) } as u32;
+                if profile & glow::CONTEXT_COMPATIBILITY_PROFILE_BIT != 0 {
+                    unsafe { gl.enable(POINT_SPRITE) };
+                }
+            }
             state.programs = Some(
                 Paint::DEFINES
                     .iter()
@@ -624,6 +656,10 @@ impl GpuRenderer {
                         gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
                     }
                     Paint::Hatch(color) => set_color(gl, program.u_hatch_color.as_ref(), color),
+                    Paint::Symbol { below_pt, ring } => {
+                        gl.uniform_1_f32(program.u_symbol_below.as_ref(), below_pt);
+                        set_color(gl, program.u_ring_color.as_ref(), ring);
+                    }
                 }
                 gl.bind_vertex_array(Some(uploaded.vertex_array));
                 let mode = match draw.mesh.primitive {
@@ -663,6 +699,7 @@ uniform float u_scale;
 uniform float u_point_size;
 uniform float u_extrude;
 uniform float u_band_m;
+uniform float u_symbol_below;
 IN vec2 a_pos;
 IN vec2 a_uv;
 IN vec4 a_color;
@@ -688,6 +725,13 @@ void main() {
 #else
     vec2 pt = a_pos * u_scale + u_translate;
 #endif
+#ifdef SYMBOL
+    // Only what is smaller on screen than its symbol has one: the others
+    // are put far off screen, where they are clipped.
+    if (a_uv.x * u_scale >= u_symbol_below) {
+        pt = vec2(-1.0e6);
+    }
+#endif
     gl_Position = vec4(2.0 * pt.x / u_screen_size.x - 1.0, 1.0 - 2.0 * pt.y / u_screen_size.y, 0.0, 1.0);
     gl_PointSize = u_point_size;
     v_color = a_color;
@@ -699,6 +743,8 @@ uniform vec4 u_hatch_color;
 uniform float u_hatch_px;
 uniform float u_extrude_px;
 uniform vec4 u_band_color;
+uniform vec4 u_ring_color;
+uniform float u_point_size;
 IN vec4 v_color;
 #if defined(STROKE) || defined(BAND)
 IN vec2 v_side;
@@ -722,6 +768,15 @@ void main() {
         discard;
     }
     color = u_band_color;
+#elif defined(SYMBOL)
+    // In a box of 12 points: a disc of radius 4.5 in the point's colour
+    // under a ring 1 point wide, feathered over a pixel, as egui draws a
+    // circle with its stroke.
+    float unit = u_point_size / 12.0;
+    float from_centre = length(gl_PointCoord - vec2(0.5)) * u_point_size;
+    float disc = clamp(4.5 * unit - from_centre + 0.5, 0.0, 1.0);
+    float ring = clamp(0.5 * unit + 0.5 - abs(from_centre - 4.5 * unit), 0.0, 1.0);
+    color = u_ring_color * ring + color * disc * (1.0 - ring);
 #elif defined(HATCH)
     if (mod(gl_FragCoord.x + gl_FragCoord.y, u_hatch_px) < u_hatch_px / 8.0) {
         // Lines running down to the right on screen, 1/8 of the spacing
@@ -813,6 +868,8 @@ unsafe fn compile(gl: &glow::Context, kind: &str) -> Result<Program, String> {
             u_extrude_px: uniform("u_extrude_px"),
             u_band_m: uniform("u_band_m"),
             u_band_color: uniform("u_band_color"),
+            u_symbol_below: uniform("u_symbol_below"),
+            u_ring_color: uniform("u_ring_color"),
         })
     }
 }

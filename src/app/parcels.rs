@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use eframe::egui::{Color32, Mesh};
+use eframe::egui::{epaint::Vertex, Color32, Mesh, Pos2};
 use rayon::prelude::*;
 
 use crate::geometry::Shape;
@@ -242,6 +242,11 @@ pub struct ParcelSet {
     pub outline_batches: Vec<GpuMesh>,
     /// One dot per parcel at its centre: how parcels of a pixel or two are drawn.
     pub dot_batches: Vec<GpuMesh>,
+    /// One point per screened parcel at its centre, in its verdict's
+    /// colour, its size (its box's longer side, metres) as its uv's x: the
+    /// symbols of the parcels too small to see when few are in view, drawn
+    /// on the GPU (egui tessellated a thousand ringed circles a frame).
+    pub symbol_batches: Vec<GpuMesh>,
     /// The parcels as tiled images per zoom band, for scales where a parcel
     /// is a few pixels: a whole-world view is a few quads.
     pub raster: ParcelRaster,
@@ -280,6 +285,7 @@ impl ParcelSet {
         let mut fill = Mesh::default();
         let mut outlines = Mesh::default();
         let mut dots = Mesh::default();
+        let mut symbols = Mesh::default();
         let mut boxes = Vec::new();
         let mut verdicts = Vec::new();
         for i in spatial_order(&bounds) {
@@ -291,15 +297,22 @@ impl ParcelSet {
             let b = bounds[i];
             let fill_color = g.fill.vertices.first().map(|v| v.color);
             fill.append(std::mem::take(&mut g.fill));
+            let color = verdict_color(Some(result.verdict));
             stroke_into(
                 &mut outlines,
                 g.outlines.iter().map(|ring| ring.points.as_slice()),
-                verdict_color(Some(result.verdict)),
+                color,
             );
             if let Some(color) = fill_color {
                 dots.indices.push(dots.vertices.len() as u32);
                 dots.colored_vertex(b.center(), color);
             }
+            symbols.indices.push(symbols.vertices.len() as u32);
+            symbols.vertices.push(Vertex {
+                pos: b.center(),
+                uv: Pos2::new(b.size().max_elem(), 0.0),
+                color,
+            });
             boxes.push(ParcelBox::new(
                 rstar::primitives::Rectangle::from_corners([b.min.x, b.min.y], [b.max.x, b.max.y]),
                 first + i,
@@ -307,10 +320,10 @@ impl ParcelSet {
             self.sizes.push(b.size().max_elem());
             verdicts.push((i, result.verdict));
             if fill.vertices.len() >= BATCH_VERTICES || outlines.vertices.len() >= BATCH_VERTICES {
-                self.push_batches(&mut fill, &mut outlines, &mut dots);
+                self.push_batches(&mut fill, &mut outlines, &mut dots, &mut symbols);
             }
         }
-        self.push_batches(&mut fill, &mut outlines, &mut dots);
+        self.push_batches(&mut fill, &mut outlines, &mut dots, &mut symbols);
         let drawn: Vec<RasterParcel> = verdicts
             .into_iter()
             .filter_map(|(i, verdict)| {
@@ -364,6 +377,7 @@ impl ParcelSet {
         self.fill_batches.extend(other.fill_batches);
         self.outline_batches.extend(other.outline_batches);
         self.dot_batches.extend(other.dot_batches);
+        self.symbol_batches.extend(other.symbol_batches);
         self.raster.merge(other.raster);
         self.sizes.extend(other.sizes);
         for b in other.boxes.iter() {
@@ -393,7 +407,13 @@ impl ParcelSet {
         self.generation += 1;
     }
 
-    fn push_batches(&mut self, fill: &mut Mesh, outlines: &mut Mesh, dots: &mut Mesh) {
+    fn push_batches(
+        &mut self,
+        fill: &mut Mesh,
+        outlines: &mut Mesh,
+        dots: &mut Mesh,
+        symbols: &mut Mesh,
+    ) {
         if !fill.is_empty() {
             self.fill_batches
                 .push(GpuMesh::triangles(std::mem::take(fill)));
@@ -404,6 +424,10 @@ impl ParcelSet {
         }
         if !dots.is_empty() {
             self.dot_batches.push(GpuMesh::points(std::mem::take(dots)));
+        }
+        if !symbols.is_empty() {
+            self.symbol_batches
+                .push(GpuMesh::points(std::mem::take(symbols)));
         }
     }
 
@@ -576,6 +600,31 @@ mod tests {
         assert_eq!(parcels.boxes.size(), screened);
         assert!(parcels.boxes.iter().any(|b| b.data >= first));
         assert_eq!(parcels.counts.screened(), screened);
+    }
+
+    #[test]
+    fn each_screened_parcel_has_a_symbol_point_of_its_verdict_and_size() {
+        let (plan, dir) = sample_plan();
+        let source = ParcelSource::new(dir.join("parcels.geojson"));
+        let parcels = screen(&plan, vec![source]).0.parcels;
+        let symbols: Vec<Vertex> = parcels
+            .symbol_batches
+            .iter()
+            .flat_map(|batch| batch.cpu_mesh().unwrap().vertices)
+            .collect();
+        assert_eq!(symbols.len(), parcels.screening.screened().count());
+        for (i, graphic) in parcels.graphics.iter().enumerate() {
+            let (Some(graphic), Some(ParcelOutcome::Screened { result, .. })) =
+                (graphic, parcels.screening.outcomes.get(i))
+            else {
+                continue;
+            };
+            let b = graphic.bounds();
+            let symbol = symbols.iter().find(|v| v.pos == b.center()).unwrap();
+            assert_eq!(symbol.color, verdict_color(Some(result.verdict)));
+            // What the shader compares with the symbol's size on screen.
+            assert_eq!(symbol.uv.x, b.size().max_elem());
+        }
     }
 
     #[test]
