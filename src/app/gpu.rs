@@ -461,6 +461,10 @@ struct State {
     upload_budget: u64,
     /// A mesh in view was left for a later frame, over the budget.
     deferred: bool,
+    /// Frames begun.
+    frames: u64,
+    /// Every program has drawn once ([`warm_up`]).
+    warmed_up: bool,
 }
 
 /// Bytes of meshes uploaded in one frame at most (and at least one mesh):
@@ -497,6 +501,7 @@ impl GpuRenderer {
             return false;
         };
         state.upload_budget = UPLOAD_BUDGET_BYTES;
+        state.frames += 1;
         std::mem::take(&mut state.deferred)
     }
 
@@ -552,6 +557,9 @@ impl GpuRenderer {
                     .collect(),
             );
         }
+        // After the first picture, which compiling every program would delay.
+        let warm_up_now = !state.warmed_up && state.frames > 1;
+        state.warmed_up |= warm_up_now;
         let Some(Ok(programs)) = &state.programs else {
             if let Some(Err(e)) = &state.programs {
                 log_once(e);
@@ -583,6 +591,9 @@ impl GpuRenderer {
             if !gl.version().is_embedded {
                 gl.enable(glow::PROGRAM_POINT_SIZE);
             }
+        }
+        if warm_up_now {
+            unsafe { warm_up(gl, programs, screen_from_local) };
         }
         let mut in_use: Option<usize> = None;
         // The band whose pixels the stencil holds: a band drawn in several
@@ -627,55 +638,125 @@ impl GpuRenderer {
                     }
                 }
             };
-            let index = draw.paint.program_index();
-            let program = &programs[index];
-            let is_band = matches!(draw.paint, Paint::Band { .. });
             unsafe {
-                if in_use != Some(index) {
-                    gl.use_program(Some(program.program));
-                    in_use = Some(index);
-                }
-                match draw.paint {
-                    Paint::Plain => {}
-                    Paint::Stroke { extrude } => {
-                        gl.uniform_1_f32(program.u_extrude.as_ref(), extrude);
-                        gl.uniform_1_f32(program.u_extrude_px.as_ref(), extrude * ppp);
-                    }
-                    Paint::Band { distance_m, color } => {
-                        gl.uniform_1_f32(program.u_band_m.as_ref(), distance_m);
-                        set_color(gl, program.u_band_color.as_ref(), color);
-                        // Segments, joins, meshes and rivers overlap: the
-                        // stencil lets each pixel of a band take its colour once.
-                        gl.enable(glow::STENCIL_TEST);
-                        if stenciled != Some(draw.paint) {
-                            gl.clear_stencil(0);
-                            gl.clear(glow::STENCIL_BUFFER_BIT);
-                            stenciled = Some(draw.paint);
-                        }
-                        gl.stencil_func(glow::EQUAL, 0, 0xff);
-                        gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
-                    }
-                    Paint::Hatch(color) => set_color(gl, program.u_hatch_color.as_ref(), color),
-                    Paint::Symbol { below_pt, ring } => {
-                        gl.uniform_1_f32(program.u_symbol_below.as_ref(), below_pt);
-                        set_color(gl, program.u_ring_color.as_ref(), ring);
-                    }
-                }
-                gl.bind_vertex_array(Some(uploaded.vertex_array));
-                let mode = match draw.mesh.primitive {
-                    Primitive::Triangles => glow::TRIANGLES,
-                    Primitive::Points => glow::POINTS,
-                };
-                gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);
-                state.painted.vertices += data.vertex_count;
-                if is_band {
-                    gl.disable(glow::STENCIL_TEST);
-                }
+                draw_with(
+                    gl,
+                    programs,
+                    draw.paint,
+                    ppp,
+                    (&mut in_use, &mut stenciled),
+                    uploaded,
+                    draw.mesh.primitive,
+                );
             }
+            state.painted.vertices += data.vertex_count;
         }
         unsafe {
             gl.bind_vertex_array(None);
         }
+    }
+}
+
+/// Draws an uploaded mesh with the program and state of `paint`. `in_use`
+/// is the program in use, `stenciled` the band whose pixels the stencil holds.
+unsafe fn draw_with(
+    gl: &glow::Context,
+    programs: &[Program],
+    paint: Paint,
+    ppp: f32,
+    (in_use, stenciled): (&mut Option<usize>, &mut Option<Paint>),
+    uploaded: &Uploaded,
+    primitive: Primitive,
+) {
+    let index = paint.program_index();
+    let program = &programs[index];
+    unsafe {
+        if *in_use != Some(index) {
+            gl.use_program(Some(program.program));
+            *in_use = Some(index);
+        }
+        match paint {
+            Paint::Plain => {}
+            Paint::Stroke { extrude } => {
+                gl.uniform_1_f32(program.u_extrude.as_ref(), extrude);
+                gl.uniform_1_f32(program.u_extrude_px.as_ref(), extrude * ppp);
+            }
+            Paint::Band { distance_m, color } => {
+                gl.uniform_1_f32(program.u_band_m.as_ref(), distance_m);
+                set_color(gl, program.u_band_color.as_ref(), color);
+                // Segments, joins, meshes and rivers overlap: the
+                // stencil lets each pixel of a band take its colour once.
+                gl.enable(glow::STENCIL_TEST);
+                if *stenciled != Some(paint) {
+                    gl.clear_stencil(0);
+                    gl.clear(glow::STENCIL_BUFFER_BIT);
+                    *stenciled = Some(paint);
+                }
+                gl.stencil_func(glow::EQUAL, 0, 0xff);
+                gl.stencil_op(glow::KEEP, glow::KEEP, glow::INCR);
+            }
+            Paint::Hatch(color) => set_color(gl, program.u_hatch_color.as_ref(), color),
+            Paint::Symbol { below_pt, ring } => {
+                gl.uniform_1_f32(program.u_symbol_below.as_ref(), below_pt);
+                set_color(gl, program.u_ring_color.as_ref(), ring);
+            }
+        }
+        gl.bind_vertex_array(Some(uploaded.vertex_array));
+        let mode = match primitive {
+            Primitive::Triangles => glow::TRIANGLES,
+            Primitive::Points => glow::POINTS,
+        };
+        gl.draw_elements(mode, uploaded.count, glow::UNSIGNED_INT, 0);
+        if matches!(paint, Paint::Band { .. }) {
+            gl.disable(glow::STENCIL_TEST);
+        }
+    }
+}
+
+/// Draws a transparent speck with every kind of [`Paint`] and primitive the
+/// map uses. A software GL (llvmpipe) compiles the code of a program and
+/// state the first time it draws with them, 100 ms or more each: done
+/// here, once, not in the frame a zoom first shows setback bands or
+/// symbols.
+unsafe fn warm_up(gl: &glow::Context, programs: &[Program], screen_from_local: TSTransform) {
+    let local = |x: f32, y: f32| screen_from_local.inverse() * egui::Pos2::new(x, y);
+    let mut speck = Mesh::default();
+    for at in [local(1.0, 1.0), local(3.0, 1.0), local(1.0, 3.0)] {
+        speck.colored_vertex(at, Color32::TRANSPARENT);
+    }
+    speck.add_triangle(0, 1, 2);
+    let Ok(uploaded) = (unsafe { upload(gl, &speck) }) else {
+        return;
+    };
+    let clear = Color32::TRANSPARENT;
+    let kinds = [
+        (Paint::Plain, Primitive::Triangles),
+        (Paint::Plain, Primitive::Points),
+        (Paint::Stroke { extrude: 1.0 }, Primitive::Triangles),
+        (
+            Paint::Band {
+                distance_m: 1.0,
+                color: clear,
+            },
+            Primitive::Triangles,
+        ),
+        (Paint::Hatch(clear), Primitive::Triangles),
+        (
+            Paint::Symbol {
+                below_pt: 1.0,
+                ring: clear,
+            },
+            Primitive::Points,
+        ),
+    ];
+    let (mut in_use, mut stenciled) = (None, None);
+    for (paint, primitive) in kinds {
+        let state = (&mut in_use, &mut stenciled);
+        unsafe { draw_with(gl, programs, paint, 1.0, state, &uploaded, primitive) };
+    }
+    unsafe {
+        gl.bind_vertex_array(None);
+        uploaded.delete(gl);
     }
 }
 
