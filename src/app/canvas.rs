@@ -226,8 +226,8 @@ const SYMBOL_BOX_PX: f32 = 12.0;
 /// The ring around a symbol.
 const SYMBOL_RING: Color32 = Color32::from_gray(30);
 
-/// Parcels in view beyond which they are drawn as images (where small
-/// enough), not as triangles, and without symbols.
+/// Parcels in view up to which those too small to see get a symbol, and
+/// small ones their outlines.
 const MAX_FEW_PARCELS: usize = 1_000;
 
 /// Width of a parcel's outline, in points.
@@ -241,12 +241,13 @@ const MIN_OUTLINED_PX: f64 = 6.0;
 const MIN_FILLED_PX: f64 = 2.0;
 
 /// Up to this size on screen parcels are drawn as images, when there is one
-/// for the scale and many parcels are in view; larger ones are few in view
-/// and drawn as triangles, with smooth edges.
+/// for the scale, however few are in view (a few industrial parks of 50 000
+/// vertices each are more than a city's small parcels); larger ones are
+/// few in view and drawn as triangles, with smooth edges.
 const MAX_IMAGED_PX: f64 = 24.0;
 
-/// The parcels. Many in view and a few pixels each: images of them per zoom
-/// band, outlines included (their triangles and lines would cost the frame).
+/// The parcels. A few pixels each: images of them per zoom band, outlines
+/// included (their triangles and lines would cost the frame).
 /// Else fills on the GPU, or dots, with their outlines stroked on the GPU
 /// unless they are too small and many; when few are in view (found through
 /// the R-tree), a symbol marks each too small to see.
@@ -257,7 +258,7 @@ fn parcels_ui(app: &mut RedlineApp, map: &MapPainter, view: &MapView) {
         .parcels
         .in_view(map.visible_local(), MAX_FEW_PARCELS + 1);
     let few = in_view.len() <= MAX_FEW_PARCELS;
-    let painted = if !few && size_px < MAX_IMAGED_PX {
+    let painted = if size_px < MAX_IMAGED_PX {
         app.parcels.raster.paint(
             map.painter,
             map.screen_from_local(),
