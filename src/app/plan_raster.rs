@@ -29,13 +29,15 @@ use super::gpu::{HATCH_PX, MITER_LIMIT};
 use super::map::{fill_color, solid_color};
 use super::plan_data::{LayerGraphic, PathKind, PlanData};
 
-/// Metres a pixel of the finest band's texels.
-pub const FROM_M_PER_PX: f64 = 32.0;
+/// Metres a pixel of the finest band's texels. Finer, a view is a dozen
+/// kilometres across and its meshes few vertices (at 25–30 m a pixel the
+/// city's were 80 000–90 000, 13–20 ms of llvmpipe a frame).
+pub const FROM_M_PER_PX: f64 = 16.0;
 /// Bands a factor of 2 apart in scale.
 const BANDS_PER_OCTAVE: usize = 4;
-/// Bands of texels of [`FROM_M_PER_PX`] × 2^(k/4) metres, k < `BANDS`: 32 m
+/// Bands of texels of [`FROM_M_PER_PX`] × 2^(k/4) metres, k < `BANDS`: 16 m
 /// to 2 km, beyond a municipality fitted in a window.
-const BANDS: usize = 6 * BANDS_PER_OCTAVE + 1;
+const BANDS: usize = 7 * BANDS_PER_OCTAVE + 1;
 /// Texels along a tile's side, inside its border.
 const TILE: usize = 256;
 /// Texels around a tile drawn as its neighbours draw them, so that tiles
@@ -578,20 +580,22 @@ impl PlanRaster {
         }
     }
 
-    /// Lets go of the tiles drawn longest ago beyond [`MAX_TILES`].
+    /// Lets go of the tiles drawn longest ago beyond [`MAX_TILES`], but for
+    /// the coarsest band's: they stand in for any view while its own band's
+    /// tiles are made, and were let go of in a long flight, leaving a zoom
+    /// out with no stand-in.
     fn let_go_of_unseen_tiles(&mut self) {
         let held: usize = self.bands.iter().map(HashMap::len).sum();
         if held <= MAX_TILES {
             return;
         }
-        let mut by_age: Vec<(u64, usize, TileKey)> = self
-            .bands
+        let mut by_age: Vec<(u64, usize, TileKey)> = self.bands[..BANDS - 1]
             .iter()
             .enumerate()
             .flat_map(|(b, tiles)| tiles.iter().map(move |(k, t)| (t.drawn_at, b, *k)))
             .collect();
         by_age.sort_unstable();
-        for (_, band, key) in by_age.into_iter().take(held - MAX_TILES) {
+        for (_, band, key) in by_age.into_iter().take(held.saturating_sub(MAX_TILES)) {
             self.bands[band].remove(&key);
         }
     }
@@ -614,9 +618,13 @@ impl Drop for PlanRaster {
     }
 }
 
+/// Bands whose decimated paths the tile thread keeps: those of a zoom's
+/// last few bands (the finest are tens of megabytes for a city).
+const DECIMATED_BANDS_KEPT: usize = 4;
+
 /// The tile thread: makes the most wanted tile, again and again, until the
-/// raster is dropped. Each band's paths are decimated the first time a
-/// tile of it is made.
+/// raster is dropped. A band's paths are decimated when a tile of it is
+/// made, and kept while it is among the last bands made.
 fn make_tiles(
     shared: &Shared,
     plan: &PlanData,
@@ -624,7 +632,8 @@ fn make_tiles(
     pixels_per_point: f32,
     ctx: &egui::Context,
 ) {
-    let mut decimated: HashMap<usize, Vec<Vec<Piece>>> = HashMap::default();
+    // Bands' decimated paths, the most recently used last.
+    let mut decimated: Vec<(usize, Vec<Vec<Piece>>)> = Vec::new();
     loop {
         let id = {
             let mut queue = shared.queue();
@@ -644,12 +653,18 @@ fn make_tiles(
         };
         let (band, key) = id;
         let cell = cell_m(band);
-        let pieces = decimated.entry(band).or_insert_with(|| {
-            layers
-                .iter()
-                .map(|&i| decimate(&plan.layers[i], cell))
-                .collect()
-        });
+        let kept = match decimated.iter().position(|(b, _)| *b == band) {
+            Some(at) => decimated.remove(at),
+            None => {
+                if decimated.len() == DECIMATED_BANDS_KEPT {
+                    decimated.remove(0);
+                }
+                let paths = layers.iter().map(|&i| decimate(&plan.layers[i], cell));
+                (band, paths.collect())
+            }
+        };
+        decimated.push(kept);
+        let pieces = &decimated[decimated.len() - 1].1;
         let drawn: Vec<(&LayerGraphic, &[Piece])> = layers
             .iter()
             .zip(pieces.iter())
@@ -680,7 +695,7 @@ mod tests {
     use crate::io::{Feature, Layer};
     use crate::style::LayerStyle;
 
-    /// Texels of the first band, in metres.
+    /// Texels of the fifth band, in metres.
     const CELL: f32 = 32.0;
 
     /// The local frame with its origin at the working origin: local (x, -y).
@@ -835,10 +850,10 @@ mod tests {
     }
 
     #[test]
-    fn each_scale_from_about_30_m_a_pixel_draws_the_band_nearest_it() {
-        assert_eq!(band_at(29.0), None);
-        assert_eq!(band_at(30.0), Some(0));
-        assert_eq!(band_at(540.0), Some(16));
+    fn each_scale_from_about_15_m_a_pixel_draws_the_band_nearest_it() {
+        assert_eq!(band_at(14.5), None);
+        assert_eq!(band_at(15.0), Some(0));
+        assert_eq!(band_at(540.0), Some(20));
         assert_eq!(band_at(1e9), Some(BANDS - 1));
         assert_eq!(cell_m(BANDS - 1), 2048.0);
         for band in 0..BANDS {
@@ -929,5 +944,33 @@ mod tests {
         // At street scale the meshes draw.
         assert_eq!(frame_of(&ctx, &mut raster, view, 10.0), (false, 0));
         assert!(raster.settled());
+    }
+
+    #[test]
+    fn tiles_over_the_budget_go_the_least_recently_drawn_first_but_never_the_coarsest() {
+        let plan = sample_plan();
+        let ctx = egui::Context::default();
+        let mut raster = PlanRaster::new(&ctx, plan.clone(), Look::new(&plan, Vec::new(), 1.0));
+        let tile = |drawn_at| Tile {
+            state: TileState::Empty,
+            drawn_at,
+        };
+        // The coarsest band's tile is the oldest of all.
+        raster.bands[BANDS - 1].insert((0, 0), tile(0));
+        for i in 0..MAX_TILES + 10 {
+            raster.bands[i % 3].insert((i as i32, 0), tile(1 + i as u64));
+        }
+        raster.let_go_of_unseen_tiles();
+        let held: usize = raster.bands.iter().map(HashMap::len).sum();
+        assert_eq!(held, MAX_TILES);
+        assert!(raster.bands[BANDS - 1].contains_key(&(0, 0)));
+        // The eleven drawn longest ago went.
+        for i in 0..11 {
+            assert!(
+                !raster.bands[i % 3].contains_key(&(i as i32, 0)),
+                "tile {i}"
+            );
+        }
+        assert!(raster.bands[11 % 3].contains_key(&(11, 0)));
     }
 }
