@@ -26,7 +26,7 @@ use redline::report::csv::{CsvKind, CsvReport};
 use redline::report::geojson::{findings_geojson, GeoJsonCrs};
 use redline::report::gpkg::findings_gpkg;
 use redline::report::meta::{
-    default_operator, hash_inputs, inputs, sha256_hex, BasemapInReport, CaseInReport, HashedInput,
+    default_operator, hash_inputs, inputs, sha256_file, BasemapInReport, CaseInReport, HashedInput,
     ReportMeta, ReportTime,
 };
 use redline::report::{input_files, pdf, write_report, xlsx};
@@ -346,10 +346,9 @@ fn record(
     let outputs = output_paths(args)
         .into_iter()
         .map(|(_, path)| {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             Ok(RecordedOutput {
                 path: path.clone(),
-                sha256: sha256_hex(&bytes),
+                sha256: sha256_file(path).map_err(|e| Error::io(path, e))?,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;

@@ -86,8 +86,7 @@ pub fn hash_inputs(inputs: &[Input]) -> Result<Vec<HashedInput>, Error> {
                 crate::io::postgis::content_sha256(&input.path)
                     .unwrap_or_else(|_| "数据不可用 unavailable".to_string())
             } else {
-                let bytes = std::fs::read(&input.path).map_err(|e| Error::io(&input.path, e))?;
-                sha256_hex(&bytes)
+                sha256_file(&input.path).map_err(|e| Error::io(&input.path, e))?
             };
             Ok(HashedInput {
                 input: input.clone(),
@@ -101,6 +100,24 @@ pub fn hash_inputs(inputs: &[Input]) -> Result<Vec<HashedInput>, Error> {
 /// record write it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
+}
+
+/// The SHA-256 of a file's bytes in lowercase hex, read a megabyte at a
+/// time: a city's red line is a 50 MB file, and read whole, its copy
+/// added as much to the screening's peak memory.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(hex(&hasher.finalize())),
+            Ok(read) => hasher.update(&buffer[..read]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Bytes in lowercase hex.
@@ -329,6 +346,22 @@ fn split_offset(text: &str) -> Option<(&str, Result<UtcOffset, String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_hashed_a_megabyte_at_a_time_has_the_hash_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eco_redline.shp");
+        // Two and a half reads, and a last one that is not whole.
+        let bytes: Vec<u8> = (0..(5 << 19) + 7).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(&bytes));
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let missing = sha256_file(&dir.path().join("rivers.shp")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    }
 
     #[test]
     fn reads_and_writes_beijing_time() {

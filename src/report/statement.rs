@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::record::verify::ChainCheck;
 use crate::record::{CaseDb, RecordedInput};
-use crate::report::meta::{sha256_hex, HashedInput, Input, ReportMeta};
+use crate::report::meta::{sha256_file, HashedInput, Input, ReportMeta};
 
 /// The attachment's file name in the PDF.
 pub const ATTACHMENT: &str = "redline-statement.json";
@@ -197,8 +197,7 @@ impl ReportCheck {
 /// the case record `db`.
 pub fn check(pdf: &Path, db: &CaseDb) -> Result<ReportCheck, Error> {
     let statement = Statement::from_pdf(pdf)?;
-    let bytes = std::fs::read(pdf).map_err(|e| Error::io(pdf, e))?;
-    let pdf_sha256 = sha256_hex(&bytes);
+    let pdf_sha256 = sha256_file(pdf).map_err(|e| Error::io(pdf, e))?;
     let inputs = statement
         .inputs
         .iter()
