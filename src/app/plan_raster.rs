@@ -452,7 +452,9 @@ impl PlanRaster {
         m_per_pt: f64,
     ) -> bool {
         self.settled = false;
-        let Some(want) = band_at(m_per_pt / f64::from(self.look.pixels_per_point)) else {
+        let want = band_at(m_per_pt / f64::from(self.look.pixels_per_point));
+        // Without a tile thread (it could not start) the meshes draw.
+        let Some(want) = want.filter(|_| !self.shared.queue().closed) else {
             self.ask_for(Vec::new());
             self.settled = true;
             return false;
@@ -492,6 +494,9 @@ impl PlanRaster {
                 };
                 if let TileState::Image(image) = &tile.state {
                     if uploads == UPLOADS_PER_FRAME {
+                        // The tile thread asks for a frame when it makes a
+                        // tile, not when one is left to upload.
+                        ctx.request_repaint();
                         complete = false;
                         continue;
                     }
@@ -943,6 +948,20 @@ mod tests {
         assert!(!raster.settled(), "a stand-in, until its own band is made");
         // At street scale the meshes draw.
         assert_eq!(frame_of(&ctx, &mut raster, view, 10.0), (false, 0));
+        assert!(raster.settled());
+    }
+
+    #[test]
+    fn without_its_tile_thread_a_raster_leaves_every_scale_to_the_meshes() {
+        let plan = sample_plan();
+        let layers: Vec<usize> = (0..plan.layers.len()).collect();
+        let ctx = egui::Context::default();
+        let mut raster = PlanRaster::new(&ctx, plan.clone(), Look::new(&plan, layers, 1.0));
+        // As when the thread could not start.
+        raster.shared.queue().closed = true;
+        let view = plan.layers[0].bounds;
+        assert_eq!(frame_of(&ctx, &mut raster, view, 100.0), (false, 0));
+        // A screenshot waits for nothing.
         assert!(raster.settled());
     }
 
