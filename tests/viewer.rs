@@ -61,6 +61,27 @@ fn shows(harness: &Harness<'_, RedlineApp>, text: &str) -> bool {
 }
 
 #[test]
+fn the_maps_refinement_never_holds_up_a_screening() {
+    let mut harness = viewer_on(vec!["layers/parcels/parcels.geojson".into()]);
+    let ctx = harness.ctx.clone();
+    let plan = harness.state().plan.clone().unwrap();
+    let screened = harness.state().parcels.screening.screened().count();
+    let app = harness.state_mut();
+    // Every layer's fine levels asked for, as a zoom to street scale does:
+    // a loaded machine took seconds over them, and screening again (from
+    // the case window too) was refused meanwhile.
+    for layer in 0..plan.layers.len() {
+        app.refine_layer(&ctx, plan.clone(), layer);
+    }
+    assert!(!app.is_busy());
+    app.rescreen(&ctx);
+    assert!(app.is_busy(), "the screening runs");
+    app.wait_for_jobs(&ctx);
+    assert!(!app.messages.iter().any(|m| m.contains("仍有任务在运行")));
+    assert_eq!(app.parcels.screening.screened().count(), screened);
+}
+
+#[test]
 fn a_screening_in_the_viewer_is_recorded_in_the_case_record() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cases.sqlite");

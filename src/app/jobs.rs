@@ -36,6 +36,9 @@ pub struct Job {
     pub done: Arc<AtomicUsize>,
     pub total: Arc<AtomicUsize>,
     pub output: mpsc::Receiver<JobOutput>,
+    /// It only adds detail to the map (a layer's levels of detail): the
+    /// officer need not wait for it to screen or open anything.
+    pub drawing_only: bool,
 }
 
 impl Job {
@@ -77,6 +80,7 @@ impl Job {
             done,
             total,
             output: rx,
+            drawing_only: false,
         }
     }
 
@@ -96,7 +100,7 @@ impl Job {
     /// the map is zoomed, the refining thread (see [`refining_thread`]),
     /// after those asked for before.
     pub fn refine(ctx: &Context, plan: Arc<PlanData>, layer: usize, which: Levels) -> Job {
-        Job::spawn(
+        let job = Job::spawn(
             ctx,
             "正在细化图层",
             "Refining a layer",
@@ -112,7 +116,11 @@ impl Job {
                 }
                 JobOutput::Refined
             },
-        )
+        );
+        Job {
+            drawing_only: true,
+            ..job
+        }
     }
 
     pub fn write(

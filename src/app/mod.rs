@@ -564,8 +564,11 @@ impl RedlineApp {
         }
     }
 
+    /// Whether a job the officer waits for runs (loading, screening,
+    /// writing); the map's refinement does not count: screening again
+    /// while the fine levels of a zoom were made was refused.
     pub fn is_busy(&self) -> bool {
-        !self.jobs.is_empty()
+        self.jobs.iter().any(|job| !job.drawing_only)
     }
 
     fn poll_jobs(&mut self, ctx: &Context) {
@@ -1145,7 +1148,8 @@ impl RedlineApp {
         let Some(path) = self.screenshot.clone() else {
             return;
         };
-        if self.is_busy() || self.plan.is_none() {
+        // The picture waits for the map's refinement too.
+        if !self.jobs.is_empty() || self.plan.is_none() {
             return;
         }
         if self.basemap.as_ref().is_some_and(|b| b.loading()) {
