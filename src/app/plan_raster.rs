@@ -905,44 +905,50 @@ mod tests {
         (drew, images)
     }
 
-    #[test]
-    fn a_zoomed_out_plan_is_drawn_from_a_few_images_made_off_the_ui_thread() {
+    /// The sample plan, a context, and a raster of all the plan's layers.
+    fn sample_raster() -> (Arc<PlanData>, egui::Context, PlanRaster) {
         let plan = sample_plan();
         let layers: Vec<usize> = (0..plan.layers.len()).collect();
         let ctx = egui::Context::default();
-        let mut raster = PlanRaster::new(&ctx, plan.clone(), Look::new(&plan, layers, 1.0));
-        let view = plan
-            .layers
-            .iter()
-            .fold(Rect::NOTHING, |r, l| r.union(l.bounds));
-        let started = Instant::now();
-        let (drew, images) = loop {
-            let drawn = frame_of(&ctx, &mut raster, view, 100.0);
-            if raster.settled() {
-                break drawn;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "tiles never came"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        assert!(drew);
-        // The sample plan is a few km across: a tile or a few of the 108 m band.
-        assert!((1..=4).contains(&images), "{images} images");
-        assert!(raster.tiles_held() >= images);
-        // Once the tiles asked for are made, a view three bands out is
-        // drawn at once from the band that covers the whole plan.
-        while {
-            let queue = raster.shared.queue();
-            !queue.wanted.is_empty() || queue.making.is_some()
-        } {
+        let raster = PlanRaster::new(&ctx, plan.clone(), Look::new(&plan, layers, 1.0));
+        (plan, ctx, raster)
+    }
+
+    /// Waits until `done`, at most 20 s from `started`.
+    fn wait_until(started: Instant, mut done: impl FnMut() -> bool) {
+        while !done() {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
                 "tiles never came"
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    #[test]
+    fn a_zoomed_out_plan_is_drawn_from_a_few_images_made_off_the_ui_thread() {
+        let (plan, ctx, mut raster) = sample_raster();
+        let view = plan
+            .layers
+            .iter()
+            .fold(Rect::NOTHING, |r, l| r.union(l.bounds));
+        let started = Instant::now();
+        let mut drawn = (false, 0);
+        wait_until(started, || {
+            drawn = frame_of(&ctx, &mut raster, view, 100.0);
+            raster.settled()
+        });
+        let (drew, images) = drawn;
+        assert!(drew);
+        // The sample plan is a few km across: a tile or a few of the 108 m band.
+        assert!((1..=4).contains(&images), "{images} images");
+        assert!(raster.tiles_held() >= images);
+        // Once the tiles asked for are made, a view three bands out is
+        // drawn at once from the band that covers the whole plan.
+        wait_until(started, || {
+            let queue = raster.shared.queue();
+            queue.wanted.is_empty() && queue.making.is_none()
+        });
         let (drew, images) = frame_of(&ctx, &mut raster, view, 300.0);
         assert!(drew && images >= 1);
         assert!(!raster.settled(), "a stand-in, until its own band is made");
@@ -953,10 +959,7 @@ mod tests {
 
     #[test]
     fn without_its_tile_thread_a_raster_leaves_every_scale_to_the_meshes() {
-        let plan = sample_plan();
-        let layers: Vec<usize> = (0..plan.layers.len()).collect();
-        let ctx = egui::Context::default();
-        let mut raster = PlanRaster::new(&ctx, plan.clone(), Look::new(&plan, layers, 1.0));
+        let (plan, ctx, mut raster) = sample_raster();
         // As when the thread could not start.
         raster.shared.queue().closed = true;
         let view = plan.layers[0].bounds;
@@ -967,9 +970,7 @@ mod tests {
 
     #[test]
     fn tiles_over_the_budget_go_the_least_recently_drawn_first_but_never_the_coarsest() {
-        let plan = sample_plan();
-        let ctx = egui::Context::default();
-        let mut raster = PlanRaster::new(&ctx, plan.clone(), Look::new(&plan, Vec::new(), 1.0));
+        let (_, _, mut raster) = sample_raster();
         let tile = |drawn_at| Tile {
             state: TileState::Empty,
             drawn_at,
