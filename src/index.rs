@@ -211,24 +211,40 @@ impl ZoneIndex {
 /// halving its bounds along the longer side, recursively. The pieces' count
 /// follows the vertices: a large plain interior stays one piece.
 pub fn subdivide(polygon: &Polygon) -> Vec<Polygon> {
+    subdivide_while(polygon, &|piece, _| {
+        piece.coords_count() > MAX_PIECE_VERTICES
+    })
+}
+
+/// Halves a polygon's bounds along the longer side, recursively, while
+/// `too_big` says a piece (with its bounds) is.
+pub fn subdivide_while(
+    polygon: &Polygon,
+    too_big: &dyn Fn(&Polygon, &Rect) -> bool,
+) -> Vec<Polygon> {
     let mut out = Vec::new();
-    subdivide_into(polygon.clone(), 0, &mut out);
+    subdivide_into(polygon.clone(), too_big, 0, &mut out);
     out
 }
 
-fn subdivide_into(polygon: Polygon, depth: usize, out: &mut Vec<Polygon>) {
+fn subdivide_into(
+    polygon: Polygon,
+    too_big: &dyn Fn(&Polygon, &Rect) -> bool,
+    depth: usize,
+    out: &mut Vec<Polygon>,
+) {
     // Depth bounds the recursion for pathological inputs (many vertices
     // stacked on one spot); 2^-32 of a zone is far below any real tolerance.
     let Some(bounds) = polygon.bounding_rect() else {
         return;
     };
-    if polygon.coords_count() <= MAX_PIECE_VERTICES || depth >= 32 {
+    if depth >= 32 || !too_big(&polygon, &bounds) {
         out.push(polygon);
         return;
     }
     let (_, cut) = halves(&bounds);
     for piece in split_polygon(&polygon, cut).into_iter().flatten() {
-        subdivide_into(piece, depth + 1, out);
+        subdivide_into(piece, too_big, depth + 1, out);
     }
 }
 
