@@ -211,9 +211,12 @@ impl ZoneIndex {
 /// halving its bounds along the longer side, recursively. The pieces' count
 /// follows the vertices: a large plain interior stays one piece.
 pub fn subdivide(polygon: &Polygon) -> Vec<Polygon> {
-    subdivide_while(polygon, &|piece, _| {
-        piece.coords_count() > MAX_PIECE_VERTICES
-    })
+    subdivide_while(polygon, &|piece, _| has_too_many_vertices(piece))
+}
+
+/// Whether a piece has more than [`MAX_PIECE_VERTICES`] vertices.
+pub fn has_too_many_vertices(piece: &Polygon) -> bool {
+    piece.coords_count() > MAX_PIECE_VERTICES
 }
 
 /// Halves a polygon's bounds along the longer side, recursively, while

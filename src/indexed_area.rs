@@ -20,7 +20,7 @@ use geo::{
 use rstar::RTree;
 
 use crate::geometry::Shape;
-use crate::index::{subdivide_while, MAX_PIECE_VERTICES};
+use crate::index::{has_too_many_vertices, subdivide_while};
 use crate::rtree::{entry, envelope, Entry};
 
 /// Parcels with more vertices than this are screened through their pieces:
@@ -67,11 +67,10 @@ fn part_starts(mp: &MultiPolygon) -> Vec<Coord> {
 }
 
 impl IndexedArea {
-    pub fn is_large(parcel: &MultiPolygon) -> bool {
-        parcel.coords_count() > LARGE_PARCEL_VERTICES
-            || parcel
-                .bounding_rect()
-                .is_some_and(|b| elongated(parcel.unsigned_area(), &b))
+    /// Whether a parcel, of area `area_m2` and box `bounds` (the caller
+    /// has them already), is screened through its pieces.
+    pub fn is_large(parcel: &MultiPolygon, area_m2: f64, bounds: &Rect) -> bool {
+        parcel.coords_count() > LARGE_PARCEL_VERTICES || elongated(area_m2, bounds)
     }
 
     pub fn new(area: MultiPolygon) -> IndexedArea {
@@ -80,8 +79,7 @@ impl IndexedArea {
             .iter()
             .flat_map(|p| {
                 subdivide_while(p, &|piece, bounds| {
-                    piece.coords_count() > MAX_PIECE_VERTICES
-                        || elongated(piece.unsigned_area(), bounds)
+                    has_too_many_vertices(piece) || elongated(piece.unsigned_area(), bounds)
                 })
             })
             .filter_map(|p| p.bounding_rect().map(|b| (MultiPolygon::new(vec![p]), b)))
@@ -294,7 +292,10 @@ mod tests {
             ]),
             vec![],
         )]);
-        assert!(IndexedArea::is_large(&road));
+        let is_large = |mp: &MultiPolygon| {
+            IndexedArea::is_large(mp, mp.unsigned_area(), &mp.bounding_rect().unwrap())
+        };
+        assert!(is_large(&road));
         let large = IndexedArea::new(road.clone());
         let total: f64 = large.pieces.iter().map(|(p, _)| p.unsigned_area()).sum();
         assert!((total - road.unsigned_area()).abs() < 1e-6, "{total}");
@@ -309,7 +310,11 @@ mod tests {
         // A water line 30 m off the road's middle, one 5 km off inside its box.
         let near = Line::new(along(10_000.0, 80.0), along(10_100.0, 80.0));
         let far = Line::new(along(10_000.0, 5_000.0), along(10_100.0, 5_000.0));
-        assert!((large.distance_within(&near, 50.0).unwrap() - 30.0).abs() < 1e-6);
+        let near_m = large.distance_within(&near, 50.0);
+        assert!(
+            near_m.is_some_and(|d| (d - 30.0).abs() < 1e-6),
+            "{near_m:?}"
+        );
         assert_eq!(large.distance_within(&far, 50.0), None);
 
         // An ordinary parcel, L-shaped and 300 m across, is screened whole.
@@ -324,6 +329,6 @@ mod tests {
             ]),
             vec![],
         )]);
-        assert!(!IndexedArea::is_large(&l_shape));
+        assert!(!is_large(&l_shape));
     }
 }

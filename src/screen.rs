@@ -481,7 +481,8 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     };
     let rule_of = |zone: ZoneRef| plan.catalog.layers[zone.layer].rule;
     let zone_shape = |zone: ZoneRef| &plan.layers[zone.layer].features[zone.feature].shape;
-    let large = IndexedArea::is_large(parcel).then(|| IndexedArea::new(parcel.clone()));
+    let large =
+        IndexedArea::is_large(parcel, area_m2, &bounds).then(|| IndexedArea::new(parcel.clone()));
     let touches_zone = |zone: ZoneRef| match (&large, zone_shape(zone)) {
         (Some(large), shape) => large.intersects(shape),
         (None, Shape::Area(mp)) => parcel.intersects(mp),
