@@ -677,6 +677,74 @@ const POINTS_FIELD: usize = PARTS_FIELD + 4;
 
 /// A damaged record header claiming two billion points must be refused,
 /// not allocated: the shapes before it are kept.
+/// A large shapefile is surveyed for its CRS before its first batch without
+/// its features being made. The survey must see what reading finds: a
+/// shapefile without .prj in lon/lat, whose damaged shape (a NaN beside
+/// 1e44) and deleted shape lie far outside any lon/lat, is read as lon/lat
+/// in batches of one as it is read whole, with the same features.
+#[test]
+fn a_shapefile_surveyed_for_its_crs_is_settled_as_reading_it_whole_settles_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("经纬度地块.shp");
+    let degrees = |x: f64, y: f64| {
+        Shape::Area(MultiPolygon::new(vec![polygon![
+            (x: x, y: y), (x: x + 0.001, y: y), (x: x + 0.001, y: y + 0.001), (x: x, y: y + 0.001)
+        ]]))
+    };
+    let shapes = vec![
+        degrees(106.40, 29.60),
+        square(1e44, 1e44),
+        square(3.5e6, 3.3e6),
+        degrees(106.41, 29.61),
+    ];
+    let records: Vec<Vec<String>> = (1..=4).map(|i| vec![format!("LL-{i}")]).collect();
+    let fields = [DbfField {
+        name: "地块编号".into(),
+        width: 12,
+        decimals: None,
+    }];
+    write_shapefile(&shp, &shapes, &fields, &records, None).unwrap();
+    // Shape 2: its first x NaN (after the record header, type, box, counts
+    // and one part index). Record 3: marked deleted in the .dbf.
+    let mut bytes = std::fs::read(&shp).unwrap();
+    let first_len =
+        8 + 2 * u32::from_be_bytes([bytes[104], bytes[105], bytes[106], bytes[107]]) as usize;
+    let x = 100 + first_len + 56;
+    bytes[x..x + 8].copy_from_slice(&f64::NAN.to_le_bytes());
+    std::fs::write(&shp, bytes).unwrap();
+    let dbf = shp.with_extension("dbf");
+    let mut bytes = std::fs::read(&dbf).unwrap();
+    let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    let record_len = usize::from(u16::from_le_bytes([bytes[10], bytes[11]]));
+    bytes[header_len + 2 * record_len] = b'*';
+    std::fs::write(&dbf, bytes).unwrap();
+
+    let working = redline::crs::Crs::from_epsg(4544).unwrap();
+    let options = parcel_options(&working);
+    let whole = redline::io::read_layer(&shp, &options).unwrap();
+    let ids =
+        |layer: &Layer| -> Vec<String> { layer.features.iter().map(|f| f.id.clone()).collect() };
+    assert_eq!(ids(&whole), ["LL-1", "LL-4"]);
+    assert_eq!(whole.source_crs.code(), 4326);
+    let mut batched = Vec::new();
+    let mut problems = Vec::new();
+    let choices = redline::io::read_layer_batches(&shp, &options, 1, &mut |layer| {
+        batched.extend(ids(&layer));
+        problems.extend(layer.problems.iter().map(|p| p.to_string()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(choices.source_crs.code(), 4326);
+    assert_eq!(choices.fields, ["地块编号"]);
+    assert_eq!(choices.id_field.as_deref(), Some("地块编号"));
+    assert_eq!(batched, ["LL-1", "LL-4"]);
+    let mut whole_problems: Vec<String> = whole.problems.iter().map(|p| p.to_string()).collect();
+    whole_problems.sort();
+    problems.sort();
+    assert_eq!(problems, whole_problems);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
 #[test]
 fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
     second_record_claiming(POINTS_FIELD, 2_000_000_000, &[]);

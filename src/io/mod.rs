@@ -217,51 +217,79 @@ pub fn read_layer_batches(
     batch_features: usize,
     sink: &mut dyn FnMut(Layer) -> Result<(), Error>,
 ) -> Result<FileChoices, Error> {
+    let before = fingerprint(path);
     let mut survey = FileSurvey::default();
     let mut batches: Vec<RawFile> = Vec::new();
-    let mut batch_count = 0usize;
-    let first_pass = stream_raw(path, batch_features, &mut |batch| {
-        survey.add(&batch);
-        batch_count += 1;
-        // Kept only while it may be the whole file.
-        batches = if batch_count == 1 {
-            vec![batch]
-        } else {
-            Vec::new()
-        };
-        Ok(())
-    })?;
-    let (tail, read_again) = match first_pass {
-        Streamed::Whole(raw) => {
-            survey = FileSurvey::default();
-            survey.add(&raw);
-            batches = vec![raw];
-            (RawFile::default(), false)
+    let (tail, read_again) = if extension(path) == "shp" {
+        survey = FileSurvey::of_shapefile(shapefile::survey(path)?);
+        (None, true)
+    } else {
+        let mut batch_count = 0usize;
+        let first_pass = stream_raw(path, batch_features, &mut |batch| {
+            survey.add(&batch);
+            batch_count += 1;
+            // Kept only while it may be the whole file.
+            batches = if batch_count == 1 {
+                vec![batch]
+            } else {
+                Vec::new()
+            };
+            Ok(())
+        })?;
+        match first_pass {
+            Streamed::Whole(raw) => {
+                survey = FileSurvey::default();
+                survey.add(&raw);
+                batches = vec![raw];
+                (None, false)
+            }
+            Streamed::Batches(tail) => {
+                survey.add(&tail);
+                (Some(tail), batch_count > 1)
+            }
         }
-        Streamed::Batches(tail) => (tail, batch_count > 1),
     };
-    survey.add(&tail);
     let settled = Settled::new(path, &survey, options)?;
     let mut duplicates = DuplicateIds::default();
-    if read_again {
-        let mut seen = 0usize;
+    let tail = if read_again {
         let second_pass = stream_raw(path, batch_features, &mut |batch| {
-            seen += batch.features.len() + batch.rejected.len();
             sink(settled.layer(batch, &mut duplicates))
         })?;
-        if !matches!(second_pass, Streamed::Batches(_)) || seen != survey.features {
-            return Err(Error::format(
-                path,
-                "the file changed while it was being read; let whatever writes it finish, then screen it again",
-            ));
+        match second_pass {
+            Streamed::Batches(tail) if fingerprint(path) == before => tail,
+            _ => {
+                return Err(Error::format(
+                    path,
+                    "the file changed while it was being read; let whatever writes it finish, then screen it again",
+                ))
+            }
         }
     } else {
         for batch in batches {
             sink(settled.layer(batch, &mut duplicates))?;
         }
-    }
+        tail.unwrap_or_default()
+    };
     sink(settled.layer(tail, &mut duplicates))?;
     Ok(settled.choices(&survey))
+}
+
+/// The size and time of change of each file a source is read from: a file
+/// read twice must not change in between, or its batches would be settled
+/// on a survey of another file.
+fn fingerprint(path: &Path) -> Vec<Option<(u64, std::time::SystemTime)>> {
+    let parts = if extension(path) == "shp" {
+        shapefile::part_paths(path)
+    } else {
+        vec![path.to_path_buf()]
+    };
+    parts
+        .iter()
+        .map(|p| {
+            let meta = std::fs::metadata(p).ok()?;
+            Some((meta.len(), meta.modified().ok()?))
+        })
+        .collect()
 }
 
 /// [`read_layer_batches`] for a file already read whole (a database's
@@ -331,11 +359,23 @@ struct FileSurvey {
     last_fields: Vec<String>,
     /// The first usable feature's attribute names, listed when a named field is missing.
     first_fields: Option<Vec<String>>,
-    /// Features found, usable or not.
-    features: usize,
 }
 
 impl FileSurvey {
+    fn of_shapefile(shapefile: shapefile::Survey) -> FileSurvey {
+        let any = |yes: bool| yes.then(|| shapefile.fields.clone());
+        FileSurvey {
+            declared_crs: shapefile.declared_crs,
+            bounds: shapefile.bounds,
+            first_fields: any(shapefile.usable > 0),
+            fields: any(shapefile.features > 0)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+            ..FileSurvey::default()
+        }
+    }
+
     fn add(&mut self, raw: &RawFile) {
         use geo::CoordsIter;
         if raw.declared_crs.is_some() {
@@ -378,7 +418,6 @@ impl FileSurvey {
                 .first()
                 .map(|f| f.attributes.iter().map(|(k, _)| k.clone()).collect());
         }
-        self.features += raw.features.len() + raw.rejected.len();
     }
 }
 

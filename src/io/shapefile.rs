@@ -84,6 +84,18 @@ fn open(path: &Path) -> Result<Parts<std::io::BufReader<std::fs::File>>, Error> 
     })
 }
 
+/// The files a shapefile is read from, of those present: the .shp, .shx,
+/// .dbf, .prj and .cpg.
+pub fn part_paths(path: &Path) -> Vec<PathBuf> {
+    std::iter::once(path.to_path_buf())
+        .chain(
+            ["shx", "dbf", "prj", "cpg"]
+                .into_iter()
+                .filter_map(|ext| find_sibling(path, ext)),
+        )
+        .collect()
+}
+
 /// The parts of a shapefile once found and opened: the .shp, .shx and .dbf
 /// as readers, the .prj and .cpg as bytes, each with its path for messages.
 pub struct Parts<R> {
@@ -108,6 +120,122 @@ pub fn read_parts<R: Read + Seek>(path: &Path, parts: Parts<R>) -> Result<RawFil
     Ok(whole)
 }
 
+/// What settling a shapefile's CRS and fields needs of it, as reading it
+/// would find it: see [`survey`].
+#[derive(Debug, Default)]
+pub struct Survey {
+    pub declared_crs: Option<Crs>,
+    /// The .dbf's field names, in its order.
+    pub fields: Vec<String>,
+    /// Shapes read with their attribute records, usable or not.
+    pub features: usize,
+    /// Of those, the polygons and polylines whose coordinates are all finite.
+    pub usable: usize,
+    /// The bounds of the usable shapes' coordinates.
+    pub bounds: Option<geo::Rect>,
+}
+
+/// Surveys the shapefile whose .shp is `path` without making its features:
+/// the attribute records are not decoded and the rings not assembled, which
+/// is most of the time a reading takes. A large file read in batches is
+/// surveyed first, to settle its CRS and fields before its first batch.
+pub fn survey(path: &Path) -> Result<Survey, Error> {
+    let mut opened = Opened::new(path, open(path)?)?;
+    let mut survey = Survey {
+        declared_crs: opened.declared_crs.take(),
+        ..Survey::default()
+    };
+    let records = opened.scan.deleted.len();
+    for (i, shape) in opened
+        .shapes
+        .iter_shapes()
+        .take(opened.readable)
+        .enumerate()
+    {
+        // Reading stops at a damaged shape, and skips one whose attribute
+        // record is deleted or missing.
+        let Ok(shape) = shape else { break };
+        if i >= records || opened.scan.deleted[i] {
+            continue;
+        }
+        survey.features += 1;
+        let Ok((rings, _)) = rings_of(shape) else {
+            continue;
+        };
+        if finite(&rings).is_err() {
+            continue;
+        }
+        survey.usable += 1;
+        for ring in &rings {
+            if let Some(b) = geo::BoundingRect::bounding_rect(ring) {
+                survey.bounds = Some(match survey.bounds {
+                    None => b,
+                    Some(r) => geo::Rect::new(
+                        geo::coord! { x: r.min().x.min(b.min().x), y: r.min().y.min(b.min().y) },
+                        geo::coord! { x: r.max().x.max(b.max().x), y: r.max().y.max(b.max().y) },
+                    ),
+                });
+            }
+        }
+    }
+    survey.fields = opened.field_names;
+    Ok(survey)
+}
+
+/// A shapefile's parts opened for reading: its CRS, its shapes, and its
+/// attribute table with what a scan of it found.
+struct Opened<R: Read + Seek> {
+    declared_crs: Option<Crs>,
+    shapes: ShapeReader<R>,
+    /// The first damaged record, which ends reading.
+    oversized: Option<(usize, String)>,
+    /// How many shapes can be read before it.
+    readable: usize,
+    dbf_path: PathBuf,
+    scan: DbfScan,
+    table: dbase::Reader<R>,
+    field_names: Vec<String>,
+}
+
+impl<R: Read + Seek> Opened<R> {
+    fn new(path: &Path, parts: Parts<R>) -> Result<Opened<R>, Error> {
+        let declared_crs = match &parts.prj {
+            Some((prj, wkt)) => {
+                let wkt = String::from_utf8_lossy(wkt);
+                Some(Crs::from_wkt(&wkt).map_err(|e| Error::crs(prj, e))?)
+            }
+            None => None,
+        };
+        let (mut shp, mut shx) = (parts.shp, parts.shx);
+        let oversized = oversized_record(&mut shp, &mut shx)
+            .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
+        let shapes = ShapeReader::with_shx(shp, shx)
+            .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
+        let (dbf_path, mut dbf) = parts.dbf;
+        let scan = scan_dbf(&dbf_path, &mut dbf)?;
+        let encoding = dbf_encoding(parts.cpg.as_ref(), &scan)?;
+        let table = dbase::ReaderBuilder::new()
+            .with_encoding(encoding)
+            .build(dbf)
+            .map_err(|e| Error::format(&dbf_path, format!("not a readable .dbf: {e}")))?;
+        let field_names = table
+            .fields()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
+        Ok(Opened {
+            declared_crs,
+            readable: oversized.as_ref().map_or(usize::MAX, |(k, _)| k - 1),
+            oversized,
+            shapes,
+            dbf_path,
+            scan,
+            table,
+            field_names,
+        })
+    }
+}
+
 /// As [`stream`], from the shapefile's parts.
 pub fn stream_parts<R: Read + Seek>(
     path: &Path,
@@ -115,32 +243,16 @@ pub fn stream_parts<R: Read + Seek>(
     batch_features: usize,
     sink: &mut dyn FnMut(RawFile) -> Result<(), Error>,
 ) -> Result<RawFile, Error> {
-    let declared_crs = match &parts.prj {
-        Some((prj, wkt)) => {
-            let wkt = String::from_utf8_lossy(wkt);
-            Some(Crs::from_wkt(&wkt).map_err(|e| Error::crs(prj, e))?)
-        }
-        None => None,
-    };
-
-    let (mut shp, mut shx) = (parts.shp, parts.shx);
-    let oversized = oversized_record(&mut shp, &mut shx)
-        .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
-    let mut shapes = ShapeReader::with_shx(shp, shx)
-        .map_err(|e| Error::format(path, format!("not a readable shapefile: {e}")))?;
-
-    let (dbf_path, mut dbf) = parts.dbf;
-    let scan = scan_dbf(&dbf_path, &mut dbf)?;
-    let encoding = dbf_encoding(parts.cpg.as_ref(), &scan)?;
-    let mut table = dbase::ReaderBuilder::new()
-        .with_encoding(encoding)
-        .build(dbf)
-        .map_err(|e| Error::format(&dbf_path, format!("not a readable .dbf: {e}")))?;
-    let field_names: Vec<String> = table
-        .fields()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
+    let Opened {
+        declared_crs,
+        mut shapes,
+        oversized,
+        readable,
+        dbf_path,
+        scan,
+        mut table,
+        field_names,
+    } = Opened::new(path, parts)?;
     // Records are read in step with the shapes, not collected first: a
     // city's cadastre has hundreds of thousands of them. No more are read
     // than the scan found in the file, whatever its header claims.
@@ -153,7 +265,6 @@ pub fn stream_parts<R: Read + Seek>(
              the rest are lost: export the shapefile again"
         )
     };
-    let readable = oversized.as_ref().map_or(usize::MAX, |(k, _)| k - 1);
     let mut stopped = false;
     for (i, shape) in shapes.iter_shapes().take(readable).enumerate() {
         let index = i + 1;
@@ -442,6 +553,20 @@ fn number_text(n: f64) -> String {
 }
 
 fn geometry(shape: Shape) -> Result<Geometry, String> {
+    let (rings, is_polygon) = rings_of(shape)?;
+    // A NaN or infinite coordinate must be refused before any geometry
+    // algorithm sees it: assembling rings runs them (see `polygons_from_rings`).
+    finite(&rings)?;
+    Ok(if is_polygon {
+        Geometry::MultiPolygon(polygons_from_rings(rings))
+    } else {
+        Geometry::MultiLineString(MultiLineString::new(rings))
+    })
+}
+
+/// A polygon's rings or a polyline's parts, and whether it is a polygon;
+/// why any other shape cannot be used.
+fn rings_of(shape: Shape) -> Result<(Vec<LineString>, bool), String> {
     fn rings<P: Copy>(
         parts: impl Iterator<Item = Vec<P>>,
         xy: impl Fn(P) -> (f64, f64),
@@ -450,41 +575,28 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
             .map(|points| LineString::from(points.into_iter().map(&xy).collect::<Vec<_>>()))
             .collect()
     }
-    // A NaN or infinite coordinate must be refused before any geometry
-    // algorithm sees it: assembling rings runs them (see `polygons_from_rings`).
-    let finite = |r: &[LineString]| -> Result<(), String> {
-        match r.iter().flat_map(|l| l.coords()).find(|c| !(c.x.is_finite() && c.y.is_finite())) {
-            Some(c) => Err(format!(
-                "coordinate ({}, {}) is not a finite number; the .shp is damaged at this feature: export the shapefile again",
-                c.x, c.y
-            )),
-            None => Ok(()),
-        }
-    };
-    let polygon = |r: Vec<LineString>| -> Result<Geometry, String> {
-        finite(&r)?;
-        Ok(Geometry::MultiPolygon(polygons_from_rings(r)))
-    };
-    let lines = |r: Vec<LineString>| -> Result<Geometry, String> {
-        finite(&r)?;
-        Ok(Geometry::MultiLineString(MultiLineString::new(r)))
-    };
     match shape {
-        Shape::Polygon(p) => polygon(rings(
-            p.into_inner().into_iter().map(|r| r.into_inner()),
-            |q| (q.x, q.y),
+        Shape::Polygon(p) => Ok((
+            rings(p.into_inner().into_iter().map(|r| r.into_inner()), |q| {
+                (q.x, q.y)
+            }),
+            true,
         )),
-        Shape::PolygonM(p) => polygon(rings(
-            p.into_inner().into_iter().map(|r| r.into_inner()),
-            |q| (q.x, q.y),
+        Shape::PolygonM(p) => Ok((
+            rings(p.into_inner().into_iter().map(|r| r.into_inner()), |q| {
+                (q.x, q.y)
+            }),
+            true,
         )),
-        Shape::PolygonZ(p) => polygon(rings(
-            p.into_inner().into_iter().map(|r| r.into_inner()),
-            |q| (q.x, q.y),
+        Shape::PolygonZ(p) => Ok((
+            rings(p.into_inner().into_iter().map(|r| r.into_inner()), |q| {
+                (q.x, q.y)
+            }),
+            true,
         )),
-        Shape::Polyline(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
-        Shape::PolylineM(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
-        Shape::PolylineZ(l) => lines(rings(l.into_inner().into_iter(), |q| (q.x, q.y))),
+        Shape::Polyline(l) => Ok((rings(l.into_inner().into_iter(), |q| (q.x, q.y)), false)),
+        Shape::PolylineM(l) => Ok((rings(l.into_inner().into_iter(), |q| (q.x, q.y)), false)),
+        Shape::PolylineZ(l) => Ok((rings(l.into_inner().into_iter(), |q| (q.x, q.y)), false)),
         Shape::NullShape => {
             Err("has no geometry (null shape); draw or import its boundary".to_string())
         }
@@ -492,6 +604,21 @@ fn geometry(shape: Shape) -> Result<Geometry, String> {
             "is a {} shape; redline needs polygons (parcels, zones) or polylines (rivers)",
             other.shapetype()
         )),
+    }
+}
+
+/// Refuses a NaN or infinite coordinate, naming it.
+fn finite(rings: &[LineString]) -> Result<(), String> {
+    match rings
+        .iter()
+        .flat_map(|l| l.coords())
+        .find(|c| !(c.x.is_finite() && c.y.is_finite()))
+    {
+        Some(c) => Err(format!(
+            "coordinate ({}, {}) is not a finite number; the .shp is damaged at this feature: export the shapefile again",
+            c.x, c.y
+        )),
+        None => Ok(()),
     }
 }
 
