@@ -288,7 +288,23 @@ pub struct Recorded<T> {
     pub body: T,
 }
 
+/// Entries of one case and kind (not parcel results), through the index
+/// `entry_case`, which leaves parcel results out and so is used only by a
+/// query that says `kind <> 'parcel'`.
+pub(crate) const OF_CASE: &str = "case_no = ?1 AND kind = ?2 AND kind <> 'parcel'";
+
+/// Entries of one kind (not parcel results), through the index `entry_kind`.
+pub(crate) const OF_KIND: &str = "kind = ?1 AND kind <> 'parcel'";
+
 impl CaseDb {
+    fn of_case(&self, case_no: &str, kind: Kind) -> Result<Vec<Entry>, Error> {
+        self.entries_where(OF_CASE, &[&case_no, &kind.keyword()])
+    }
+
+    fn of_kind(&self, kind: Kind) -> Result<Vec<Entry>, Error> {
+        self.entries_where(OF_KIND, &[&kind.keyword()])
+    }
+
     fn read<T: serde::de::DeserializeOwned>(
         &self,
         entries: Vec<Entry>,
@@ -323,14 +339,13 @@ impl CaseDb {
 
     /// The case's particulars as last recorded.
     pub fn case(&self, number: &str) -> Result<Option<Recorded<Case>>, Error> {
-        let entries = self.entries_where("case_no = ? AND kind = 'case'", &[&number])?;
-        Ok(self.read(entries)?.pop())
+        Ok(self.read(self.of_case(number, Kind::Case)?)?.pop())
     }
 
     /// Every case, each as last recorded, by number.
     pub fn cases(&self) -> Result<Vec<Recorded<Case>>, Error> {
         let mut latest = BTreeMap::new();
-        for case in self.read::<Case>(self.entries_where("kind = 'case'", &[])?)? {
+        for case in self.read::<Case>(self.of_kind(Kind::Case)?)? {
             latest.insert(case.body.number.clone(), case);
         }
         Ok(latest.into_values().collect())
@@ -410,8 +425,7 @@ impl CaseDb {
     /// The entry that recorded writing a file of this SHA-256: a screening
     /// that wrote it, or an output entry.
     pub fn wrote(&self, sha256: &str) -> Result<Option<i64>, Error> {
-        let outputs: Vec<Recorded<RecordedOutput>> =
-            self.read(self.entries_where("kind = 'output'", &[])?)?;
+        let outputs: Vec<Recorded<RecordedOutput>> = self.read(self.of_kind(Kind::Output)?)?;
         let screenings = self.screenings(None)?;
         Ok(outputs
             .iter()
@@ -432,22 +446,24 @@ impl CaseDb {
         case_no: Option<&str>,
     ) -> Result<Vec<Recorded<ScreeningRecord>>, Error> {
         let entries = match case_no {
-            Some(number) => self.entries_where("case_no = ? AND kind = 'screening'", &[&number])?,
-            None => self.entries_where("kind = 'screening'", &[])?,
+            Some(number) => self.of_case(number, Kind::Screening)?,
+            None => self.of_kind(Kind::Screening)?,
         };
         self.read(entries)
     }
 
-    /// The parcel results of the screening recorded as entry `screening`.
+    /// The parcel results of the screening recorded as entry `screening`:
+    /// the entries right after it, recorded with it in one append.
     pub fn parcels_of(&self, screening: i64) -> Result<Vec<Recorded<ParcelRecord>>, Error> {
-        let entries = self.entries_where("screening = ? AND kind = 'parcel'", &[&screening])?;
+        let entries = self.entries_after(screening, |entry| {
+            entry.kind() == Some(Kind::Parcel) && entry.screening == Some(screening)
+        })?;
         self.read(entries)
     }
 
     /// Every decision of a case, superseded ones included, in order.
     pub fn decisions(&self, case_no: &str) -> Result<Vec<Recorded<DecisionRecord>>, Error> {
-        let entries = self.entries_where("case_no = ? AND kind = 'decision'", &[&case_no])?;
-        self.read(entries)
+        self.read(self.of_case(case_no, Kind::Decision)?)
     }
 
     /// The decisions of a case that stand: the last on each parcel and on
