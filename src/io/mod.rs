@@ -200,15 +200,16 @@ pub fn layer_from_raw(path: &Path, raw: RawFile, options: &ReadOptions) -> Resul
 /// both cores busy, few enough that a batch costs tens of megabytes. A
 /// parcel costs about 1 KB while it is screened (its attributes, geometry,
 /// result and outcome): batches of 100 000 put the city's parcels job 15 MB
-/// over GeoPandas's peak; of 25 000, 33 MB under it, for a second read of
-/// the file (0.4 s for 100 000 parcels).
+/// over GeoPandas's peak; of 25 000, 33 MB under it, for a first pass over
+/// the file (for a shapefile, a survey: a fifth of reading it).
 pub const BATCH_FEATURES: usize = 25_000;
 
 /// Reads a file in batches of about `batch_features` features, handing each
 /// to `sink` as a [`Layer`] in the working CRS, so that a file of millions of
 /// parcels never has to fit in memory. The CRS and the id and name fields are
 /// settled on a first pass over the whole file, exactly as [`read_layer`]
-/// settles them; a file of one batch is read only once. Problems that no
+/// settles them: a shapefile's is a survey ([`shapefile::survey`]); any
+/// other file of one batch is read only once. Problems that no
 /// feature's position names come in the last batch. Returns what was
 /// settled, for a user to see and change.
 pub fn read_layer_batches(
