@@ -675,13 +675,12 @@ fn second_record_claiming(field: usize, count: i32, message: &[&str]) {
 const PARTS_FIELD: usize = 4 + 32;
 const POINTS_FIELD: usize = PARTS_FIELD + 4;
 
-/// A damaged record header claiming two billion points must be refused,
-/// not allocated: the shapes before it are kept.
 /// A large shapefile is surveyed for its CRS before its first batch without
-/// its features being made. The survey must see what reading finds: a
-/// shapefile without .prj in lon/lat, whose damaged shape (a NaN beside
-/// 1e44) and deleted shape lie far outside any lon/lat, is read as lon/lat
-/// in batches of one as it is read whole, with the same features.
+/// its features being made. It must settle as reading finds: a shapefile
+/// without .prj in lon/lat, whose damaged shape (a NaN beside 1e44), deleted
+/// shape and shape with an attribute record that cannot be decoded (which
+/// the survey does not decode) lie far outside any lon/lat, is read as
+/// lon/lat in batches of one as it is read whole, with the same features.
 #[test]
 fn a_shapefile_surveyed_for_its_crs_is_settled_as_reading_it_whole_settles_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -696,13 +695,23 @@ fn a_shapefile_surveyed_for_its_crs_is_settled_as_reading_it_whole_settles_it() 
         square(1e44, 1e44),
         square(3.5e6, 3.3e6),
         degrees(106.41, 29.61),
+        square(3.6e6, 3.4e6),
     ];
-    let records: Vec<Vec<String>> = (1..=4).map(|i| vec![format!("LL-{i}")]).collect();
-    let fields = [DbfField {
-        name: "地块编号".into(),
-        width: 12,
-        decimals: None,
-    }];
+    let records: Vec<Vec<String>> = (1..=5)
+        .map(|i| vec![format!("LL-{i}"), i.to_string()])
+        .collect();
+    let fields = [
+        DbfField {
+            name: "地块编号".into(),
+            width: 12,
+            decimals: None,
+        },
+        DbfField {
+            name: "面积".into(),
+            width: 8,
+            decimals: Some(0),
+        },
+    ];
     write_shapefile(&shp, &shapes, &fields, &records, None).unwrap();
     // Shape 2: its first x NaN (after the record header, type, box, counts
     // and one part index). Record 3: marked deleted in the .dbf.
@@ -717,6 +726,9 @@ fn a_shapefile_surveyed_for_its_crs_is_settled_as_reading_it_whole_settles_it() 
     let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
     let record_len = usize::from(u16::from_le_bytes([bytes[10], bytes[11]]));
     bytes[header_len + 2 * record_len] = b'*';
+    // Record 5's number is not a number: past the deletion flag and the id.
+    let number = header_len + 4 * record_len + 1 + 12;
+    bytes[number..number + 8].copy_from_slice(b"  12x4.5");
     std::fs::write(&dbf, bytes).unwrap();
 
     let working = redline::crs::Crs::from_epsg(4544).unwrap();
@@ -735,16 +747,24 @@ fn a_shapefile_surveyed_for_its_crs_is_settled_as_reading_it_whole_settles_it() 
     })
     .unwrap();
     assert_eq!(choices.source_crs.code(), 4326);
-    assert_eq!(choices.fields, ["地块编号"]);
+    assert_eq!(choices.fields, ["地块编号", "面积"]);
     assert_eq!(choices.id_field.as_deref(), Some("地块编号"));
     assert_eq!(batched, ["LL-1", "LL-4"]);
     let mut whole_problems: Vec<String> = whole.problems.iter().map(|p| p.to_string()).collect();
     whole_problems.sort();
     problems.sort();
     assert_eq!(problems, whole_problems);
-    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("feature 5") && p.contains("unreadable")),
+        "{problems:#?}"
+    );
 }
 
+/// A damaged record header claiming two billion points must be refused,
+/// not allocated: the shapes before it are kept.
 #[test]
 fn a_shp_record_claiming_billions_of_points_is_refused_not_allocated() {
     second_record_claiming(POINTS_FIELD, 2_000_000_000, &[]);

@@ -24,7 +24,7 @@ use crate::crs::{
     Transformer, WGS84,
 };
 use crate::error::{Error, Problem};
-use crate::geometry::{clean, Shape};
+use crate::geometry::{clean, union_rect, Shape};
 
 /// A feature as a format reader found it, before CRS and validity are settled.
 #[derive(Debug, Clone)]
@@ -208,9 +208,9 @@ pub const BATCH_FEATURES: usize = 25_000;
 /// to `sink` as a [`Layer`] in the working CRS, so that a file of millions of
 /// parcels never has to fit in memory. The CRS and the id and name fields are
 /// settled on a first pass over the whole file, exactly as [`read_layer`]
-/// settles them: a shapefile's is a survey ([`shapefile::survey`]); any
-/// other file of one batch is read only once. Problems that no
-/// feature's position names come in the last batch. Returns what was
+/// settles them: for a shapefile of more than one batch, a survey
+/// ([`shapefile::survey`]); a file of one batch is read only once. Problems
+/// that no feature's position names come in the last batch. Returns what was
 /// settled, for a user to see and change.
 pub fn read_layer_batches(
     path: &Path,
@@ -219,66 +219,125 @@ pub fn read_layer_batches(
     sink: &mut dyn FnMut(Layer) -> Result<(), Error>,
 ) -> Result<FileChoices, Error> {
     let before = fingerprint(path);
-    let mut survey = FileSurvey::default();
-    let mut batches: Vec<RawFile> = Vec::new();
-    let (tail, read_again) = if extension(path) == "shp" {
-        survey = FileSurvey::of_shapefile(shapefile::survey(path)?);
-        (None, true)
-    } else {
-        let mut batch_count = 0usize;
-        let first_pass = stream_raw(path, batch_features, &mut |batch| {
-            survey.add(&batch);
-            batch_count += 1;
-            // Kept only while it may be the whole file.
-            batches = if batch_count == 1 {
-                vec![batch]
-            } else {
-                Vec::new()
-            };
-            Ok(())
-        })?;
-        match first_pass {
-            Streamed::Whole(raw) => {
-                survey = FileSurvey::default();
-                survey.add(&raw);
-                batches = vec![raw];
-                (None, false)
-            }
-            Streamed::Batches(tail) => {
-                survey.add(&tail);
-                (Some(tail), batch_count > 1)
-            }
+    let (survey, first) = match surveyed_shapefile(path, options, batch_features)? {
+        Some(survey) => (survey, None),
+        None => {
+            let mut survey = FileSurvey::default();
+            let first = first_pass(path, batch_features, &mut survey)?;
+            (survey, Some(first))
         }
     };
     let settled = Settled::new(path, &survey, options)?;
     let mut duplicates = DuplicateIds::default();
-    let tail = if read_again {
-        let second_pass = stream_raw(path, batch_features, &mut |batch| {
-            sink(settled.layer(batch, &mut duplicates))
-        })?;
-        match second_pass {
-            Streamed::Batches(tail) if fingerprint(path) == before => tail,
-            _ => {
-                return Err(Error::format(
-                    path,
-                    "the file changed while it was being read; let whatever writes it finish, then screen it again",
-                ))
+    let tail = match first {
+        Some(FirstPass {
+            whole: Some(batches),
+            tail,
+            ..
+        }) => {
+            for batch in batches {
+                sink(settled.layer(batch, &mut duplicates))?;
+            }
+            tail
+        }
+        first => {
+            let mut seen = 0usize;
+            let second_pass = stream_raw(path, batch_features, &mut |batch| {
+                seen += batch.features.len() + batch.rejected.len();
+                sink(settled.layer(batch, &mut duplicates))
+            })?;
+            let same_count = first.is_none_or(|first| first.features == seen);
+            match second_pass {
+                Streamed::Batches(tail) if same_count && fingerprint(path) == before => tail,
+                _ => {
+                    return Err(Error::format(
+                        path,
+                        "the file changed while it was being read; let whatever writes it finish, then screen it again",
+                    ))
+                }
             }
         }
-    } else {
-        for batch in batches {
-            sink(settled.layer(batch, &mut duplicates))?;
-        }
-        tail.unwrap_or_default()
     };
     sink(settled.layer(tail, &mut duplicates))?;
     Ok(settled.choices(&survey))
 }
 
-/// The size and time of change of each file a source is read from: a file
-/// read twice must not change in between, or its batches would be settled
-/// on a survey of another file.
-fn fingerprint(path: &Path) -> Vec<Option<(u64, std::time::SystemTime)>> {
+/// What a first pass over a whole file found besides its survey.
+struct FirstPass {
+    /// The file's batches when it is one batch: it is not read again.
+    whole: Option<Vec<RawFile>>,
+    tail: RawFile,
+    /// Features found, usable or not: a second pass must find as many.
+    features: usize,
+}
+
+/// Reads the whole file into `survey`, keeping it when it is one batch.
+fn first_pass(
+    path: &Path,
+    batch_features: usize,
+    survey: &mut FileSurvey,
+) -> Result<FirstPass, Error> {
+    let mut batches: Vec<RawFile> = Vec::new();
+    let mut batch_count = 0usize;
+    let mut features = 0usize;
+    let streamed = stream_raw(path, batch_features, &mut |batch| {
+        survey.add(&batch);
+        features += batch.features.len() + batch.rejected.len();
+        batch_count += 1;
+        // Kept only while it may be the whole file.
+        batches = if batch_count == 1 {
+            vec![batch]
+        } else {
+            Vec::new()
+        };
+        Ok(())
+    })?;
+    Ok(match streamed {
+        Streamed::Whole(raw) => {
+            *survey = FileSurvey::default();
+            survey.add(&raw);
+            FirstPass {
+                features: raw.features.len() + raw.rejected.len(),
+                whole: Some(vec![raw]),
+                tail: RawFile::default(),
+            }
+        }
+        Streamed::Batches(tail) => {
+            survey.add(&tail);
+            FirstPass {
+                whole: (batch_count <= 1).then_some(batches),
+                tail,
+                features,
+            }
+        }
+    })
+}
+
+/// The survey of a shapefile of more than one batch, when it settles the
+/// file. The survey sees a few shapes that reading drops (one whose
+/// attribute record cannot be decoded, a ring of under three points): they
+/// can only widen its box of coordinates and add fields, so they can make
+/// settling fail where reading would not, never settle otherwise. When it
+/// fails, the file is read whole first, and settled on what reading finds.
+fn surveyed_shapefile(
+    path: &Path,
+    options: &ReadOptions,
+    batch_features: usize,
+) -> Result<Option<FileSurvey>, Error> {
+    if extension(path) != "shp" || shapefile::shape_count(path) <= Some(batch_features) {
+        return Ok(None);
+    }
+    let survey = FileSurvey::of_shapefile(shapefile::survey(path)?);
+    Ok(Settled::new(path, &survey, options)
+        .is_ok()
+        .then_some(survey))
+}
+
+/// The size and times of each file a source is read from: a file read
+/// twice must not change in between, or its batches would be settled on a
+/// survey of another file. On Unix the inode and the time of the last
+/// change too, which copying a file's times onto another does not set.
+fn fingerprint(path: &Path) -> Vec<Option<(u64, std::time::SystemTime, [i64; 3])>> {
     let parts = if extension(path) == "shp" {
         shapefile::part_paths(path)
     } else {
@@ -288,9 +347,21 @@ fn fingerprint(path: &Path) -> Vec<Option<(u64, std::time::SystemTime)>> {
         .iter()
         .map(|p| {
             let meta = std::fs::metadata(p).ok()?;
-            Some((meta.len(), meta.modified().ok()?))
+            Some((meta.len(), meta.modified().ok()?, changed(&meta)))
         })
         .collect()
+}
+
+/// The inode and the time of the last change to it.
+#[cfg(unix)]
+fn changed(meta: &std::fs::Metadata) -> [i64; 3] {
+    use std::os::unix::fs::MetadataExt;
+    [meta.ino() as i64, meta.ctime(), meta.ctime_nsec()]
+}
+
+#[cfg(not(unix))]
+fn changed(_: &std::fs::Metadata) -> [i64; 3] {
+    [0; 3]
 }
 
 /// [`read_layer_batches`] for a file already read whole (a database's
@@ -390,14 +461,9 @@ impl FileSurvey {
             .iter()
             .flat_map(|f| f.geometry.coords_iter())
             .filter(|c| c.x.is_finite() && c.y.is_finite())
-            .fold(self.bounds, |acc: Option<geo::Rect>, c| {
-                Some(match acc {
-                    None => geo::Rect::new(c, c),
-                    Some(r) => geo::Rect::new(
-                        geo::coord! { x: r.min().x.min(c.x), y: r.min().y.min(c.y) },
-                        geo::coord! { x: r.max().x.max(c.x), y: r.max().y.max(c.y) },
-                    ),
-                })
+            .fold(self.bounds, |acc, c| {
+                let point = geo::Rect::new(c, c);
+                Some(acc.map_or(point, |r| union_rect(r, point)))
             });
         let attributes = raw
             .features

@@ -19,7 +19,7 @@ use shapefile::{Shape, ShapeReader};
 use super::{RawFeature, RawFile, RejectedFeature};
 use crate::crs::Crs;
 use crate::error::{Error, Problem};
-use crate::geometry::polygons_from_rings;
+use crate::geometry::{polygons_from_rings, union_rect};
 
 /// Offset of the language-driver (code page) byte in a .dbf header.
 const DBF_CODE_PAGE_OFFSET: usize = 29;
@@ -96,6 +96,14 @@ pub fn part_paths(path: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// How many shapes the .shx beside `path` indexes (8 bytes each after a
+/// 100-byte header), if there is one.
+pub fn shape_count(path: &Path) -> Option<usize> {
+    let shx = find_sibling(path, "shx")?;
+    let len = std::fs::metadata(shx).ok()?.len();
+    usize::try_from(len.saturating_sub(100) / 8).ok()
+}
+
 /// The parts of a shapefile once found and opened: the .shp, .shx and .dbf
 /// as readers, the .prj and .cpg as bytes, each with its path for messages.
 pub struct Parts<R> {
@@ -127,7 +135,8 @@ pub struct Survey {
     pub declared_crs: Option<Crs>,
     /// The .dbf's field names, in its order.
     pub fields: Vec<String>,
-    /// Shapes read with their attribute records, usable or not.
+    /// Shapes with an attribute record, usable or not (one whose record
+    /// cannot be decoded is counted; reading drops it).
     pub features: usize,
     /// Of those, the polygons and polylines whose coordinates are all finite.
     pub usable: usize,
@@ -159,23 +168,17 @@ pub fn survey(path: &Path) -> Result<Survey, Error> {
             continue;
         }
         survey.features += 1;
-        let Ok((rings, _)) = rings_of(shape) else {
+        let Ok((rings, is_polygon)) = rings_of(shape) else {
             continue;
         };
         if finite(&rings).is_err() {
             continue;
         }
         survey.usable += 1;
-        for ring in &rings {
-            if let Some(b) = geo::BoundingRect::bounding_rect(ring) {
-                survey.bounds = Some(match survey.bounds {
-                    None => b,
-                    Some(r) => geo::Rect::new(
-                        geo::coord! { x: r.min().x.min(b.min().x), y: r.min().y.min(b.min().y) },
-                        geo::coord! { x: r.max().x.max(b.max().x), y: r.max().y.max(b.max().y) },
-                    ),
-                });
-            }
+        // Assembling polygons drops rings of under three points.
+        let kept = rings.iter().filter(|r| !is_polygon || r.0.len() >= 3);
+        for b in kept.filter_map(geo::BoundingRect::bounding_rect) {
+            survey.bounds = Some(survey.bounds.map_or(b, |r| union_rect(r, b)));
         }
     }
     survey.fields = opened.field_names;
