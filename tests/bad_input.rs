@@ -404,6 +404,15 @@ fn square(x: f64, y: f64) -> Shape {
 
 const GK_105E: &str = r#"PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",105.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
 
+/// The parcels' id column of the shapefiles written here.
+fn id_field() -> DbfField {
+    DbfField {
+        name: "地块编号".into(),
+        width: 12,
+        decimals: None,
+    }
+}
+
 /// Three 100 m squares with ids SHP-1..3 near the test plan, with a .prj.
 fn good_shapefile(dir: &Path) -> PathBuf {
     let shp = dir.join("地块.shp");
@@ -414,11 +423,7 @@ fn good_shapefile(dir: &Path) -> PathBuf {
         .map(|i| vec![format!("SHP-{i}"), format!("地块{i}")])
         .collect();
     let fields = [
-        DbfField {
-            name: "地块编号".into(),
-            width: 12,
-            decimals: None,
-        },
+        id_field(),
         DbfField {
             name: "名称".into(),
             width: 20,
@@ -701,11 +706,7 @@ fn a_shapefile_surveyed_for_its_crs_is_settled_as_reading_it_whole_settles_it() 
         .map(|i| vec![format!("LL-{i}"), i.to_string()])
         .collect();
     let fields = [
-        DbfField {
-            name: "地块编号".into(),
-            width: 12,
-            decimals: None,
-        },
+        id_field(),
         DbfField {
             name: "面积".into(),
             width: 8,
