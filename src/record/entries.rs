@@ -361,16 +361,13 @@ impl CaseDb {
         parcels: &[ParcelRecord],
     ) -> Result<i64, Error> {
         let numbers = self.append(operator, |first| {
-            let mut entries = vec![NewEntry::new(Kind::Screening, screening).case(case_no)];
-            entries.extend(parcels.iter().map(|parcel| {
-                NewEntry {
-                    screening: Some(first),
-                    ..NewEntry::new(Kind::Parcel, parcel)
-                        .case(case_no)
-                        .parcel(&parcel.id)
-                }
-            }));
-            entries
+            let parcels = parcels.iter().map(move |parcel| NewEntry {
+                screening: Some(first),
+                ..NewEntry::new(Kind::Parcel, parcel)
+                    .case(case_no)
+                    .parcel(&parcel.id)
+            });
+            std::iter::once(NewEntry::new(Kind::Screening, screening).case(case_no)).chain(parcels)
         })?;
         Ok(numbers[0])
     }
