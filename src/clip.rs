@@ -9,7 +9,7 @@
 //! so areas are exact — but such rings are not OGC-valid, and predicates
 //! like `intersects` must be confirmed on the original geometry.
 
-use geo::{Coord, LineString, Polygon, Rect};
+use geo::{BoundingRect, Coord, LineString, Polygon, Rect};
 
 #[derive(Clone, Copy)]
 enum Side {
@@ -74,17 +74,28 @@ fn clip_ring(ring: &[Coord], side: Side) -> Vec<Coord> {
 
 fn clip_linestring(ring: &LineString, rect: &Rect) -> Option<LineString> {
     let (min, max) = (rect.min(), rect.max());
+    // A pass that every vertex is inside gives the ring back unchanged, and
+    // one that every vertex is outside gives nothing: the ring's bounds say
+    // which passes are needed. A zone piece in a parcel's window needs some;
+    // the parcel in its own window, none.
+    let bounds = ring.bounding_rect()?;
+    let (low, high) = (bounds.min(), bounds.max());
+    if high.x < min.x || low.x > max.x || high.y < min.y || low.y > max.y {
+        return None;
+    }
     let mut coords = ring.0.clone();
-    for side in [
-        Side::XAtLeast(min.x),
-        Side::XAtMost(max.x),
-        Side::YAtLeast(min.y),
-        Side::YAtMost(max.y),
+    for (side, all_inside) in [
+        (Side::XAtLeast(min.x), low.x >= min.x),
+        (Side::XAtMost(max.x), high.x <= max.x),
+        (Side::YAtLeast(min.y), low.y >= min.y),
+        (Side::YAtMost(max.y), high.y <= max.y),
     ] {
         if coords.len() < 4 {
             return None;
         }
-        coords = clip_ring(&coords, side);
+        if !all_inside {
+            coords = clip_ring(&coords, side);
+        }
     }
     (coords.len() >= 4).then(|| LineString::new(coords))
 }
@@ -218,6 +229,51 @@ mod tests {
         let [left, right] = split_polygon(&u, Cut::X(40.0));
         assert!(right.is_none());
         assert!((left.unwrap().signed_area().abs() - u.unsigned_area()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_pass_left_out_for_a_ring_inside_it_changes_nothing() {
+        // Rings on a coarse grid against windows on the same grid: vertices
+        // on the cut lines, rings wholly inside, across and outside.
+        let four_passes = |ring: &LineString, rect: &Rect| {
+            let mut coords = ring.0.clone();
+            for side in [
+                Side::XAtLeast(rect.min().x),
+                Side::XAtMost(rect.max().x),
+                Side::YAtLeast(rect.min().y),
+                Side::YAtMost(rect.max().y),
+            ] {
+                if coords.len() < 4 {
+                    return None;
+                }
+                coords = clip_ring(&coords, side);
+            }
+            (coords.len() >= 4).then(|| LineString::new(coords))
+        };
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % 9) as f64
+        };
+        for _ in 0..2000 {
+            let mut coords: Vec<Coord> = (0..3 + next() as usize)
+                .map(|_| Coord {
+                    x: next(),
+                    y: next(),
+                })
+                .collect();
+            coords.push(coords[0]);
+            let ring = LineString::new(coords);
+            let (x, y) = (next(), next());
+            let rect = Rect::new((x, y), (x + next(), y + next()));
+            assert_eq!(
+                clip_linestring(&ring, &rect),
+                four_passes(&ring, &rect),
+                "{ring:?} in {rect:?}"
+            );
+        }
     }
 
     #[test]
