@@ -1,4 +1,5 @@
-//! Exact clipping of polygons by axis-aligned rectangles.
+//! Exact clipping of polygons by axis-aligned rectangles, and by convex
+//! polygons when only the area inside is wanted.
 //!
 //! The overlay engine snaps coordinates to an integer grid scaled to the
 //! extent of its inputs, so cutting a 10 km zone with it would move every
@@ -8,8 +9,12 @@
 //! the cut line; under the even-odd rule (what the overlay uses) they cancel,
 //! so areas are exact — but such rings are not OGC-valid, and predicates
 //! like `intersects` must be confirmed on the original geometry.
+//!
+//! Before any of it, [`rect_lies`] tells with comparisons alone whether a
+//! rectangle lies wholly inside or outside a polygon: what most parcels do
+//! against the zone pieces near them.
 
-use geo::{BoundingRect, Coord, LineString, Polygon, Rect};
+use geo::{Area, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 
 #[derive(Clone, Copy)]
 enum Side {
@@ -17,6 +22,8 @@ enum Side {
     XAtMost(f64),
     YAtLeast(f64),
     YAtMost(f64),
+    /// On the line through the two points or to its left.
+    LeftOf(Coord, Coord),
 }
 
 impl Side {
@@ -26,6 +33,7 @@ impl Side {
             Side::XAtMost(v) => c.x <= v,
             Side::YAtLeast(v) => c.y >= v,
             Side::YAtMost(v) => c.y <= v,
+            Side::LeftOf(a, b) => cross(b - a, c - a) >= 0.0,
         }
     }
 
@@ -46,8 +54,16 @@ impl Side {
                     y: v,
                 }
             }
+            Side::LeftOf(from, to) => {
+                let (da, db) = (cross(to - from, a - from), cross(to - from, b - from));
+                a + (b - a) * (da / (da - db))
+            }
         }
     }
+}
+
+fn cross(u: Coord, v: Coord) -> f64 {
+    u.x * v.y - u.y * v.x
 }
 
 fn clip_ring(ring: &[Coord], side: Side) -> Vec<Coord> {
@@ -98,6 +114,132 @@ fn clip_linestring(ring: &LineString, rect: &Rect) -> Option<LineString> {
         }
     }
     (coords.len() >= 4).then(|| LineString::new(coords))
+}
+
+/// Where a rectangle lies against a polygon (even-odd).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lies {
+    /// Wholly in its interior.
+    Inside,
+    /// Wholly outside it, touching nothing.
+    Outside,
+    /// An edge of the polygon comes near (its box meets the rectangle):
+    /// the two must be clipped to tell.
+    Across,
+}
+
+/// Where `rect` lies against `polygon`, in one pass over its edges with
+/// comparisons only: when no edge's box meets the rectangle, the rectangle
+/// is on one side of the boundary, which a ray from its corner tells. Most
+/// parcels lie wholly inside or outside the zone pieces near them, and need
+/// no clipping at all.
+pub fn rect_lies(polygon: &Polygon, rect: &Rect) -> Lies {
+    let (min, max) = (rect.min(), rect.max());
+    let mut inside = false;
+    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+        for edge in ring.lines() {
+            let (a, b) = (edge.start, edge.end);
+            let (low_x, high_x) = (a.x.min(b.x), a.x.max(b.x));
+            let (low_y, high_y) = (a.y.min(b.y), a.y.max(b.y));
+            if low_x <= max.x && high_x >= min.x && low_y <= max.y && high_y >= min.y {
+                return Lies::Across;
+            }
+            // The ray from the corner towards +x: an edge that spans its
+            // height is wholly to one side of the corner, or its box would
+            // hold the corner.
+            if (a.y > min.y) != (b.y > min.y) && low_x > min.x {
+                inside = !inside;
+            }
+        }
+    }
+    if inside {
+        Lies::Inside
+    } else {
+        Lies::Outside
+    }
+}
+
+/// Below this, in square metres, an area worked out by clipping may be
+/// rounding: grazing loops on the large bench world measured up to 1e-8 m²,
+/// and a loop's rounding grows with its length and the coordinates' size.
+/// It is ten times less than the smallest overlap reported.
+const ROUNDING_M2: f64 = 1e-3;
+
+/// The area of `subject` inside `convex`, or `None` when some polygon of
+/// `convex` has a hole or is not convex, or when the area is too small to
+/// tell from rounding (the overlay, which snaps, then says). Each ring of `subject` is clipped
+/// by the half-planes of each convex polygon's edges (Sutherland–Hodgman,
+/// plain f64): clipping by a half-plane keeps the ring's winding inside it,
+/// so the clipped ring's shoelace area is exactly the ring's area inside,
+/// bridges and all. Against a parcel of a few edges this is a few passes
+/// over the zone's vertices, where the overlay sorts, snaps and builds a
+/// graph; most parcels are convex.
+pub fn area_within_convex(subject: &MultiPolygon, convex: &MultiPolygon) -> Option<f64> {
+    let clips: Vec<Vec<Coord>> = convex
+        .0
+        .iter()
+        .map(|p| {
+            p.interiors()
+                .is_empty()
+                .then(|| convex_ring(p.exterior()))?
+        })
+        .collect::<Option<_>>()?;
+    let inside = |ring: &LineString, clip: &[Coord]| {
+        let mut coords = ring.0.clone();
+        for edge in clip.windows(2) {
+            if coords.len() < 4 {
+                return 0.0;
+            }
+            coords = clip_ring(&coords, Side::LeftOf(edge[0], edge[1]));
+        }
+        Polygon::new(LineString::new(coords), Vec::new()).unsigned_area()
+    };
+    let area: f64 = clips
+        .iter()
+        .flat_map(|clip| {
+            subject.0.iter().map(move |p| {
+                inside(p.exterior(), clip)
+                    - p.interiors().iter().map(|h| inside(h, clip)).sum::<f64>()
+            })
+        })
+        .sum();
+    // A ring that only grazes the convex polygon (a bridge through its
+    // corner) leaves a loop of no width, whose shoelace area is rounding,
+    // not nothing.
+    (area == 0.0 || area >= ROUNDING_M2).then_some(area)
+}
+
+/// `ring`'s vertices counter-clockwise without repeats when it is convex:
+/// every turn the same way and none back along the edge before (which a
+/// clipped part's zero-width bridge makes). A ring that turns one way only
+/// and winds once is convex, and a part of a simple polygon winds at most
+/// once.
+fn convex_ring(ring: &LineString) -> Option<Vec<Coord>> {
+    let mut coords = ring.0.clone();
+    coords.dedup();
+    if coords.len() < 4 || coords.first() != coords.last() {
+        return None;
+    }
+    let edges: Vec<Coord> = coords.windows(2).map(|w| w[1] - w[0]).collect();
+    let (mut left, mut right) = (false, false);
+    for (i, &edge) in edges.iter().enumerate() {
+        let next = edges[(i + 1) % edges.len()];
+        let turn = cross(edge, next);
+        left |= turn > 0.0;
+        right |= turn < 0.0;
+        if (turn == 0.0 && edge.x * next.x + edge.y * next.y < 0.0) || (left && right) {
+            return None;
+        }
+    }
+    match (left, right) {
+        (true, false) => Some(coords),
+        (false, true) => {
+            coords.reverse();
+            Some(coords)
+        }
+        // Every vertex on one line: no area to clip by.
+        _ => None,
+    }
 }
 
 /// A cut across a rectangle: at x = the value, or at y = the value.
@@ -274,6 +416,223 @@ mod tests {
                 "{ring:?} in {rect:?}"
             );
         }
+    }
+
+    /// The U shape with a hole in its base, and its parts in two windows,
+    /// which carry zero-width bridges.
+    fn u_and_its_parts() -> Vec<MultiPolygon> {
+        let u = Polygon::new(
+            LineString::from(vec![
+                (0.0, 0.0),
+                (30.0, 0.0),
+                (30.0, 30.0),
+                (20.0, 30.0),
+                (20.0, 10.0),
+                (10.0, 10.0),
+                (10.0, 30.0),
+                (0.0, 30.0),
+                (0.0, 0.0),
+            ]),
+            vec![LineString::from(vec![
+                (2.0, 2.0),
+                (4.0, 2.0),
+                (4.0, 4.0),
+                (2.0, 4.0),
+                (2.0, 2.0),
+            ])],
+        );
+        let upper = clip_polygon(&u, &Rect::new((-1.0, 5.0), (31.0, 31.0))).unwrap();
+        let lower = clip_polygon(&u, &Rect::new((-1.0, -1.0), (31.0, 5.0))).unwrap();
+        [u, upper, lower]
+            .map(|p| MultiPolygon::new(vec![p]))
+            .to_vec()
+    }
+
+    #[test]
+    fn inside_a_convex_polygon_the_area_is_the_overlays() {
+        let convex = [
+            // Counter-clockwise, clockwise, with a repeated and a collinear
+            // vertex, two apart, one on the U's edges.
+            MultiPolygon::new(vec![
+                polygon![(x: -3.0, y: 1.0), (x: 25.0, y: 3.0), (x: 12.0, y: 33.0)],
+            ]),
+            MultiPolygon::new(vec![
+                polygon![(x: 5.0, y: -2.0), (x: 1.0, y: 20.0), (x: 24.0, y: 26.0), (x: 28.0, y: 4.0)],
+            ]),
+            MultiPolygon::new(vec![
+                polygon![(x: 1.0, y: 1.0), (x: 15.0, y: 1.0), (x: 15.0, y: 1.0), (x: 29.0, y: 1.0), (x: 29.0, y: 29.0), (x: 3.0, y: 20.0)],
+            ]),
+            MultiPolygon::new(vec![
+                polygon![(x: 3.0, y: 3.0), (x: 9.0, y: 3.0), (x: 9.0, y: 28.0)],
+                polygon![(x: 21.0, y: 3.0), (x: 40.0, y: 12.0), (x: 21.0, y: 28.0)],
+            ]),
+            MultiPolygon::new(vec![
+                polygon![(x: 10.0, y: 10.0), (x: 20.0, y: 10.0), (x: 20.0, y: 30.0), (x: 10.0, y: 30.0)],
+            ]),
+        ];
+        for subject in u_and_its_parts() {
+            for clip in &convex {
+                let overlay = subject.intersection(clip).unsigned_area();
+                let clipped = area_within_convex(&subject, clip).unwrap();
+                // The overlay snaps to a grid of ~2^-29 of the extent.
+                assert!(
+                    (clipped - overlay).abs() < 1e-6,
+                    "{clipped} vs {overlay} in {clip:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn far_from_the_origin_random_shapes_measure_as_the_overlay_measures_them() {
+        // Star-shaped rings (concave, simple) and convex hulls of random
+        // points, at projected coordinates of Chongqing.
+        use geo::ConvexHull;
+        let mut state = 11u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (x0, y0) = (36_500_000.0, 3_270_000.0);
+        for _ in 0..300 {
+            let (cx, cy) = (x0 + 40.0 * next(), y0 + 40.0 * next());
+            let n = 5 + (next() * 40.0) as usize;
+            let star: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let angle = std::f64::consts::TAU * i as f64 / n as f64;
+                    let r = 10.0 + 60.0 * next();
+                    (cx + r * angle.cos(), cy + r * angle.sin())
+                })
+                .collect();
+            let subject = MultiPolygon::new(vec![Polygon::new(LineString::from(star), vec![])]);
+            let points: geo::MultiPoint = (0..3 + (next() * 12.0) as usize)
+                .map(|_| geo::Point::new(x0 + 100.0 * next() - 30.0, y0 + 100.0 * next() - 30.0))
+                .collect();
+            let hull = MultiPolygon::new(vec![points.convex_hull()]);
+            let overlay = subject.intersection(&hull).unsigned_area();
+            let clipped = area_within_convex(&subject, &hull).unwrap();
+            // The overlay's grid, ~2^-29 of the extent, moves its area by up
+            // to about 1e-4 m² here.
+            assert!((clipped - overlay).abs() < 1e-4, "{clipped} vs {overlay}");
+            // Closer than the overlay can tell: the two sides of a line
+            // through a square around it share the star's area between them.
+            let (a, b) = (
+                (x0 - 100.0 + 300.0 * next(), y0 - 100.0),
+                (x0 - 100.0 + 300.0 * next(), y0 + 200.0),
+            );
+            let sides = [
+                polygon![(x: x0 - 100.0, y: y0 - 100.0), (x: a.0, y: a.1), (x: b.0, y: b.1), (x: x0 - 100.0, y: y0 + 200.0)],
+                polygon![(x: a.0, y: a.1), (x: x0 + 200.0, y: y0 - 100.0), (x: x0 + 200.0, y: y0 + 200.0), (x: b.0, y: b.1)],
+            ]
+            .map(|side| area_within_convex(&subject, &MultiPolygon::new(vec![side])).unwrap());
+            let whole = subject.unsigned_area();
+            assert!(
+                (sides[0] + sides[1] - whole).abs() < 1e-8 * whole,
+                "{sides:?} vs {whole}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_shape_not_convex_is_left_to_the_overlay() {
+        let [u, upper, _] = <[MultiPolygon; 3]>::try_from(u_and_its_parts()).unwrap();
+        let square = MultiPolygon::new(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
+        ]);
+        // Concave with a hole; a part whose bridge turns back on itself.
+        assert_eq!(area_within_convex(&square, &u), None);
+        assert_eq!(area_within_convex(&square, &upper), None);
+        let with_hole = MultiPolygon::new(vec![Polygon::new(
+            square.0[0].exterior().clone(),
+            vec![LineString::from(vec![
+                (0.2, 0.2),
+                (0.4, 0.2),
+                (0.4, 0.4),
+                (0.2, 0.2),
+            ])],
+        )]);
+        assert_eq!(area_within_convex(&square, &with_hole), None);
+    }
+
+    #[test]
+    fn a_rectangle_lies_inside_outside_or_across_as_clipping_finds_it() {
+        use geo::Intersects;
+        // Star-shaped rings with a hole, and their halves, which carry
+        // bridges along the cut; rectangles of every size around them.
+        let mut state = 5u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut seen = [0usize; 3];
+        for _ in 0..200 {
+            let n = 5 + (next() * 30.0) as usize;
+            let star: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let angle = std::f64::consts::TAU * i as f64 / n as f64;
+                    let r = 40.0 + 60.0 * next();
+                    (r * angle.cos(), r * angle.sin())
+                })
+                .collect();
+            let hole = LineString::from(vec![
+                (-10.0, -10.0),
+                (10.0, -10.0),
+                (10.0, 10.0),
+                (-10.0, 10.0),
+                (-10.0, -10.0),
+            ]);
+            let whole = Polygon::new(LineString::from(star), vec![hole]);
+            let [half, _] = split_polygon(&whole, Cut::X(100.0 * next() - 50.0));
+            for polygon in [Some(whole), half].into_iter().flatten() {
+                for _ in 0..20 {
+                    let (x, y, size) = (
+                        240.0 * next() - 120.0,
+                        240.0 * next() - 120.0,
+                        30.0 * next(),
+                    );
+                    let rect = Rect::new((x, y), (x + size, y + size));
+                    let clipped = clip_polygon(&polygon, &rect).map_or(0.0, |p| {
+                        Polygon::new(p.exterior().clone(), vec![]).unsigned_area()
+                            - p.interiors()
+                                .iter()
+                                .map(|h| Polygon::new(h.clone(), vec![]).unsigned_area())
+                                .sum::<f64>()
+                    });
+                    let lies = rect_lies(&polygon, &rect);
+                    match lies {
+                        Lies::Inside => assert!(
+                            (clipped - rect.to_polygon().unsigned_area()).abs() < 1e-9,
+                            "{rect:?}"
+                        ),
+                        Lies::Outside => {
+                            assert!(clipped == 0.0 && !polygon.intersects(&rect), "{rect:?}")
+                        }
+                        Lies::Across => {}
+                    }
+                    seen[lies as usize] += 1;
+                }
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 100), "{seen:?}");
+        // A rectangle touching an edge or a vertex is not told apart from it.
+        let square =
+            polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+        assert_eq!(
+            rect_lies(&square, &Rect::new((10.0, 2.0), (12.0, 4.0))),
+            Lies::Across
+        );
+        assert_eq!(
+            rect_lies(&square, &Rect::new((10.0, 10.0), (12.0, 12.0))),
+            Lies::Across
+        );
+        assert_eq!(
+            rect_lies(&square, &Rect::new((2.0, 2.0), (8.0, 8.0))),
+            Lies::Inside
+        );
     }
 
     #[test]

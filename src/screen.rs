@@ -1,12 +1,16 @@
 //! Screening: for each parcel, every protected feature it touches, by how
 //! much, and the verdict that follows from the plan's rules.
 //!
-//! Overlap areas are exact overlays (geo's BooleanOps) of the parcel with the
-//! zone pieces it meets, both first clipped exactly to the window their
-//! bounds share, and that window halved where both boundaries cross it, so
-//! the overlay always works at a scale of metres, whatever the size of the
-//! parcel or the zone ([`window_overlap`]). Setback distances are exact
-//! planar distances to the water-line segments, not buffers.
+//! Overlap areas are exact overlays of the parcel with the zone pieces it
+//! meets. A parcel whose box lies wholly inside or outside a piece needs
+//! none ([`crate::clip::rect_lies`]). Otherwise both are clipped exactly to
+//! the window their bounds share, and that window halved where both
+//! boundaries cross it, so the overlay always works at a scale of metres,
+//! whatever the size of the parcel or the zone ([`window_overlap`]); in a
+//! window, a convex side clips the other by its edges
+//! ([`crate::clip::area_within_convex`]), else geo's BooleanOps overlays
+//! them. Setback distances are exact planar distances to the water-line
+//! segments, not buffers.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -20,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::admission::{self, ClauseMatch};
 use crate::catalog::Rule;
-use crate::clip::{clip_polygon, halves, split_polygon};
+use crate::clip::{area_within_convex, clip_polygon, halves, rect_lies, split_polygon, Lies};
 use crate::error::Problem;
 use crate::geometry::Shape;
 use crate::index::{ZoneIndex, ZoneRef};
@@ -491,24 +495,37 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     // The parcel whole, or its pieces when it is large: the overlaps add up.
     let pieces = large
         .iter()
-        .flat_map(|l| l.pieces.iter().map(|(p, b)| (p, b)));
+        .flat_map(|l| l.pieces.iter().map(|(p, b)| (p, b, None)));
     let parts = large
         .is_none()
-        .then_some((parcel, &bounds))
+        .then_some((parcel, &bounds, Some(area_m2)))
         .into_iter()
         .chain(pieces);
 
-    // Overlap per zone feature, summed over the pieces the parcel's bounds meet.
+    // Overlap per zone feature, summed over the pieces the parcel's bounds
+    // meet, with the pieces the parcel may touch.
     let mut overlaps: BTreeMap<ZoneRef, (f64, Vec<&Polygon>)> = BTreeMap::new();
     let mut inside_setback_zone: BTreeMap<ZoneRef, bool> = BTreeMap::new();
-    for (part, part_bounds) in parts {
+    for (part, part_bounds, part_area) in parts {
         for piece in index.pieces_near(part_bounds) {
             match rule_of(piece.zone) {
                 Rule::Prohibit | Rule::Restrict | Rule::Units => {
                     let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
-                    entry.0 +=
-                        overlap_in_common_window(part, part_bounds, &piece.polygon, &piece.bounds);
-                    entry.1.push(&piece.polygon);
+                    match rect_lies(&piece.polygon, part_bounds) {
+                        Lies::Inside => {
+                            entry.0 += part_area.unwrap_or_else(|| part.unsigned_area());
+                        }
+                        Lies::Outside => {}
+                        Lies::Across => {
+                            entry.0 += overlap_in_common_window(
+                                part,
+                                part_bounds,
+                                &piece.polygon,
+                                &piece.bounds,
+                            );
+                            entry.1.push(&piece.polygon);
+                        }
+                    }
                 }
                 Rule::Setback { .. } => {
                     inside_setback_zone.entry(piece.zone).or_insert(false);
@@ -521,8 +538,11 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     let mut measures = Measures::default();
     for (zone, (overlap_m2, pieces)) in overlaps {
         // Pieces are cheap to test; the original confirms (see crate::clip).
+        // A parcel whose box lies outside every piece near it touches none.
         let touched = || {
-            (large.is_some() || pieces.iter().any(|p| parcel.intersects(*p))) && touches_zone(zone)
+            !pieces.is_empty()
+                && (large.is_some() || pieces.iter().any(|p| parcel.intersects(*p)))
+                && touches_zone(zone)
         };
         if overlap_m2 > 0.0 || touched() {
             measures.overlaps.insert(zone, overlap_m2);
@@ -782,7 +802,9 @@ impl WindowOverlap {
                 Overlap::Overlay {
                     parcel_part,
                     zone_part,
-                } => parcel_part.intersection(zone_part).unsigned_area(),
+                } => area_within_convex(zone_part, parcel_part)
+                    .or_else(|| area_within_convex(parcel_part, zone_part))
+                    .unwrap_or_else(|| parcel_part.intersection(zone_part).unsigned_area()),
             })
             .sum()
     }
