@@ -162,7 +162,8 @@ pub fn rect_lies(polygon: &Polygon, rect: &Rect) -> Lies {
 /// Below this, in square metres, an area worked out by clipping may be
 /// rounding: grazing loops on the large bench world measured up to 1e-8 m²,
 /// and a loop's rounding grows with its length and the coordinates' size.
-/// It is ten times less than the smallest overlap reported.
+/// It is five times less than the smallest overlap reported
+/// ([`crate::screen::MIN_REPORTED_OVERLAP_M2`]).
 const ROUNDING_M2: f64 = 1e-3;
 
 /// The area of `subject` inside `convex`, or `None` when some polygon of
@@ -210,10 +211,12 @@ pub fn area_within_convex(subject: &MultiPolygon, convex: &MultiPolygon) -> Opti
 }
 
 /// `ring`'s vertices counter-clockwise without repeats when it is convex:
-/// every turn the same way and none back along the edge before (which a
-/// clipped part's zero-width bridge makes). A ring that turns one way only
-/// and winds once is convex, and a part of a simple polygon winds at most
-/// once.
+/// every turn the same way, none straight back along the edge before. A
+/// clipped part's zero-width bridge turns the other way where it leaves
+/// the part, so it is refused. A ring that turns one way only and winds
+/// once is convex; one that winds twice (a pentagram) would pass, but it
+/// is not valid, and parcels and zones are validated when read, so their
+/// parts wind at most once.
 fn convex_ring(ring: &LineString) -> Option<Vec<Coord>> {
     let mut coords = ring.0.clone();
     coords.dedup();
