@@ -317,10 +317,20 @@ mod tests {
     use super::*;
     use geo::{polygon, Area, BooleanOps};
 
-    #[test]
-    fn keeps_area_exact_for_concave_shapes_with_holes() {
-        // A U shape with a hole in its base, cut across both arms.
-        let u = Polygon::new(
+    /// Numbers in [0, 1) from a seed, the same on every machine.
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// A U shape with a hole in its base.
+    fn u_shape() -> Polygon {
+        Polygon::new(
             LineString::from(vec![
                 (0.0, 0.0),
                 (30.0, 0.0),
@@ -339,7 +349,13 @@ mod tests {
                 (2.0, 4.0),
                 (2.0, 2.0),
             ])],
-        );
+        )
+    }
+
+    #[test]
+    fn keeps_area_exact_for_concave_shapes_with_holes() {
+        // A U shape with a hole in its base, cut across both arms.
+        let u = u_shape();
         let upper = Rect::new((-1.0, 5.0), (31.0, 31.0));
         let lower = Rect::new((-1.0, -1.0), (31.0, 5.0));
         let a = clip_polygon(&u, &upper).unwrap_or_else(|| panic!("empty"));
@@ -395,13 +411,8 @@ mod tests {
             }
             (coords.len() >= 4).then(|| LineString::new(coords))
         };
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) % 9) as f64
-        };
+        let mut uniform = uniform(7);
+        let mut next = || (uniform() * 9.0).floor();
         for _ in 0..2000 {
             let mut coords: Vec<Coord> = (0..3 + next() as usize)
                 .map(|_| Coord {
@@ -421,31 +432,18 @@ mod tests {
         }
     }
 
-    /// The U shape with a hole in its base, and its parts in two windows,
-    /// which carry zero-width bridges.
+    /// The U shape, its arms above y = 15 (joined by a zero-width bridge
+    /// along the cut) and its base with the hole below.
     fn u_and_its_parts() -> Vec<MultiPolygon> {
-        let u = Polygon::new(
-            LineString::from(vec![
-                (0.0, 0.0),
-                (30.0, 0.0),
-                (30.0, 30.0),
-                (20.0, 30.0),
-                (20.0, 10.0),
-                (10.0, 10.0),
-                (10.0, 30.0),
-                (0.0, 30.0),
-                (0.0, 0.0),
-            ]),
-            vec![LineString::from(vec![
-                (2.0, 2.0),
-                (4.0, 2.0),
-                (4.0, 4.0),
-                (2.0, 4.0),
-                (2.0, 2.0),
-            ])],
-        );
-        let upper = clip_polygon(&u, &Rect::new((-1.0, 5.0), (31.0, 31.0))).unwrap();
-        let lower = clip_polygon(&u, &Rect::new((-1.0, -1.0), (31.0, 5.0))).unwrap();
+        let u = u_shape();
+        let upper = clip_polygon(&u, &Rect::new((-1.0, 15.0), (31.0, 31.0))).unwrap();
+        let lower = clip_polygon(&u, &Rect::new((-1.0, -1.0), (31.0, 15.0))).unwrap();
+        // The bridge: the cut from x = 10 to 20 is run along twice.
+        let cut = upper
+            .exterior()
+            .lines()
+            .filter(|l| l.start.y == 15.0 && l.end.y == 15.0);
+        assert_eq!(cut.map(|l| l.dx().abs()).sum::<f64>(), 40.0);
         [u, upper, lower]
             .map(|p| MultiPolygon::new(vec![p]))
             .to_vec()
@@ -491,13 +489,7 @@ mod tests {
         // Star-shaped rings (concave, simple) and convex hulls of random
         // points, at projected coordinates of Chongqing.
         use geo::ConvexHull;
-        let mut state = 11u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(11);
         let (x0, y0) = (36_500_000.0, 3_270_000.0);
         for _ in 0..300 {
             let (cx, cy) = (x0 + 40.0 * next(), y0 + 40.0 * next());
@@ -564,13 +556,7 @@ mod tests {
         use geo::Intersects;
         // Star-shaped rings with a hole, and their halves, which carry
         // bridges along the cut; rectangles of every size around them.
-        let mut state = 5u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(5);
         let mut seen = [0usize; 3];
         for _ in 0..200 {
             let n = 5 + (next() * 30.0) as usize;
