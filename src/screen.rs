@@ -506,14 +506,16 @@ pub fn screen_parcel(plan: &LoadedPlan, index: &ZoneIndex, parcel: &MultiPolygon
     // meet, with the pieces the parcel may touch.
     let mut overlaps: BTreeMap<ZoneRef, (f64, Vec<&Polygon>)> = BTreeMap::new();
     let mut inside_setback_zone: BTreeMap<ZoneRef, bool> = BTreeMap::new();
-    for (part, part_bounds, part_area) in parts {
+    for (part, part_bounds, mut part_area) in parts {
         for piece in index.pieces_near(part_bounds) {
             match rule_of(piece.zone) {
                 Rule::Prohibit | Rule::Restrict | Rule::Units => {
                     let entry = overlaps.entry(piece.zone).or_insert((0.0, Vec::new()));
                     match rect_lies(&piece.polygon, part_bounds) {
+                        // A large parcel's part is measured once, for the
+                        // first zone that holds it.
                         Lies::Inside => {
-                            entry.0 += part_area.unwrap_or_else(|| part.unsigned_area());
+                            entry.0 += *part_area.get_or_insert_with(|| part.unsigned_area());
                         }
                         Lies::Outside => {}
                         Lies::Across => {
